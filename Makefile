@@ -1,0 +1,40 @@
+# accord — every target bootstraps .venv from requirements.lock (exact pins) on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+
+.PHONY: install run test lint dev samples clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+## run the whole pipeline with Dagster on the bundled sample extracts, print the summary
+run: $(STAMP)
+	$(BIN)/accord run --samples
+
+## run the test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src pipelines tests scripts
+	$(BIN)/mypy
+
+## the Dagster UI on http://127.0.0.1:3000
+dev: $(STAMP)
+	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+## regenerate samples/landing from scripts/make_samples.py
+samples: $(STAMP)
+	$(BIN)/python scripts/make_samples.py
+
+clean:
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache

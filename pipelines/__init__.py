@@ -1,0 +1,1 @@
+"""The Dagster code location of accord: thin wiring around the ``accord`` engine."""

@@ -1,0 +1,22 @@
+"""Where the code location finds its project files and data directory."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from accord.settings import DataDirs, ProjectDirs, data_dirs, project_dirs
+
+
+class AccordResource(dg.ConfigurableResource):  # type: ignore[misc]
+    """The project folder (contracts, mappings) and the data directory (landing ... reports)."""
+
+    project_dir: str
+    data_dir: str
+
+    @property
+    def project(self) -> ProjectDirs:
+        return project_dirs(self.project_dir)
+
+    @property
+    def data(self) -> DataDirs:
+        return data_dirs(self.data_dir).create()

@@ -1,0 +1,23 @@
+"""Shared terminal output helpers (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def summary_table(rows: list[dict[str, Any]]) -> Table:
+    table = Table(title="accord run summary", show_lines=False)
+    for name, justify in (("agency", "left"), ("contract", "left"), ("rows in", "right"),
+                          ("published", "right"), ("quarantined", "right"), ("in = pub + quar", "center")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(r["agency"], f"{r['contract']} v{r['contract_version']}", str(r["rows_in"]),
+                      str(r["rows_published"]), str(r["rows_quarantined"]),
+                      "[green]yes[/]" if r["balanced"] else "[red]NO[/]")
+    return table

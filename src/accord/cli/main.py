@@ -1,0 +1,16 @@
+"""Entry point: ``accord run``, ``accord contract lint``."""
+
+from __future__ import annotations
+
+import typer
+
+from accord.cli import command_contract, command_run
+
+app = typer.Typer(help="accord: harmonise agency extracts onto shared data contracts.", no_args_is_help=True,
+                  add_completion=False)
+app.command("run")(command_run.run)
+app.add_typer(command_contract.app, name="contract")
+
+
+def main() -> None:
+    app()

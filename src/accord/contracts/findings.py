@@ -1,0 +1,19 @@
+"""Lint findings: results, not exceptions (a file can have many)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str
+    line: int | None
+    path: str
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line is not None else "")
+        at = f" {self.path}:" if self.path else ""
+        return f"{where}: {self.severity}:{at} {self.message}"

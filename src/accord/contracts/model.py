@@ -1,0 +1,78 @@
+"""The contract as accord uses it: a flat, typed view of one ODCS v3 schema object.
+
+Every compiler (Arrow, pandera, Great Expectations) reads this object and nothing else, so a rule added to
+the contract file reaches all three targets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
+CLASSIFICATIONS = ("public", "restricted", "pii")
+
+Bound = int | float | Decimal | dt.date | dt.datetime
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    logical_type: str
+    required: bool = False
+    unique: bool = False
+    primary_key_position: int | None = None
+    classification: str = "public"
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    minimum: Bound | None = None
+    maximum: Bound | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    description: str = ""
+    description_fr: str = ""
+
+    @property
+    def is_decimal(self) -> bool:
+        return self.logical_type == "number" and self.scale is not None
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    name: str
+    version: str
+    api_version: str
+    object_name: str
+    fields: tuple[Field, ...]
+    file: Path
+    sha256: str
+    min_rows: int | None = None
+    max_null_percent: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".", 1)[0])
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def primary_key(self) -> list[str]:
+        keyed = [f for f in self.fields if f.primary_key_position is not None]
+        return [f.name for f in sorted(keyed, key=lambda f: f.primary_key_position or 0)]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} v{self.version}"

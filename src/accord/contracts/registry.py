@@ -1,0 +1,47 @@
+"""All contracts of a project: ``contracts/<id>/<MAJOR.MINOR.PATCH>.yaml``, resolved by id and major."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from accord.contracts.loader import load_contract
+from accord.contracts.model import Contract
+from accord.errors import ContractError
+
+
+def _version_key(contract: Contract) -> tuple[int, ...]:
+    return tuple(int(p) for p in contract.version.split("."))
+
+
+@dataclass
+class ContractRegistry:
+    contracts: list[Contract] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, directory: Path) -> ContractRegistry:
+        contracts = []
+        for file in sorted(directory.glob("*/*.yaml")):
+            contract = load_contract(file)
+            if contract.id != file.parent.name:
+                raise ContractError(f"contract id '{contract.id}' does not match its folder '{file.parent.name}'",
+                                    file=file, path="id")
+            if contract.version != file.stem:
+                raise ContractError(f"version '{contract.version}' does not match the file name '{file.name}'",
+                                    file=file, path="version")
+            contracts.append(contract)
+        return cls(contracts)
+
+    def resolve(self, contract_id: str, major: int) -> Contract:
+        """The latest version of ``contract_id`` within major version ``major``."""
+        candidates = [c for c in self.contracts if c.id == contract_id and c.major == major]
+        if not candidates:
+            known = sorted({f"{c.id} v{c.major}" for c in self.contracts})
+            raise ContractError(f"no contract '{contract_id}' with major version {major} "
+                                f"(known: {', '.join(known) or 'none'})")
+        return max(candidates, key=_version_key)
+
+    def latest(self) -> list[Contract]:
+        """The latest version of every (id, major) pair."""
+        pairs = sorted({(c.id, c.major) for c in self.contracts})
+        return [self.resolve(cid, major) for cid, major in pairs]

@@ -1,0 +1,1 @@
+"""Writing results: harmonised Parquet datasets and quarantine files."""

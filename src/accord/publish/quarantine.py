@@ -1,0 +1,46 @@
+"""Quarantine: the rows that were not published, and why, for the agency to fix.
+
+  quarantine/<agency>/<contract>/v<major>/<source file>.errors.csv   one line per problem
+  quarantine/<agency>/<contract>/v<major>/<source file>.rows.parquet the records as received
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from accord.reasons import ROW, with_messages
+
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralise(column: str) -> pl.Expr:
+    """Make a text column inert in a spreadsheet: a leading formula character gets a ``'`` prefix."""
+    value = pl.col(column)
+    return pl.when(value.str.contains(_FORMULA_START)).then(pl.lit("'") + value).otherwise(value).alias(column)
+
+
+def quarantine_dir(root: Path, agency: str, contract_id: str, major: int) -> Path:
+    return root / agency / contract_id / f"v{major}"
+
+
+def error_report(errors: pl.DataFrame, agency: str, source_file: str,
+                 source_columns: dict[str, str]) -> pl.DataFrame:
+    """Error records with agency, file, the agency's own column name and bilingual messages, ordered by
+    source row then column. ``source_columns`` maps contract field -> the extract column(s) it is read from."""
+    ordered = errors.sort([ROW, "column"], nulls_last=True)
+    return with_messages(ordered).select(
+        pl.lit(agency).alias("agency"),
+        pl.lit(source_file).alias("source_file"),
+        pl.col(ROW).alias("source_row"),
+        pl.col("column").replace_strict(source_columns, default=None, return_dtype=pl.String)
+        .alias("source_column"),
+        "column", "rule", "value", "detail", "message_en", "message_fr",
+    )
+
+
+def write_errors_csv(report: pl.DataFrame, file: Path) -> None:
+    safe = report.with_columns(neutralise(c) for c in ("value", "detail", "message_en", "message_fr"))
+    file.parent.mkdir(parents=True, exist_ok=True)
+    safe.write_csv(file)

@@ -1,0 +1,49 @@
+"""What every reader returns: all values as text, the source row of each record, unparsable records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from accord.errors import ExtractRejected
+from accord.reasons import ERROR_COLUMNS, ROW, error_frame
+
+
+@dataclass
+class RawExtract:
+    """``frame``: one String column per source column plus ``_source_row``; ``malformed``: records that
+    could not be parsed at all, as error records (rule ``malformed-record``)."""
+
+    frame: pl.DataFrame
+    malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_COLUMNS))
+    encoding: str | None = None
+
+    @property
+    def rows_in(self) -> int:
+        return self.frame.height + self.malformed.height
+
+
+def build_extract(file: Path, header: list[str], records: list[tuple[int, list[str | None]]],
+                  malformed: list[tuple[int, str, str]], encoding: str | None = None) -> RawExtract:
+    """Assemble a ``RawExtract`` from a header, ``(source_row, values)`` records and malformed records
+    ``(source_row, raw_text, reason)``."""
+    names = [h.strip() if h is not None else "" for h in header]
+    if not names or all(n == "" for n in names):
+        raise ExtractRejected("the file has no header row", reason="no-header", file=file)
+    blank = [i + 1 for i, n in enumerate(names) if n == ""]
+    if blank:
+        raise ExtractRejected(f"header has empty column names at positions {blank}", reason="blank-header",
+                              file=file)
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ExtractRejected(f"duplicate column names in header: {', '.join(duplicates)}",
+                              reason="duplicate-header", file=file)
+    columns = {name: [values[i] for _, values in records] for i, name in enumerate(names)}
+    frame = pl.DataFrame(
+        {ROW: [row for row, _ in records], **columns},
+        schema={ROW: pl.Int64, **dict.fromkeys(names, pl.String)},
+    )
+    bad = error_frame([(row, None, "malformed-record", raw, reason) for row, raw, reason in malformed])
+    return RawExtract(frame=frame, malformed=bad, encoding=encoding)

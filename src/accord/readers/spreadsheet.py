@@ -1,0 +1,63 @@
+"""Excel (.xlsx, .xls) and OpenDocument (.ods) with python-calamine.
+
+Cells become text: dates as ISO ``YYYY-MM-DD`` (a date-time at midnight counts as a date), whole numbers
+without ``.0``. ``_source_row`` is the spreadsheet row number a person sees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from accord.errors import ExtractRejected
+from accord.mapping.spec import SourceSpec
+from accord.readers.base import RawExtract, build_extract
+
+
+def cell_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_spreadsheet(file: Path, source: SourceSpec) -> RawExtract:
+    try:
+        workbook = CalamineWorkbook.from_path(str(file))
+    except Exception as exc:  # calamine raises several types for corrupt files
+        raise ExtractRejected(f"not a readable spreadsheet ({exc})", reason="format", file=file) from None
+    sheet_name = source.sheet or workbook.sheet_names[0]
+    if sheet_name not in workbook.sheet_names:
+        raise ExtractRejected(f"sheet '{sheet_name}' not found (sheets: {', '.join(workbook.sheet_names)})",
+                              reason="sheet", file=file)
+    sheet = workbook.get_sheet_by_name(sheet_name)
+    rows = sheet.to_python(skip_empty_area=False)
+    header_index = source.header_row - 1
+    if len(rows) <= header_index:
+        raise ExtractRejected("the sheet has no header row", reason="no-header", file=file)
+    header = [cell_text(c) or "" for c in rows[header_index]]
+    while header and header[-1] == "":
+        header.pop()
+    records: list[tuple[int, list[str | None]]] = []
+    malformed: list[tuple[int, str, str]] = []
+    for index in range(header_index + 1, len(rows)):
+        cells = [cell_text(c) for c in rows[index]]
+        if all(c is None for c in cells):
+            continue
+        extra = [c for c in cells[len(header):] if c is not None]
+        if extra:
+            raw = " | ".join(c or "" for c in cells)
+            malformed.append((index + 1, raw, f"values beyond the {len(header)} named columns"))
+            continue
+        cells = (cells + [None] * len(header))[: len(header)]
+        records.append((index + 1, cells))
+    return build_extract(file, header, records, malformed)

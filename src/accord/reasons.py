@@ -1,0 +1,81 @@
+"""Reason codes for everything wrong in an agency's rows, with messages in English and French.
+
+An error record has: the source row (line or spreadsheet row where the record starts), the contract
+column, a stable reason code (``rule``), the offending value as the agency sent it, and ``detail``
+(the constraint: allowed codes, pattern, bound, expected type).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+ROW = "_source_row"
+
+ERROR_COLUMNS = pl.Schema(
+    {ROW: pl.Int64(), "column": pl.String(), "rule": pl.String(), "value": pl.String(), "detail": pl.String()}
+)
+
+ErrorRecord = tuple[int | None, str | None, str, str | None, str | None]  # row, column, rule, value, detail
+
+
+def error_frame(records: list[ErrorRecord]) -> pl.DataFrame:
+    """Error records as a frame of ``ERROR_COLUMNS``."""
+    return pl.DataFrame(records, schema=ERROR_COLUMNS, orient="row")
+
+
+TYPE_NAMES = {
+    "string": ("text", "texte"),
+    "integer": ("a whole number", "un nombre entier"),
+    "number": ("a number", "un nombre"),
+    "boolean": ("yes/no", "oui/non"),
+    "date": ("a date", "une date"),
+    "timestamp": ("a date and time", "une date et heure"),
+}
+
+# rule -> (English, French); placeholders: {column} {value} {detail} {type_en} {type_fr}
+MESSAGES: dict[str, tuple[str, str]] = {
+    "required": ("{column} is required but empty",
+                 "{column} est obligatoire mais vide"),
+    "unique": ("{column} '{value}' appears more than once in the extract",
+               "{column} « {value} » apparaît plus d'une fois dans l'extrait"),
+    "enum": ("{column} '{value}' is not an allowed code ({detail})",
+             "{column} « {value} » n'est pas un code permis ({detail})"),
+    "pattern": ("{column} '{value}' does not have the expected format {detail}",
+                "{column} « {value} » n'a pas le format attendu {detail}"),
+    "minimum": ("{column} '{value}' is below the minimum {detail}",
+                "{column} « {value} » est inférieur au minimum {detail}"),
+    "maximum": ("{column} '{value}' is above the maximum {detail}",
+                "{column} « {value} » est supérieur au maximum {detail}"),
+    "length": ("{column} '{value}' has a length outside {detail}",
+               "{column} « {value} » a une longueur hors de {detail}"),
+    "type-error": ("{column} '{value}' cannot be read as {type_en}",
+                   "{column} « {value} » ne peut pas être lu comme {type_fr}"),
+    "unmapped-code": ("{column} code '{value}' has no correspondence in the mapping (known codes: {detail})",
+                      "{column} : le code « {value} » n'a pas de correspondance dans le mapping "
+                      "(codes connus : {detail})"),
+    "malformed-record": ("the record cannot be parsed: {detail}",
+                         "l'enregistrement est illisible : {detail}"),
+    "missing-column": ("column '{detail}' read by the mapping is missing from the file",
+                       "la colonne « {detail} » lue par le mapping est absente du fichier"),
+}
+
+
+def message(rule: str, column: str | None, value: str | None, detail: str | None, lang: str) -> str:
+    """One error message in ``lang`` (``en`` or ``fr``)."""
+    templates = MESSAGES.get(rule, ("{column}: rule {rule} failed for '{value}'",
+                                    "{column} : la règle {rule} n'est pas respectée pour « {value} »"))
+    type_en, type_fr = TYPE_NAMES.get(detail or "", (detail or "", detail or ""))
+    template = templates[0] if lang == "en" else templates[1]
+    return template.format(column=column or "", value="" if value is None else value, detail=detail or "",
+                           type_en=type_en, type_fr=type_fr, rule=rule)
+
+
+def with_messages(errors: pl.DataFrame) -> pl.DataFrame:
+    """Add ``message_en`` and ``message_fr`` columns to an error frame."""
+    rows = errors.select("rule", "column", "value", "detail").rows()
+    return errors.with_columns(
+        pl.Series("message_en", [message(rule, col, val, det, "en") for rule, col, val, det in rows],
+                  dtype=pl.String),
+        pl.Series("message_fr", [message(rule, col, val, det, "fr") for rule, col, val, det in rows],
+                  dtype=pl.String),
+    )

@@ -1,0 +1,92 @@
+"""Safe YAML loading that remembers the line of every key, so errors can name ``file:line``.
+
+Only ``yaml.SafeLoader`` is used: no tags, no object construction. Duplicate keys, which PyYAML would
+silently collapse, are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from accord.errors import AccordError
+
+PathPart = str | int
+
+
+def format_path(parts: Sequence[PathPart]) -> str:
+    """``("schema", 0, "properties", 2, "name")`` -> ``schema[0].properties[2].name``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass
+class YamlDocument:
+    """Parsed YAML data, its file, and the 1-based line of each key path."""
+
+    file: Path
+    data: Any
+    lines: dict[tuple[PathPart, ...], int] = field(default_factory=dict)
+
+    def line(self, parts: Sequence[PathPart]) -> int | None:
+        """Line of ``parts`` or of its nearest ancestor that has one."""
+        key = tuple(parts)
+        while key:
+            if key in self.lines:
+                return self.lines[key]
+            key = key[:-1]
+        return self.lines.get((), None)
+
+
+def _index(node: yaml.Node, path: tuple[PathPart, ...], lines: dict[tuple[PathPart, ...], int],
+           file: Path, error: type[AccordError]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = (*path, key)
+            if key in seen:
+                raise error(f"duplicate key '{key}'", file=file, line=key_node.start_mark.line + 1,
+                            path=format_path(child))
+            seen.add(key)
+            lines[child] = key_node.start_mark.line + 1
+            _index(value_node, child, lines, file, error)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*path, i), lines, file, error)
+
+
+def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocument:
+    """Read ``file`` with the safe loader; raise ``error`` naming the file and line on any problem."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error("file not found", file=file) from None
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text ({exc.reason})", file=file) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise error(f"invalid YAML: {exc.problem}", file=file,
+                    line=mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise error(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    lines: dict[tuple[PathPart, ...], int] = {}
+    if node is not None:
+        _index(node, (), lines, file, error)
+    return YamlDocument(file=file, data=data, lines=lines)
