@@ -1,8 +1,18 @@
-"""Bytes to text: declared encoding, or detection with charset-normalizer."""
+"""Bytes to text: the encoding declared in the mapping, else detection.
+
+Detection order, deterministic for the encodings agency systems export:
+1. a byte-order mark (UTF-8, UTF-16 LE/BE);
+2. UTF-8, when the bytes are valid UTF-8;
+3. cp1252 (Windows Latin-1, which covers ISO-8859-1's printable characters), when no byte is undefined in it
+   and no C1 control character results;
+4. otherwise charset-normalizer's best guess among other single-byte Western encodings.
+charset-normalizer is not asked first: on short French text it prefers cp850 or hp_roman8 over cp1252.
+"""
 
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -10,6 +20,8 @@ from charset_normalizer import from_bytes
 from accord.errors import ExtractRejected
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
+FALLBACK_CANDIDATES = ["iso8859_15", "latin_1", "cp850", "mac_roman"]
 
 
 def detect_encoding(data: bytes) -> str:
@@ -21,10 +33,13 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:1_000_000]).best()
-    if best is None:
-        raise ExtractRejected("cannot determine the text encoding", reason="encoding")
-    return str(best.encoding)
+    try:
+        if not _C1_CONTROLS.search(data.decode("cp1252")):
+            return "cp1252"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:1_000_000], cp_isolation=FALLBACK_CANDIDATES).best()
+    return str(best.encoding) if best is not None else "latin_1"
 
 
 def decode(file: Path, data: bytes, encoding: str | None) -> tuple[str, str]:

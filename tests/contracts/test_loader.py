@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from accord.contracts import ContractRegistry, lint_contract, load_contract
+from accord.errors import ContractError
+from tests.helpers import ROOT, person_contract_data, write_yaml
+
+
+def test_person_contract_loads_with_every_rule(person):
+    assert person.id == "person" and person.version == "1.0.0" and person.major == 1
+    assert person.api_version == "v3.2.0"
+    assert person.field_names == [
+        "person_id",
+        "sin",
+        "family_name",
+        "given_name",
+        "birth_date",
+        "sex",
+        "postal_code",
+        "province",
+        "preferred_language",
+    ]
+    assert person.primary_key == ["person_id"]
+    sin = person.field("sin")
+    assert (sin.required, sin.unique, sin.classification, sin.pattern) == (False, True, "pii", "^[0-9]{9}$")
+    assert person.field("sex").enum == ("M", "F", "X")
+    assert person.field("birth_date").minimum == dt.date(1900, 1, 1)
+    assert person.field("family_name").max_length == 100
+    assert person.field("sex").description_fr == "Sexe ou genre tel qu'inscrit (M, F ou X)."
+    assert person.min_rows == 1
+    assert person.max_null_percent == (("postal_code", 50.0),)
+
+
+def test_decimal_precision_and_scale_come_from_physical_type(payment):
+    amount = payment.field("amount")
+    assert (amount.precision, amount.scale, amount.minimum) == (12, 2, Decimal("0"))
+    assert amount.is_decimal
+
+
+def test_registry_resolves_latest_minor_of_a_major(tmp_path, registry):
+    data = person_contract_data()
+    write_yaml(tmp_path / "person" / "1.0.0.yaml", data)
+    data["version"] = "1.1.0"
+    write_yaml(tmp_path / "person" / "1.1.0.yaml", data)
+    assert ContractRegistry.load(tmp_path).resolve("person", 1).version == "1.1.0"
+
+
+def test_registry_unknown_major_is_a_clear_error(registry):
+    with pytest.raises(
+        ContractError,
+        match=r"no contract 'person' with major version 2 \(known: "
+        r"benefit_payment v1, person v1\)",
+    ):
+        registry.resolve("person", 2)
+
+
+def test_registry_refuses_version_not_matching_file_name(tmp_path):
+    write_yaml(tmp_path / "person" / "2.0.0.yaml", person_contract_data())
+    with pytest.raises(ContractError, match=re.escape("version '1.0.0' does not match the file name '2.0.0.yaml'")):
+        ContractRegistry.load(tmp_path)
+
+
+def _broken(tmp_path: Path, edit) -> Path:
+    data = person_contract_data()
+    edit(data)
+    return write_yaml(tmp_path / "person" / "1.0.0.yaml", data)
+
+
+def _props(data):
+    return data["schema"][0]["properties"]
+
+
+def test_unknown_logical_type_names_file_line_and_path(tmp_path):
+    file = _broken(tmp_path, lambda d: _props(d)[4].update(logicalType="datetime"))
+    with pytest.raises(ContractError) as caught:
+        load_contract(file)
+    err = caught.value
+    assert err.file == str(file)
+    assert err.path == "schema[0].properties[4].logicalType"
+    assert "'datetime' is not one of" in err.message
+    line = file.read_text().splitlines()[err.line - 1]
+    assert line.strip() == "logicalType: datetime"
+
+
+def test_missing_required_top_level_field(tmp_path):
+    file = _broken(tmp_path, lambda d: d.pop("id"))
+    with pytest.raises(ContractError, match="'id' is a required property"):
+        load_contract(file)
+
+
+@pytest.mark.parametrize(
+    ("edit", "path", "message"),
+    [
+        (
+            lambda d: _props(d)[1]["logicalTypeOptions"].update(pattern="^[0-9{9}$"),
+            "schema[0].properties[1].logicalTypeOptions.pattern",
+            "pattern does not compile",
+        ),
+        (
+            lambda d: _props(d)[4].update(enum=[{"value": "x"}]),
+            "schema[0].properties[4].enum",
+            "enum is only supported on string fields, not 'date'",
+        ),
+        (
+            lambda d: _props(d)[2].update(name="person_id"),
+            "schema[0].properties[2].name",
+            "duplicate property 'person_id'",
+        ),
+        (
+            lambda d: _props(d)[0].update(required=False),
+            "schema[0].properties[0].primaryKey",
+            "a primary key field must be required: true",
+        ),
+        (
+            lambda d: _props(d)[5].update(classification="secret"),
+            "schema[0].properties[5].classification",
+            "classification must be one of public, restricted, pii",
+        ),
+        (lambda d: d.update(version="1.0"), "version", "version '1.0' is not MAJOR.MINOR.PATCH"),
+    ],
+)
+def test_accord_rules(tmp_path, edit, path, message):
+    findings = lint_contract(_broken(tmp_path, edit))
+    assert [(f.path, f.message[: len(message)]) for f in findings] == [(path, message)]
+    assert findings[0].line is not None
+
+
+def test_duplicate_yaml_key_and_bad_yaml_give_line(tmp_path):
+    file = tmp_path / "c.yaml"
+    file.write_text("apiVersion: v3.2.0\nkind: DataContract\nkind: DataContract\n")
+    [finding] = lint_contract(file)
+    assert (finding.line, finding.path, finding.message) == (3, "kind", "duplicate key 'kind'")
+    file.write_text("apiVersion: v3.2.0\nkind: [DataContract\n")
+    [finding] = lint_contract(file)
+    assert finding.line == 3 and finding.message.startswith("invalid YAML")
+
+
+def test_shipped_contracts_lint_clean():
+    for file in sorted((ROOT / "contracts").glob("*/*.yaml")):
+        assert lint_contract(file) == [], file

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from accord.errors import ExtractRejected
+from accord.mapping.spec import SourceSpec
+from accord.readers import read_extract
+from accord.readers.text import FALLBACK_CANDIDATES, detect_encoding
+from tests.conftest import SAMPLES
+
+
+def test_cp1252_csv_detected_without_declaring_it(tmp_path):
+    file = tmp_path / "x.csv"
+    file.write_bytes("NOM;PRENOM\r\nBélanger;Évelyne\r\nCôté;Marie-Ève\r\n".encode("cp1252"))
+    raw = read_extract(file, SourceSpec(format="csv", delimiter=";"))
+    assert raw.encoding is not None and raw.encoding.replace("_", "").lower() in ("cp1252", "windows1252")
+    assert raw.frame.rows() == [(2, "Bélanger", "Évelyne"), (3, "Côté", "Marie-Ève")]
+
+
+def test_utf8_bom_is_not_part_of_the_first_header(tmp_path):
+    file = tmp_path / "x.csv"
+    file.write_bytes("\ufeffid,name\n1,Zoë\n".encode())
+    raw = read_extract(file, SourceSpec(format="csv"))
+    assert raw.frame.columns == ["_source_row", "id", "name"]
+
+
+def test_ragged_rows_are_reported_with_their_line_not_padded(tmp_path):
+    file = tmp_path / "x.csv"
+    file.write_text("a,b,c\n1,2,3\n4,5\n6,7,8,9\n\n10,11,12\n")
+    raw = read_extract(file, SourceSpec(format="csv"))
+    assert raw.frame.rows() == [(2, "1", "2", "3"), (6, "10", "11", "12")]
+    assert raw.malformed.select("_source_row", "rule", "value", "detail").rows() == [
+        (3, "malformed-record", "4,5", "2 fields where the header has 3"),
+        (4, "malformed-record", "6,7,8,9", "4 fields where the header has 3"),
+    ]
+    assert raw.rows_in == 4
+
+
+def test_embedded_newline_keeps_the_starting_line_number(tmp_path):
+    file = tmp_path / "x.csv"
+    file.write_text('id,note\n1,"two\nlines"\n2,plain\n')
+    raw = read_extract(file, SourceSpec(format="csv"))
+    assert raw.frame.rows() == [(2, "1", "two\nlines"), (4, "2", "plain")]
+
+
+@pytest.mark.parametrize(
+    ("header", "reason", "message"),
+    [
+        ("a,b,a", "duplicate-header", "duplicate column names in header: a"),
+        ("a,,c", "blank-header", "header has empty column names at positions [2]"),
+    ],
+)
+def test_bad_headers_reject_the_file(tmp_path, header, reason, message):
+    file = tmp_path / "x.csv"
+    file.write_text(header + "\n1,2,3\n")
+    with pytest.raises(ExtractRejected) as caught:
+        read_extract(file, SourceSpec(format="csv"))
+    assert (caught.value.reason, caught.value.message) == (reason, message)
+    assert caught.value.file == str(file)
+
+
+def test_wrong_declared_encoding_rejects_with_offset(tmp_path):
+    file = tmp_path / "x.csv"
+    file.write_bytes("a\né\n".encode("cp1252"))
+    with pytest.raises(ExtractRejected, match="bytes at offset 2 are not valid utf-8"):
+        read_extract(file, SourceSpec(format="csv", encoding="utf-8"))
+
+
+def test_excel_dates_numbers_and_spreadsheet_row_numbers(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Data"
+    sheet.append(["Title row"])
+    sheet.append(["id", "born", "amount", "flag"])
+    sheet.append(["A", dt.date(1970, 1, 15), 12.0, True])
+    sheet.append([None, None, None, None])
+    sheet.append(["B", dt.datetime(1980, 2, 3, 10, 30), 12.5, False])
+    file = tmp_path / "x.xlsx"
+    book.save(file)
+    raw = read_extract(file, SourceSpec(format="excel", sheet="Data", header_row=2))
+    assert raw.frame.rows() == [(3, "A", "1970-01-15", "12", "true"), (5, "B", "1980-02-03T10:30:00", "12.5", "false")]
+
+
+def test_excel_unknown_sheet_and_not_a_workbook(tmp_path):
+    sample = SAMPLES / "nho" / "clients_2026-11.xlsx"
+    with pytest.raises(ExtractRejected, match=r"sheet 'Feuil1' not found \(sheets: Clients\)"):
+        read_extract(sample, SourceSpec(format="excel", sheet="Feuil1"))
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("id,name\n1,x\n")
+    with pytest.raises(ExtractRejected) as caught:
+        read_extract(fake, SourceSpec(format="excel"))
+    assert caught.value.reason == "format"
+
+
+def test_ndjson_bad_lines_are_malformed_records(tmp_path):
+    file = tmp_path / "x.ndjson"
+    file.write_text('{"id": 1, "n": "a", "tags": ["x"]}\n\n{"id": 2,\n[1, 2]\n{"id": 3, "extra": true}\n')
+    raw = read_extract(file, SourceSpec(format="ndjson"))
+    assert raw.frame.columns == ["_source_row", "id", "n", "tags", "extra"]
+    assert raw.frame.rows() == [(1, "1", "a", '["x"]', None), (5, "3", None, None, "true")]
+    assert raw.malformed.select("_source_row", "detail").rows() == [
+        (3, "invalid JSON at column 10: Expecting property name enclosed in double quotes"),
+        (4, "not a JSON object"),
+    ]
+
+
+def test_json_array(tmp_path):
+    file = tmp_path / "x.json"
+    file.write_text(json.dumps([{"id": "a"}, 5, {"id": "b"}]))
+    raw = read_extract(file, SourceSpec(format="json"))
+    assert raw.frame.rows() == [(1, "a"), (3, "b")]
+    assert raw.malformed.select("_source_row", "value").rows() == [(2, "5")]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("Bélanger;Évelyne".encode("cp1252"), "cp1252"),
+        ("12 000,00 € — Côté".encode("cp1252"), "cp1252"),
+        ("Bélanger".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "Zoë".encode(), "utf-8-sig"),
+        ("Zoë".encode("utf-16"), "utf-16"),
+        (b"ascii only", "utf-8"),
+    ],
+)
+def test_detect_encoding(data, expected):
+    assert detect_encoding(data) == expected
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_charset_normalizer():
+    data = "Ça coûte 5 $ à Montréal".encode("cp850") + b"\x81\x8d"
+    assert detect_encoding(data) in FALLBACK_CANDIDATES

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+from typer.testing import CliRunner
+
+from accord.cli import app
+from tests.conftest import ROOT
+from tests.helpers import person_contract_data, write_yaml
+
+runner = CliRunner()
+
+
+def test_contract_lint_ok_and_error_exit_codes(tmp_path):
+    ok = runner.invoke(app, ["contract", "lint", str(ROOT / "contracts")])
+    assert ok.exit_code == 0, ok.output
+    assert "2 contract(s) checked, 0 with errors" in ok.output
+    data = person_contract_data()
+    data["schema"][0]["properties"][5]["logicalType"] = "text"
+    bad = write_yaml(tmp_path / "person" / "1.0.0.yaml", data)
+    result = runner.invoke(app, ["contract", "lint", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:" in result.output
+    assert "schema[0].properties[5].logicalType: 'text' is not one of" in result.output
+
+
+def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"  # a temporary instance configured by the repo's own dagster.yaml
+    home.mkdir()
+    shutil.copyfile(ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("COLUMNS", "200")
+    result = runner.invoke(app, ["run", "--samples", "--project-dir", str(ROOT), "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 0, result.output
+    assert "copied 5 sample extracts" in result.output
+    assert "│ nho    │ person v1.0.0          │      10 │         6 │           4 │" in result.output
+    summary = json.loads((tmp_path / "d" / "reports" / "run-summary.json").read_text())
+    assert [r["rows_quarantined"] for r in summary["results"]] == [2, 2, 3, 4, 3]
+    run_id = re.search(r"dagster run ([0-9a-f-]{36})", result.output).group(1)
+    assert (home / "history" / "runs" / f"{run_id}.db").exists()  # the run is in the SQLite instance

@@ -1,0 +1,159 @@
+"""The engine on the bundled sample extracts: exact quarantine reasons and source rows, row accounting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+
+from accord.process import process_extract, run_agency
+from accord.validation import row_schema
+from tests.conftest import SAMPLES
+
+EXPECTED_ERRORS = {
+    ("rrn/person", "personnes_2026-11.csv"): [
+        (6, "sin", "pattern", "12345"),
+        (7, "birth_date", "type-error", "31/02/1980"),
+        (8, "sex", "unmapped-code", "Z"),
+    ],
+    ("rrn/benefit_payment", "paiements_2026-11.csv"): [
+        (6, "amount", "type-error", "abc"),
+        (7, "amount", "minimum", "-50,00"),
+    ],
+    ("nho/person", "clients_2026-11.xlsx"): [
+        (4, "family_name", "required", None),
+        (5, "postal_code", "pattern", "90210"),
+        (8, "person_id", "unique", "NHO-507"),
+        (9, "person_id", "unique", "NHO-507"),
+    ],
+    ("cba/person", "people_2026-11.ndjson"): [
+        (3, "birth_date", "minimum", "1890-01-01"),
+        (6, "province", "unmapped-code", "ZZ"),
+        (7, None, "malformed-record", '{"id": "CBA-9007", "last_name": "Broken"'),
+    ],
+    ("cba/benefit_payment", "payments_2026-11.csv"): [
+        (6, "payment_date", "type-error", "2026-13-01"),
+        (9, "amount", "type-error", '=HYPERLINK("http://x.invalid")'),
+    ],
+}
+EXPECTED_COUNTS = {  # rows in, published, quarantined
+    "rrn/person": (12, 9, 3),
+    "rrn/benefit_payment": (10, 8, 2),
+    "nho/person": (10, 6, 4),
+    "cba/person": (11, 8, 3),
+    "cba/benefit_payment": (8, 6, 2),
+}
+
+
+@pytest.mark.parametrize(("name", "file"), sorted(EXPECTED_ERRORS))
+def test_sample_extract_quarantine_reasons_and_rows(mappings, name, file):
+    mapping = mappings[name]
+    outcome = process_extract(SAMPLES / mapping.agency / file, mapping, row_schema(mapping.contract))
+    assert outcome.errors.select("_source_row", "column", "rule", "value").rows() == EXPECTED_ERRORS[name, file]
+    assert (outcome.rows_in, outcome.rows_published, outcome.rows_quarantined) == EXPECTED_COUNTS[name]
+    assert outcome.rows_in == outcome.rows_published + outcome.rows_quarantined
+    bad_rows = {row for row, *_ in EXPECTED_ERRORS[name, file]}
+    assert set(outcome.published["_source_row"].to_list()).isdisjoint(bad_rows)
+
+
+def test_published_values_are_harmonised(mappings):
+    mapping = mappings["rrn/person"]
+    outcome = process_extract(SAMPLES / "rrn" / "personnes_2026-11.csv", mapping, row_schema(mapping.contract))
+    first = outcome.published.row(0, named=True)
+    assert first == {
+        "_source_row": 2,
+        "person_id": "RRN-0001",
+        "sin": "046454286",
+        "family_name": "Bélanger",
+        "given_name": "Évelyne",
+        "birth_date": dt.date(1956, 4, 3),
+        "sex": "F",
+        "postal_code": "H2X 1Y4",
+        "province": "QC",
+        "preferred_language": "fr",
+    }
+    trimmed = outcome.published.filter(pl.col("person_id") == "RRN-0008").row(0, named=True)
+    assert (trimmed["postal_code"], trimmed["preferred_language"]) == ("H1A 0A1", "fr")
+    missing = outcome.published.filter(pl.col("person_id") == "RRN-0003").row(0, named=True)
+    assert (missing["sin"], missing["postal_code"], missing["preferred_language"]) == (None, None, "en")
+
+
+def test_missing_column_quarantines_every_row_with_the_reason(mappings, tmp_path):
+    mapping = mappings["cba/benefit_payment"]
+    file = tmp_path / "payments_2026-12.csv"
+    file.write_text("payment_ref,client_id,program,amount,state\nPAY-1,C,PEN,1.00,paid\nPAY-2,C,PEN,2.00,paid\n")
+    outcome = process_extract(file, mapping, row_schema(mapping.contract))
+    assert (outcome.rows_in, outcome.rows_published, outcome.rows_quarantined) == (2, 0, 2)
+    assert outcome.rejected == "missing columns: paid_on"
+    assert outcome.errors.select("_source_row", "rule", "detail").rows() == [(1, "missing-column", "paid_on")]
+
+
+def test_run_agency_writes_quarantine_and_result(mappings, data):
+    result, checked = run_agency(mappings["rrn/benefit_payment"], data)
+    assert (result.rows_in, result.rows_published, result.rows_quarantined) == (10, 8, 2)
+    assert result.rule_counts == {"minimum": 1, "type-error": 1}
+    assert checked is not None and checked.success
+    errors_csv = data.quarantine / "rrn" / "benefit_payment" / "v1" / "paiements_2026-11.csv.errors.csv"
+    report = pl.read_csv(errors_csv, infer_schema=False)
+    assert report.columns == [
+        "agency",
+        "source_file",
+        "source_row",
+        "source_column",
+        "column",
+        "rule",
+        "value",
+        "detail",
+        "message_en",
+        "message_fr",
+    ]
+    assert report.rows()[1] == (
+        "rrn",
+        "paiements_2026-11.csv",
+        "7",
+        "MONTANT",
+        "amount",
+        "minimum",
+        "'-50,00",
+        "0",
+        "amount '-50,00' is below the minimum 0",
+        "amount « -50,00 » est inférieur au minimum 0",
+    )
+    rows = pl.read_parquet(errors_csv.with_name("paiements_2026-11.csv.rows.parquet"))
+    assert rows.select("_source_row", "NO_PAIEMENT", "MONTANT").rows() == [
+        (6, "P-1005", "abc"),
+        (7, "P-1006", "-50,00"),
+    ]
+    saved = json.loads((data.reports / "runs" / "benefit_payment" / "v1" / "rrn.json").read_text())
+    assert (saved["rows_in"], saved["balanced"], saved["dataset_rules_success"]) == (10, True, True)
+
+
+def test_formula_values_are_neutralised_in_the_error_csv(mappings, data):
+    run_agency(mappings["cba/benefit_payment"], data, dataset_rules=False)
+    report = pl.read_csv(
+        data.quarantine / "cba" / "benefit_payment" / "v1" / "payments_2026-11.csv.errors.csv", infer_schema=False
+    )
+    assert report.filter(pl.col("source_row") == "9")["value"].to_list() == ['\'=HYPERLINK("http://x.invalid")']
+    for column in ("value", "detail", "message_en", "message_fr"):
+        assert not report[column].str.contains(r"^[=+\-@]").any(), column
+
+
+def test_rerun_replaces_partition_without_duplicates(mappings, data):
+    mapping = mappings["nho/person"]
+    run_agency(mapping, data, dataset_rules=False)
+    run_agency(mapping, data, dataset_rules=False)
+    files = list((data.published / "person" / "v1" / "agency=nho").iterdir())
+    assert len(files) == 1
+    assert pl.read_parquet(files[0]).height == 6
+    assert not [p for p in (data.published / "person" / "v1").iterdir() if p.name.startswith(".")]
+
+
+def test_unreadable_file_is_rejected_not_crashing(mappings, data):
+    (data.landing / "nho" / "clients_2026-12.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    result, _ = run_agency(mappings["nho/person"], data, dataset_rules=False)
+    rejected = [f for f in result.files if f["rejected"]]
+    assert [f["file"] for f in rejected] == ["clients_2026-12.xlsx"]
+    assert str(rejected[0]["rejected"]).startswith("format: not a readable spreadsheet")
+    assert (result.rows_in, result.rows_published, result.rows_quarantined) == (10, 6, 4)

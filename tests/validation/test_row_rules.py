@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from accord.contracts.types import polars_schema
+from accord.validation import row_schema
+
+
+def _frame(contract, rows: list[dict]) -> pl.DataFrame:
+    base = dict.fromkeys(contract.field_names)
+    schema = {"_source_row": pl.Int64, **polars_schema(contract)}
+    return pl.DataFrame([{**base, **r} for r in rows], schema=schema)
+
+
+GOOD = {
+    "person_id": "P1",
+    "family_name": "Roy",
+    "given_name": "Ana",
+    "birth_date": dt.date(1980, 1, 1),
+    "sex": "F",
+    "province": "QC",
+}
+
+
+def test_clean_rows_give_no_errors(person):
+    frame = _frame(person, [{"_source_row": 2, **GOOD}, {"_source_row": 3, **GOOD, "person_id": "P2"}])
+    assert row_schema(person).check(frame).is_empty()
+
+
+def test_each_rule_reports_source_row_column_rule_value(person):
+    rows = [
+        {"_source_row": 10, **GOOD, "sex": "Q"},
+        {"_source_row": 11, **GOOD, "person_id": "P2", "postal_code": "90210"},
+        {"_source_row": 12, **GOOD, "person_id": "P3", "birth_date": dt.date(1899, 12, 31)},
+        {"_source_row": 13, **GOOD, "person_id": "P4", "family_name": None},
+        {"_source_row": 14, **GOOD, "person_id": "P4", "family_name": "x" * 101},
+        {"_source_row": 15, **GOOD, "person_id": "P5", "sin": "12345"},
+    ]
+    errors = row_schema(person).check(_frame(person, rows)).sort("_source_row", "column")
+    assert errors.select("_source_row", "column", "rule", "value").rows() == [
+        (10, "sex", "enum", "Q"),
+        (11, "postal_code", "pattern", "90210"),
+        (12, "birth_date", "minimum", "1899-12-31"),
+        (13, "family_name", "required", None),
+        (13, "person_id", "unique", "P4"),
+        (14, "family_name", "length", "x" * 101),
+        (14, "person_id", "unique", "P4"),
+        (15, "sin", "pattern", "12345"),
+    ]
+    assert errors.filter(pl.col("rule") == "enum")["detail"].to_list() == ["M, F, X"]
+    assert errors.filter(pl.col("rule") == "length")["detail"].to_list() == ["1..100"]
+
+
+def test_unique_ignores_missing_values(person):
+    rows = [{"_source_row": i, **GOOD, "person_id": f"P{i}", "sin": None} for i in range(2, 6)]
+    rows.append({"_source_row": 6, **GOOD, "person_id": "P6", "sin": "046454286"})
+    rows.append({"_source_row": 7, **GOOD, "person_id": "P7", "sin": "046454286"})
+    errors = row_schema(person).check(_frame(person, rows))
+    assert errors.select("_source_row", "column", "rule").sort("_source_row").rows() == [
+        (6, "sin", "unique"),
+        (7, "sin", "unique"),
+    ]
