@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
-errors = Console(stderr=True)
+# When output is not a terminal (make, CI logs) rich would wrap tables at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 120)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
 
 
 def summary_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="accord run summary", show_lines=False)
     for name, justify in (("agency", "left"), ("contract", "left"), ("rows in", "right"),
-                          ("published", "right"), ("quarantined", "right"), ("in = pub + quar", "center")):
+                          ("published", "right"), ("quarantined", "right"), ("balanced", "center")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         table.add_row(r["agency"], f"{r['contract']} v{r['contract_version']}", str(r["rows_in"]),
