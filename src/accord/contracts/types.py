@@ -8,42 +8,33 @@ import pyarrow as pa
 from accord.contracts.model import Contract, Field
 
 
-def polars_dtype(field: Field) -> pl.DataType:
+def physical_types(field: Field) -> tuple[pl.DataType, pa.DataType]:
+    """The (polars, Arrow) pair for a contract field: one table, so the two can never disagree."""
     match field.logical_type:
         case "string":
-            return pl.String()
+            return pl.String(), pa.string()
         case "integer":
-            return pl.Int64()
+            return pl.Int64(), pa.int64()
+        case "number" if field.is_decimal:
+            precision, scale = field.precision or 38, field.scale or 0
+            return pl.Decimal(precision, scale), pa.decimal128(precision, scale)
         case "number":
-            if field.is_decimal:
-                return pl.Decimal(field.precision or 38, field.scale or 0)
-            return pl.Float64()
+            return pl.Float64(), pa.float64()
         case "boolean":
-            return pl.Boolean()
+            return pl.Boolean(), pa.bool_()
         case "date":
-            return pl.Date()
+            return pl.Date(), pa.date32()
         case "timestamp":
-            return pl.Datetime("us", "UTC")
+            return pl.Datetime("us", "UTC"), pa.timestamp("us", tz="UTC")
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
+
+
+def polars_dtype(field: Field) -> pl.DataType:
+    return physical_types(field)[0]
 
 
 def arrow_type(field: Field) -> pa.DataType:
-    match field.logical_type:
-        case "string":
-            return pa.string()
-        case "integer":
-            return pa.int64()
-        case "number":
-            if field.is_decimal:
-                return pa.decimal128(field.precision or 38, field.scale or 0)
-            return pa.float64()
-        case "boolean":
-            return pa.bool_()
-        case "date":
-            return pa.date32()
-        case "timestamp":
-            return pa.timestamp("us", tz="UTC")
-    raise ValueError(f"unsupported logical type {field.logical_type!r}")
+    return physical_types(field)[1]
 
 
 def polars_schema(contract: Contract) -> pl.Schema:
