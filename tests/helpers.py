@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,3 +21,10 @@ def write_yaml(path: Path, data: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
+
+
+def write_contract(root: Path, data: dict[str, Any], file_name: str | None = None) -> Path:
+    """Write ``data`` as ``root/<id>/<file_name or version.yaml>``, with the repo's reference tables beside it."""
+    if not (root / "reference").exists():
+        shutil.copytree(ROOT / "contracts" / "reference", root / "reference")
+    return write_yaml(root / str(data.get("id", "person")) / (file_name or f"{data.get('version')}.yaml"), data)

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from accord.cli import app
 from tests.conftest import ROOT
-from tests.helpers import person_contract_data, write_yaml
+from tests.helpers import person_contract_data, write_contract
 
 runner = CliRunner()
 
@@ -16,10 +16,10 @@ runner = CliRunner()
 def test_contract_lint_ok_and_error_exit_codes(tmp_path):
     ok = runner.invoke(app, ["contract", "lint", str(ROOT / "contracts")])
     assert ok.exit_code == 0, ok.output
-    assert "2 contract(s) checked, 0 with errors" in ok.output
+    assert "3 contract(s) checked, 0 with errors" in ok.output
     data = person_contract_data()
     data["schema"][0]["properties"][5]["logicalType"] = "text"
-    bad = write_yaml(tmp_path / "person" / "1.0.0.yaml", data)
+    bad = write_contract(tmp_path, data)
     result = runner.invoke(app, ["contract", "lint", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:" in result.output

@@ -9,7 +9,7 @@ import pytest
 
 from accord.contracts import ContractRegistry, lint_contract, load_contract
 from accord.errors import ContractError
-from tests.helpers import ROOT, person_contract_data, write_yaml
+from tests.helpers import ROOT, person_contract_data, write_contract
 
 
 def test_person_contract_loads_with_every_rule(person):
@@ -45,23 +45,22 @@ def test_decimal_precision_and_scale_come_from_physical_type(payment):
 
 def test_registry_resolves_latest_minor_of_a_major(tmp_path, registry):
     data = person_contract_data()
-    write_yaml(tmp_path / "person" / "1.0.0.yaml", data)
+    write_contract(tmp_path, data)
     data["version"] = "1.1.0"
-    write_yaml(tmp_path / "person" / "1.1.0.yaml", data)
+    write_contract(tmp_path, data)
     assert ContractRegistry.load(tmp_path).resolve("person", 1).version == "1.1.0"
 
 
 def test_registry_unknown_major_is_a_clear_error(registry):
-    with pytest.raises(
-        ContractError,
-        match=r"no contract 'person' with major version 2 \(known: "
-        r"benefit_payment v1, person v1\)",
-    ):
-        registry.resolve("person", 2)
+    with pytest.raises(ContractError) as caught:
+        registry.resolve("person", 3)
+    assert caught.value.message == (
+        "no contract 'person' with major version 3 (known: benefit_payment v1, person v1, person v2)"
+    )
 
 
 def test_registry_refuses_version_not_matching_file_name(tmp_path):
-    write_yaml(tmp_path / "person" / "2.0.0.yaml", person_contract_data())
+    write_contract(tmp_path, person_contract_data(), "2.0.0.yaml")
     with pytest.raises(ContractError, match=re.escape("version '1.0.0' does not match the file name '2.0.0.yaml'")):
         ContractRegistry.load(tmp_path)
 
@@ -69,7 +68,7 @@ def test_registry_refuses_version_not_matching_file_name(tmp_path):
 def _broken(tmp_path: Path, edit) -> Path:
     data = person_contract_data()
     edit(data)
-    return write_yaml(tmp_path / "person" / "1.0.0.yaml", data)
+    return write_contract(tmp_path, data)
 
 
 def _props(data):
@@ -105,7 +104,7 @@ def test_missing_required_top_level_field(tmp_path):
         (
             lambda d: _props(d)[4].update(enum=[{"value": "x"}]),
             "schema[0].properties[4].enum",
-            "enum is only supported on string fields, not 'date'",
+            "a code list is only supported on string fields, not 'date'",
         ),
         (
             lambda d: _props(d)[2].update(name="person_id"),
@@ -144,3 +143,64 @@ def test_duplicate_yaml_key_and_bad_yaml_give_line(tmp_path):
 def test_shipped_contracts_lint_clean():
     for file in sorted((ROOT / "contracts").glob("*/*.yaml")):
         assert lint_contract(file) == [], file
+
+
+def test_lint_line_points_at_the_offending_key(tmp_path):
+    cases = [
+        (lambda d: _props(d)[1]["logicalTypeOptions"].update(pattern="^[0-9{9}$"), "pattern:"),
+        (lambda d: _props(d)[4].update(enum=[{"value": "x"}]), "enum:"),
+        (lambda d: _props(d)[2].update(name="person_id"), "name: person_id"),
+        (lambda d: _props(d)[0].update(required=False), "primaryKey: true"),
+        (lambda d: _props(d)[4].update(logicalType="time"), "logicalType: time"),
+        (lambda d: _props(d)[4]["logicalTypeOptions"].update(minimum="yesterday"), "minimum: yesterday"),
+    ]
+    for i, (edit, text) in enumerate(cases):
+        file = _broken(tmp_path / str(i), edit)
+        [finding] = lint_contract(file)
+        assert file.read_text().splitlines()[finding.line - 1].strip().lstrip("- ").startswith(text), finding
+
+
+def test_api_version_selects_its_own_odcs_schema(tmp_path):
+    data = person_contract_data()
+    data["apiVersion"] = "v3.0.2"  # enum lists arrived in ODCS v3.2: a v3.0.2 contract cannot use them
+    findings = lint_contract(write_contract(tmp_path / "a", data))
+    enum_findings = [f for f in findings if "'enum' was unexpected" in f.message]
+    assert [f.path for f in enum_findings] == ["schema[0].properties[5]", "schema[0].properties[8]"]
+    data["apiVersion"] = "v4.0.0"
+    [finding] = lint_contract(write_contract(tmp_path / "b", data))
+    assert finding.message.startswith("unsupported apiVersion 'v4.0.0' (supported: v3.0.0, v3.0.1, v3.0.2, v3.1.0")
+
+
+def test_v31_code_list_from_an_invalid_values_rule(tmp_path):
+    data = person_contract_data()
+    data["apiVersion"] = "v3.1.0"
+    for prop in _props(data):
+        for enum_prop in ("enum",):
+            prop.pop(enum_prop, None)
+        for custom in prop.get("customProperties", []):
+            custom.pop("vendor", None)
+    sex = next(p for p in _props(data) if p["name"] == "sex")
+    sex["quality"] = [{"metric": "invalidValues", "arguments": {"validValues": ["M", "F"]}, "mustBe": 0}]
+    contract = load_contract(write_contract(tmp_path, data))
+    assert contract.field("sex").enum == ("M", "F")
+    assert contract.field("preferred_language").enum is None
+
+
+def test_reference_table_code_list_with_labels(person, tmp_path):
+    province = person.field("province")
+    assert len(province.codes) == 13
+    assert (province.codes[9].value, province.codes[9].label_en, province.codes[9].label_fr) == (
+        "PE",
+        "Prince Edward Island",
+        "Île-du-Prince-Édouard",
+    )
+    data = person_contract_data()
+    _props(data)[7]["customProperties"][1]["value"] = "reference/nowhere.csv"
+    [finding] = lint_contract(write_contract(tmp_path, data))
+    assert (finding.path, finding.message) == (
+        "schema[0].properties[7]",
+        "code list file 'reference/nowhere.csv' not found",
+    )
+    _props(data)[7]["customProperties"][1]["value"] = "../../etc/passwd"
+    [finding] = lint_contract(write_contract(tmp_path, data))
+    assert finding.message == "code list '../../etc/passwd' is outside the contracts folder"

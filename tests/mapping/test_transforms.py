@@ -172,3 +172,34 @@ def test_missing_columns_are_listed(person):
 def test_spec_refuses_ambiguous_or_unknown_constructs(person, fields, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         _mapping(person, fields)
+
+
+def test_timestamps_local_time_uses_the_contract_time_zone(registry):
+    person_v2 = registry.resolve("person", 2)
+    raw = _raw(T=["2026-11-01 09:30:00", "2026-07-01T09:30:00Z", "2026-07-01T09:30:00+02:00", "2026-03-08 02:30:00"])
+    formats = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]
+    mapped = _map(person_v2, {"updated_at": {"from": "T", "date": {"formats": formats}}}, raw)
+    utc = dt.UTC
+    assert mapped.values["updated_at"].to_list() == [
+        dt.datetime(2026, 11, 1, 14, 30, tzinfo=utc),  # Eastern standard time, UTC-5
+        dt.datetime(2026, 7, 1, 9, 30, tzinfo=utc),
+        dt.datetime(2026, 7, 1, 7, 30, tzinfo=utc),
+        None,  # 02:30 on 8 March 2026 does not exist in Toronto (clocks jump to 03:00)
+    ]
+    assert _errors(mapped) == [(5, "updated_at", "type-error", "2026-03-08 02:30:00")]
+
+
+def test_integer_and_boolean_targets(tmp_path, registry):
+    from accord.contracts import load_contract
+    from tests.helpers import person_contract_data, write_contract
+
+    data = person_contract_data()
+    data["schema"][0]["properties"] += [
+        {"name": "household", "logicalType": "integer"},
+        {"name": "consent", "logicalType": "boolean"},
+    ]
+    contract = load_contract(write_contract(tmp_path, data))
+    raw = _raw(H=["3", "1 200", "2.5", None], C=["Oui", "n", "1", "peut-être"])
+    mapped = _map(contract, {"household": {"from": "H", "number": {"thousands": " "}}, "consent": {"from": "C"}}, raw)
+    assert mapped.values.select("household", "consent").rows() == [(3, True), (1200, False), (None, True), (None, None)]
+    assert _errors(mapped) == [(4, "household", "type-error", "2.5"), (5, "consent", "type-error", "peut-être")]

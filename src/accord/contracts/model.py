@@ -10,6 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+
+from accord.contracts.codelists import Code
 
 LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
 CLASSIFICATIONS = ("public", "restricted", "pii")
@@ -25,7 +28,7 @@ class Field:
     unique: bool = False
     primary_key_position: int | None = None
     classification: str = "public"
-    enum: tuple[str, ...] | None = None
+    codes: tuple[Code, ...] | None = None
     pattern: str | None = None
     minimum: Bound | None = None
     maximum: Bound | None = None
@@ -33,8 +36,14 @@ class Field:
     max_length: int | None = None
     precision: int | None = None
     scale: int | None = None
+    default_timezone: str = "UTC"
     description: str = ""
     description_fr: str = ""
+    examples: tuple[Any, ...] = ()
+
+    @property
+    def enum(self) -> tuple[str, ...] | None:
+        return tuple(c.value for c in self.codes) if self.codes is not None else None
 
     @property
     def is_decimal(self) -> bool:
@@ -51,6 +60,8 @@ class Contract:
     fields: tuple[Field, ...]
     file: Path
     sha256: str
+    status: str = "active"
+    description: str = ""
     min_rows: int | None = None
     max_null_percent: tuple[tuple[str, float], ...] = ()
 

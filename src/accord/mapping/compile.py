@@ -101,6 +101,18 @@ def _plain_number(expr: pl.Expr, number: NumberSpec | None) -> pl.Expr:
     return expr
 
 
+def _timestamp(expr: pl.Expr, fmt: str, default_timezone: str) -> pl.Expr:
+    """Parse to a UTC timestamp: values with an offset (``%z``) keep it, others are local time in the
+    contract's ``defaultTimezone``; a local time that does not exist or is ambiguous there (daylight-saving
+    changes) is not guessed: it becomes a type error."""
+    if "%z" in fmt:
+        zulu = expr.str.replace(r"[Zz]$", "+00:00")  # ISO 8601 "Z" is an offset chrono's %z does not read
+        return zulu.str.to_datetime(fmt, strict=False, time_unit="us").dt.convert_time_zone("UTC")
+    naive = expr.str.to_datetime(fmt, strict=False, time_unit="us")
+    local = naive.dt.replace_time_zone(default_timezone, ambiguous="null", non_existent="null")
+    return local.dt.convert_time_zone("UTC")
+
+
 def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
     """Parse text into the contract type; null where it cannot be parsed."""
     dtype = polars_dtype(field)
@@ -110,10 +122,8 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
         case "date" | "timestamp":
             formats = spec.date.formats if spec.date else _DEFAULT_DATE_FORMATS[field.logical_type]
             if field.logical_type == "date":
-                tries = [expr.str.strptime(pl.Date, f, strict=False) for f in formats]
-            else:
-                tries = [expr.str.to_datetime(f, strict=False, time_zone="UTC", time_unit="us") for f in formats]
-            return pl.coalesce(tries)
+                return pl.coalesce([expr.str.strptime(pl.Date, f, strict=False) for f in formats])
+            return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in formats])
         case "integer":
             plain = _plain_number(expr, spec.number)
             return pl.when(plain.str.contains(r"^[+-]?\d+$")).then(plain).cast(dtype, strict=False)

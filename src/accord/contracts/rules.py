@@ -1,0 +1,106 @@
+"""accord's own contract rules, on top of the ODCS schema. Each returns findings, never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from accord.contracts.codelists import code_list_findings
+from accord.contracts.findings import Finding
+from accord.contracts.model import CLASSIFICATIONS, LOGICAL_TYPES, Bound
+from accord.yamlfile import PathPart, YamlDocument, format_path
+
+DECIMAL_TYPE = re.compile(r"^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$", re.IGNORECASE)
+FLOAT_TYPES = ("double", "float", "float64")
+SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+def parse_bound(value: Any, logical_type: str) -> Bound | None:
+    """A ``minimum``/``maximum`` in the field's own type; ``ValueError`` when it is not one."""
+    if value is None:
+        return None
+    if logical_type == "date":
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    if logical_type == "timestamp":
+        return dt.datetime.fromisoformat(str(value))
+    if logical_type == "integer":
+        return int(value)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(value) from None
+
+
+def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocument,
+                       contracts_root: Path) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(key: str, message: str) -> None:
+        """A finding at ``base`` + ``key`` (dotted for nested keys, e.g. ``logicalTypeOptions.pattern``)."""
+        parts = [*base, *key.split(".")]
+        out.append(Finding(str(doc.file), doc.line(parts), format_path(parts), message))
+
+    ltype = prop.get("logicalType")
+    if ltype not in LOGICAL_TYPES:
+        add("logicalType", f"unsupported logical type {ltype!r} (accord supports {', '.join(LOGICAL_TYPES)})")
+    options = prop.get("logicalTypeOptions") or {}
+    if "pattern" in options:
+        try:
+            re.compile(options["pattern"])
+        except re.error as exc:
+            add("logicalTypeOptions.pattern", f"pattern does not compile: {exc}")
+    has_codes = bool(prop.get("enum")) or any(
+        c.get("property") == "codeList" for c in prop.get("customProperties") or [] if isinstance(c, dict))
+    if has_codes and ltype != "string":
+        add("enum" if prop.get("enum") else "customProperties", f"a code list is only supported on string fields, "
+            f"not {ltype!r}")
+    out.extend(code_list_findings(prop, contracts_root, str(doc.file), doc.line(base), format_path(base)))
+    if prop.get("primaryKey") and not prop.get("required"):
+        add("primaryKey", "a primary key field must be required: true")
+    if prop.get("classification", "public") not in CLASSIFICATIONS:
+        add("classification", f"classification must be one of {', '.join(CLASSIFICATIONS)}")
+    physical = prop.get("physicalType")
+    if ltype == "number" and physical and not DECIMAL_TYPE.match(physical) and physical.lower() not in FLOAT_TYPES:
+        add("physicalType", f"number physicalType must be decimal(p,s) or double, not {physical!r}")
+    for bound in ("minimum", "maximum"):
+        if bound in options and ltype in LOGICAL_TYPES:
+            try:
+                parse_bound(options[bound], ltype)
+            except ValueError:
+                add(f"logicalTypeOptions.{bound}", f"{bound} {options[bound]!r} is not a {ltype}")
+    zone = options.get("defaultTimezone")
+    if zone is not None:
+        try:
+            zoneinfo.ZoneInfo(str(zone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            add("logicalTypeOptions.defaultTimezone", f"unknown time zone {zone!r}")
+    return out
+
+
+def accord_findings(doc: YamlDocument, contracts_root: Path) -> list[Finding]:
+    """accord's rules; run once the contract satisfies the ODCS schema."""
+    data, file = doc.data, str(doc.file)
+    out: list[Finding] = []
+    if data.get("kind") != "DataContract":
+        out.append(Finding(file, doc.line(["kind"]), "kind", "kind must be 'DataContract'"))
+    if not SEMVER.match(str(data.get("version", ""))):
+        out.append(Finding(file, doc.line(["version"]), "version",
+                           f"version {data.get('version')!r} is not MAJOR.MINOR.PATCH"))
+    objects = data.get("schema") or []
+    if len(objects) != 1:
+        out.append(Finding(file, doc.line(["schema"]), "schema",
+                           f"accord contracts describe exactly one schema object, found {len(objects)}"))
+        return out
+    seen: set[str] = set()
+    for i, prop in enumerate(objects[0].get("properties") or []):
+        base: list[PathPart] = ["schema", 0, "properties", i]
+        if prop["name"] in seen:
+            out.append(Finding(file, doc.line([*base, "name"]), format_path([*base, "name"]),
+                               f"duplicate property '{prop['name']}'"))
+        seen.add(prop["name"])
+        out.extend(_property_findings(prop, base, doc, contracts_root))
+    return out
