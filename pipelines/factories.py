@@ -10,6 +10,7 @@ from accord.contracts import Contract
 from accord.integrate import integrate
 from accord.mapping import Mapping
 from accord.process import AgencyResult, run_agency
+from accord.publish.pseudonym import load_key
 from accord.summary import write_run_summary
 from pipelines.resources import AccordResource
 
@@ -77,7 +78,9 @@ def agency_asset(mapping: Mapping) -> dg.AssetsDefinition:
         check_specs=[
             dg.AssetCheckSpec(ROW_RULES, asset=key, description="contract row rules (pandera); failing rows "
                               "are quarantined"),
-            dg.AssetCheckSpec(DATASET_RULES, asset=key, description="contract dataset rules (Great Expectations)"),
+            dg.AssetCheckSpec(DATASET_RULES, asset=key, blocking=True,
+                              description="contract dataset rules (Great Expectations); a failure stops the "
+                                          "integrated dataset from being refreshed"),
             dg.AssetCheckSpec(ROWS_BALANCED, asset=key, description="rows in = published + quarantined"),
         ],
         kinds={"polars", "parquet"},
@@ -112,9 +115,11 @@ def integrated_asset(contract: Contract, agency_keys: list[dg.AssetKey]) -> dg.A
               description=f"All agencies' published {contract.label} rows in one dataset.",
               metadata={"dagster/column_schema": _column_schema(contract)})
     def _asset(accord: AccordResource) -> dg.MaterializeResult:
-        result = integrate(contract, accord.data.published)
+        result = integrate(contract, accord.data.published, load_key())
         return dg.MaterializeResult(metadata={
             "dagster/row_count": result.rows,
+            "records_before_dedup": result.records_before_dedup,
+            "merged_records": result.merged_records,
             "rows_by_agency": dg.MetadataValue.json(result.rows_by_agency),
             "path": dg.MetadataValue.path(str(result.file)),
         })

@@ -31,6 +31,14 @@ RRN_PERSONS = [
     "RRN-0011;789012345;Gauthier;Hélène;07/01/1977;F;J4B 5E3;QC;",
     "RRN-0012;890123456;Pelletier;Ginette;22/06/1951;F;G0A 1A0;QC;Anglais",
 ]
+# A second monthly submission: two people re-sent with changes (they replace the November records in the
+# integrated dataset) and one new person.
+RRN_PERSONS_DECEMBER = [
+    "NO_DOSSIER;NAS;NOM;PRENOM;DATE_NAISS;SEXE;CODE_POSTAL;PROV;LANGUE",
+    "RRN-0002;123456782;Tremblay;Jean-François;15/11/1948;H;G1R 3C7;QC;Français",
+    "RRN-0010;678901234;Fortin;Pierre;30/09/1944;H;G6V 4Z2;QC;Anglais",
+    "RRN-0013;901234567;Caron;Mélanie;11/11/1987;F;G8T 1A1;QC;Français",
+]
 RRN_PAYMENTS = [
     "NO_PAIEMENT;NO_DOSSIER;PROGRAMME;MONTANT;DATE_PAIEMENT;STATUT",
     "P-1001;RRN-0001;RETRAITE;1 234,56;15/10/2026;PAYE",
@@ -57,7 +65,7 @@ NHO_ROWS = [
     ["NHO-506", "Cardinal", "Rose", "Marie", dt.date(1955, 4, 4), "Female", "X0A 0H0", "Nunavut", None, "E"],
     ["NHO-507", "Lee", "David", None, dt.date(1978, 8, 18), "Male", "R2C 0A1", "Manitoba", None, "E"],  # dup
     ["NHO-507", "Lee", "Daniel", None, dt.date(1979, 8, 19), "Male", "R2C 0A2", "Manitoba", None, "E"],  # dup
-    ["NHO-509", "Martin", "Claire", None, dt.date(1988, 11, 11), "Female", "P3E 6B4", "Ontario", None, "F"],
+    ["NHO-509", "MORIN", "Claire", None, dt.date(1988, 11, 11), "Female", "P3E 6B4", "Ontario", None, "F"],
     ["NHO-510", "Brown", "Kevin", None, dt.date(1966, 3, 3), "Male", "K7L 3N6", "Ontario", None, "E"],
 ]
 
@@ -102,6 +110,8 @@ def main() -> None:
     for agency in ("rrn", "nho", "cba"):
         (ROOT / agency).mkdir(parents=True, exist_ok=True)
     (ROOT / "rrn" / "personnes_2026-11.csv").write_bytes(("\r\n".join(RRN_PERSONS) + "\r\n").encode("cp1252"))
+    (ROOT / "rrn" / "personnes_2026-12.csv").write_bytes(
+        ("\r\n".join(RRN_PERSONS_DECEMBER) + "\r\n").encode("cp1252"))
     (ROOT / "rrn" / "paiements_2026-11.csv").write_bytes(("\r\n".join(RRN_PAYMENTS) + "\r\n").encode("cp1252"))
     workbook = Workbook()
     sheet = workbook.active
@@ -111,7 +121,7 @@ def main() -> None:
         sheet.append(row)
     for cell in sheet["E"][1:]:
         cell.number_format = "yyyy-mm-dd"
-    workbook.properties.created = dt.datetime(2026, 11, 1)
+    workbook.properties.created = workbook.properties.modified = dt.datetime(2026, 11, 1)
     workbook.save(ROOT / "nho" / "clients_2026-11.xlsx")
     lines = [p if isinstance(p, str) else json.dumps(p, ensure_ascii=False) for p in CBA_PEOPLE]
     (ROOT / "cba" / "people_2026-11.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -34,7 +34,7 @@ def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     result = runner.invoke(app, ["run", "--samples", "--project-dir", str(ROOT), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
-    assert "copied 5 sample extracts" in result.output
+    assert "copied 6 sample extracts" in result.output
     assert "│ nho    │ person v1.0.0          │      10 │         6 │           4 │" in result.output
     summary = json.loads((tmp_path / "d" / "reports" / "run-summary.json").read_text())
     assert [r["rows_quarantined"] for r in summary["results"]] == [2, 2, 3, 4, 3]

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import polars as pl
 
-from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.mapping import Mapping, apply_mapping, missing_columns
-from accord.publish.parquet import agency_dir, replace_dir, to_table
+from accord.publish.manifest import build_manifest, write_manifest
+from accord.publish.parquet import agency_dir, contract_dir, received_at, to_table
+from accord.publish.pseudonym import PseudonymKey, load_key
 from accord.publish.quarantine import error_report, quarantine_dir, write_errors_csv
+from accord.publish.snapshots import publication_lock, publish_snapshot
 from accord.readers import read_extract
 from accord.reasons import ERROR_COLUMNS, ROW, error_frame
 from accord.settings import DataDirs
@@ -29,6 +31,7 @@ class ExtractOutcome:
 
     source_file: str
     source_sha256: str
+    received_at: dt.datetime
     rows_in: int
     rows_published: int
     rows_quarantined: int
@@ -62,7 +65,7 @@ def process_extract(file: Path, mapping: Mapping, schema: RowSchema) -> ExtractO
         header = mapping.spec.source.header_row
         errors = error_frame([(header, None, "missing-column", None, column) for column in missing])
         errors = pl.concat([errors, raw.malformed])
-        return ExtractOutcome(file.name, sha, raw.rows_in, 0, raw.rows_in,
+        return ExtractOutcome(file.name, sha, received_at(file), raw.rows_in, 0, raw.rows_in,
                               f"missing columns: {', '.join(missing)}", errors, empty_values, raw.frame)
     mapped = apply_mapping(mapping, raw.frame)
     row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
@@ -71,7 +74,8 @@ def process_extract(file: Path, mapping: Mapping, schema: RowSchema) -> ExtractO
     published = mapped.values.filter(~pl.col(ROW).is_in(bad_rows.implode()))
     quarantined = raw.frame.filter(pl.col(ROW).is_in(bad_rows.implode()))
     outcome = ExtractOutcome(
-        source_file=file.name, source_sha256=sha, rows_in=raw.rows_in, rows_published=published.height,
+        source_file=file.name, source_sha256=sha, received_at=received_at(file), rows_in=raw.rows_in,
+        rows_published=published.height,
         rows_quarantined=quarantined.height + raw.malformed.height, rejected=None, errors=errors,
         published=published, quarantined=quarantined,
     )
@@ -143,29 +147,43 @@ def _write_quarantine(outcomes: list[ExtractOutcome], mapping: Mapping, dirs: Da
     return target
 
 
-def run_agency(mapping: Mapping, dirs: DataDirs, *, ingested_at: dt.datetime | None = None,
+def _rejected(file: Path, exc: ExtractRejected) -> ExtractOutcome:
+    empty = pl.DataFrame()
+    return ExtractOutcome(file.name, hashlib.sha256(file.read_bytes()).hexdigest(), received_at(file), 0, 0, 0,
+                          f"{exc.reason}: {exc.message}", pl.DataFrame(schema=ERROR_COLUMNS), empty, empty)
+
+
+def _publish(outcomes: list[ExtractOutcome], mapping: Mapping, dirs: DataDirs, key: PseudonymKey) -> Path:
+    """Publish the agency partition (one file per extract with published rows) and refresh the manifest."""
+    contract = mapping.contract
+    tables = {
+        f"part-{o.source_sha256[:16]}.parquet": to_table(
+            o.published, contract, key,
+            {"_agency": mapping.agency, "_source_file": o.source_file, "_ingested_at": o.received_at},
+            {"agency": mapping.agency, "source_file": o.source_file, "source_sha256": o.source_sha256,
+             "mapping_file": f"{mapping.agency}/{mapping.file.name}", "mapping_sha256": mapping.sha256})
+        for o in outcomes if o.rows_published
+    }
+    root = contract_dir(dirs.published, contract)
+    with publication_lock(root):
+        publish_snapshot(agency_dir(dirs.published, contract, mapping.agency), tables)
+        write_manifest(root, build_manifest(contract, root, key.key_id))
+    return agency_dir(dirs.published, contract, mapping.agency)
+
+
+def run_agency(mapping: Mapping, dirs: DataDirs, *, key: PseudonymKey | None = None,
                dataset_rules: bool = True) -> tuple[AgencyResult, DatasetResult | None]:
     """Process every landing file of ``mapping``'s agency: publish, quarantine, check, record the result."""
     contract = mapping.contract
-    when = ingested_at or dt.datetime.now(dt.UTC)
+    key = key or load_key()
     schema = row_schema(contract)
     outcomes = []
     for file in landing_files(mapping, dirs):
         try:
             outcomes.append(process_extract(file, mapping, schema))
         except ExtractRejected as exc:
-            outcomes.append(ExtractOutcome(file.name, hashlib.sha256(file.read_bytes()).hexdigest(), 0, 0, 0,
-                                           f"{exc.reason}: {exc.message}", pl.DataFrame(schema=ERROR_COLUMNS),
-                                           pl.DataFrame(), pl.DataFrame()))
-    tables = {
-        f"part-{o.source_sha256[:16]}.parquet": to_table(
-            o.published, contract, mapping.agency, o.source_file, when,
-            {"agency": mapping.agency, "source_file": o.source_file, "source_sha256": o.source_sha256,
-             "mapping_file": f"{mapping.agency}/{mapping.file.name}", "mapping_sha256": mapping.sha256})
-        for o in outcomes if o.rows_published
-    }
-    published_dir = agency_dir(dirs.published, contract, mapping.agency)
-    replace_dir(published_dir, tables)
+            outcomes.append(_rejected(file, exc))
+    published_dir = _publish(outcomes, mapping, dirs, key)
     qdir = _write_quarantine(outcomes, mapping, dirs)
     rule_counts: dict[str, int] = {}
     for o in outcomes:
@@ -182,11 +200,12 @@ def run_agency(mapping: Mapping, dirs: DataDirs, *, ingested_at: dt.datetime | N
         rule_counts=rule_counts, published_dir=str(published_dir), quarantine_dir=str(qdir),
     )
     checked: DatasetResult | None = None
-    if dataset_rules:
-        frames = [o.published for o in outcomes if o.rows_published]
-        values = pl.concat(frames) if frames else pl.DataFrame(schema=polars_schema(contract))
-        checked = run_dataset_rules(contract, f"{contract.id}.v{contract.major}.{mapping.agency}", values,
-                                    dirs.reports / "data_docs")
+    if dataset_rules:  # per submission, like the row rules: the agency partition may hold several versions
+        checked = DatasetResult.combine([
+            run_dataset_rules(contract, f"{contract.id}.v{contract.major}.{mapping.agency}.{o.source_file}",
+                              o.published.select(contract.field_names), dirs.reports / "data_docs")
+            for o in outcomes if o.rejected is None
+        ])
         result.dataset_rules = [asdict(o) for o in checked.outcomes]
         result.dataset_rules_success = checked.success
         result.data_docs = str(checked.docs_index) if checked.docs_index else None

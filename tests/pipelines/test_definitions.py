@@ -35,7 +35,8 @@ def test_materialise_everything_in_a_temporary_instance(tmp_path, data):
     assert all(checks[a, "rows_balanced"] for a in AGENCY_ASSETS)
     assert not any(checks[a, "row_rules"] for a in AGENCY_ASSETS)  # every sample has deliberate bad rows
     assert materialised["person/v1/nho"]["rows_quarantined"].value == 4
-    assert materialised["person/v1/integrated"]["dagster/row_count"].value == 23
+    assert materialised["person/v1/integrated"]["dagster/row_count"].value == 24
+    assert materialised["person/v1/integrated"]["merged_records"].value == 2
     assert materialised["benefit_payment/v1/integrated"]["dagster/row_count"].value == 14
 
     summary = json.loads((data.reports / "run-summary.json").read_text())
@@ -48,9 +49,9 @@ def test_materialise_everything_in_a_temporary_instance(tmp_path, data):
         ("rrn", "benefit_payment"): (10, 8, 2),
         ("cba", "person"): (11, 8, 3),
         ("nho", "person"): (10, 6, 4),
-        ("rrn", "person"): (12, 9, 3),
+        ("rrn", "person"): (15, 12, 3),
     }
     assert summary["all_balanced"] is True
     integrated = pl.read_parquet(data.published / "person" / "v1" / "_integrated" / "person.parquet")
-    assert integrated.group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("nho", 6), ("rrn", 9)]
+    assert integrated.group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("nho", 6), ("rrn", 10)]
     assert (data.reports / "data_docs" / "index.html").exists()

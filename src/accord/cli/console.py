@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.table import Table
 
 # When output is not a terminal (make, CI logs) rich would wrap tables at 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 120)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+# emoji=False: "file.yaml:100: error" must not become "file.yaml💯 error".
+console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120, emoji=False, soft_wrap=True)
 
 
 def summary_table(rows: list[dict[str, Any]]) -> Table:

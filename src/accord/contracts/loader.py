@@ -12,7 +12,7 @@ from typing import Any
 
 from accord.contracts.codelists import code_list, custom_property
 from accord.contracts.findings import Finding
-from accord.contracts.model import Contract, Field
+from accord.contracts.model import Contract, Field, Survivorship
 from accord.contracts.odcs import schema_findings
 from accord.contracts.rules import DECIMAL_TYPE, accord_findings, parse_bound
 from accord.errors import ContractError
@@ -84,6 +84,13 @@ def _quality(obj: dict[str, Any]) -> tuple[int | None, tuple[tuple[str, float], 
     return min_rows, tuple(null_limits)
 
 
+def _survivorship(obj: dict[str, Any]) -> Survivorship:
+    value = custom_property(obj, "survivorship") or {}
+    rules = {"latest": "latest", "agencyPrecedence": "agency_precedence"}
+    return Survivorship(rule=rules.get(str(value.get("rule")), "latest_ingested"), field=value.get("field"),
+                        agencies=tuple(value.get("agencies") or ()))
+
+
 def load_contract(file: Path) -> Contract:
     """Load and validate one contract file; ``ContractError`` names the file, line and field path."""
     errors = [f for f in lint_contract(file) if f.severity == "error"]
@@ -108,4 +115,5 @@ def load_contract(file: Path) -> Contract:
         description=(data.get("description") or {}).get("purpose", ""),
         min_rows=min_rows,
         max_null_percent=null_limits,
+        survivorship=_survivorship(obj),
     )

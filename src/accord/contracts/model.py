@@ -51,6 +51,20 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Survivorship:
+    """Which record wins when several share the primary key in the integrated dataset.
+
+    ``latest``: the greatest value of ``field`` (a date or timestamp); ``agency_precedence``: the first agency
+    in ``agencies``; ``latest_ingested`` (default): the most recently received submission. Ties always fall
+    back to the most recent submission, then the later source file name, then the later source row.
+    """
+
+    rule: str = "latest_ingested"
+    field: str | None = None
+    agencies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Contract:
     id: str
     name: str
@@ -64,6 +78,7 @@ class Contract:
     description: str = ""
     min_rows: int | None = None
     max_null_percent: tuple[tuple[str, float], ...] = ()
+    survivorship: Survivorship = Survivorship()
 
     @property
     def major(self) -> int:

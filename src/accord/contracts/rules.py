@@ -81,6 +81,26 @@ def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocu
     return out
 
 
+def _survivorship_findings(obj: dict[str, Any], doc: YamlDocument) -> list[Finding]:
+    items = obj.get("customProperties") or []
+    index = next((i for i, c in enumerate(items) if isinstance(c, dict) and c.get("property") == "survivorship"), None)
+    if index is None:
+        return []
+    parts: list[PathPart] = ["schema", 0, "customProperties", index, "value"]
+    value = items[index].get("value")
+    types = {p["name"]: p.get("logicalType") for p in obj.get("properties") or []}
+    problem = None
+    if not isinstance(value, dict) or value.get("rule") not in ("latest", "agencyPrecedence"):
+        problem = ("survivorship must be {rule: latest, field: <date field>} "
+                   "or {rule: agencyPrecedence, agencies: [...]}")
+    elif value["rule"] == "latest" and types.get(value.get("field")) not in ("date", "timestamp"):
+        problem = f"survivorship field {value.get('field')!r} must be a date or timestamp field of this contract"
+    elif value["rule"] == "agencyPrecedence" and not (
+            isinstance(value.get("agencies"), list) and value["agencies"]):
+        problem = "survivorship agencyPrecedence needs a non-empty list of agencies"
+    return [Finding(str(doc.file), doc.line(parts), format_path(parts), problem)] if problem else []
+
+
 def accord_findings(doc: YamlDocument, contracts_root: Path) -> list[Finding]:
     """accord's rules; run once the contract satisfies the ODCS schema."""
     data, file = doc.data, str(doc.file)
@@ -95,6 +115,7 @@ def accord_findings(doc: YamlDocument, contracts_root: Path) -> list[Finding]:
         out.append(Finding(file, doc.line(["schema"]), "schema",
                            f"accord contracts describe exactly one schema object, found {len(objects)}"))
         return out
+    out.extend(_survivorship_findings(objects[0], doc))
     seen: set[str] = set()
     for i, prop in enumerate(objects[0].get("properties") or []):
         base: list[PathPart] = ["schema", 0, "properties", i]

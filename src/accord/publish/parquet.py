@@ -1,15 +1,15 @@
-"""Harmonised Parquet: contract columns typed by the contract, lineage columns, provenance metadata.
+"""Harmonised Parquet: contract columns typed by the contract (``pii`` fields as keyed pseudonyms), lineage
+columns, provenance metadata.
 
 Layout (see docs/consumers.md):
-  published/<contract>/v<major>/agency=<agency>/part-<source sha256[:16]>.parquet
-  published/<contract>/v<major>/_integrated/<contract>.parquet
+  published/<contract>/v<major>/agency=<agency>/part-<source sha256[:16]>.parquet   (link to a snapshot)
+  published/<contract>/v<major>/_integrated/<contract>.parquet                       (link to a snapshot)
+  published/<contract>/v<major>/_manifest.json
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accord.contracts.model import Contract
-from accord.contracts.types import arrow_schema
+from accord.contracts.types import arrow_type
+from accord.publish.pseudonym import PseudonymKey, pseudonymise
 from accord.reasons import ROW
 
 LINEAGE_FIELDS = [
@@ -31,8 +32,13 @@ META_PREFIX = "accord."
 
 
 def dataset_schema(contract: Contract) -> pa.Schema:
-    """Contract columns then lineage columns: the schema of every published file of ``contract``."""
-    return pa.schema([*arrow_schema(contract), *LINEAGE_FIELDS])
+    """Contract columns then lineage columns: the schema of every published agency file of ``contract``.
+    A ``pii`` field is published as its pseudonym, a 64-character hex string, whatever its logical type."""
+    columns = [
+        pa.field(f.name, pa.string() if f.classification == "pii" else arrow_type(f), nullable=not f.required)
+        for f in contract.fields
+    ]
+    return pa.schema([*columns, *LINEAGE_FIELDS])
 
 
 def contract_dir(published: Path, contract: Contract) -> Path:
@@ -43,27 +49,26 @@ def agency_dir(published: Path, contract: Contract, agency: str) -> Path:
     return contract_dir(published, contract) / f"agency={agency}"
 
 
-def integrated_file(published: Path, contract: Contract) -> Path:
-    return contract_dir(published, contract) / "_integrated" / f"{contract.id}.parquet"
+def with_metadata(table: pa.Table, contract: Contract, metadata: Mapping[str, str]) -> pa.Table:
+    keys = {"contract_id": contract.id, "contract_version": contract.version, "contract_sha256": contract.sha256,
+            **metadata}
+    return table.replace_schema_metadata({f"{META_PREFIX}{k}": str(v) for k, v in keys.items()})
 
 
-def to_table(values: pl.DataFrame, contract: Contract, agency: str, source_file: str,
-             ingested_at: dt.datetime, metadata: Mapping[str, str]) -> pa.Table:
-    """Contract values (+ ``_source_row``) to an Arrow table of the dataset schema, with metadata."""
+def to_table(values: pl.DataFrame, contract: Contract, key: PseudonymKey, lineage: Mapping[str, object],
+             metadata: Mapping[str, str]) -> pa.Table:
+    """Contract values (+ ``_source_row``) to an Arrow table of the dataset schema: pseudonyms for ``pii``
+    fields, lineage columns (``_agency``, ``_source_file``, ``_ingested_at``) and provenance metadata."""
+    pii = [f.name for f in contract.fields if f.classification == "pii"]
     frame = values.select(*contract.field_names, ROW).with_columns(
-        pl.lit(agency).alias("_agency"),
-        pl.lit(source_file).alias("_source_file"),
-        pl.lit(ingested_at, dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
+        *(pseudonymise(values.get_column(name), key).alias(name) for name in pii),
+        pl.lit(lineage["_agency"], dtype=pl.String).alias("_agency"),
+        pl.lit(lineage["_source_file"], dtype=pl.String).alias("_source_file"),
+        pl.lit(lineage["_ingested_at"], dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
     )
     schema = dataset_schema(contract)
     table = frame.select(schema.names).to_arrow().cast(schema)
-    keys = {
-        "contract_id": contract.id,
-        "contract_version": contract.version,
-        "contract_sha256": contract.sha256,
-        **metadata,
-    }
-    return table.replace_schema_metadata({f"{META_PREFIX}{k}": str(v) for k, v in keys.items()})
+    return with_metadata(table, contract, {**metadata, "pseudonym_key_id": key.key_id})
 
 
 def read_metadata(file: Path) -> dict[str, str]:
@@ -73,24 +78,7 @@ def read_metadata(file: Path) -> dict[str, str]:
             if k.decode().startswith(META_PREFIX)}
 
 
-def write_table(table: pa.Table, file: Path) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, file, compression="zstd")
-
-
-def replace_dir(target: Path, tables: Mapping[str, pa.Table]) -> list[Path]:
-    """Write ``tables`` (file name -> table) into a fresh sibling folder, then swap it in for ``target``.
-
-    Readers see the old folder until the rename; nothing half-written is ever at ``target``.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.parent / f".staging-{target.name}-{uuid.uuid4().hex}"
-    staging.mkdir()
-    for name, table in tables.items():
-        write_table(table, staging / name)
-    retired = target.parent / f".retired-{target.name}-{uuid.uuid4().hex}"
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
-    return [target / name for name in tables]
+def received_at(file: Path) -> dt.datetime:
+    """When a submission was received: the landing file's modification time, to the second (UTC). Derived
+    from the file, not the run, so re-processing the same submission writes the same bytes."""
+    return dt.datetime.fromtimestamp(int(file.stat().st_mtime), dt.UTC)

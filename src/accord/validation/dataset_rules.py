@@ -32,6 +32,7 @@ class ExpectationOutcome:
     column: str | None
     success: bool
     unexpected_count: int | None
+    dataset: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,13 @@ class DatasetResult:
     @property
     def failed(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
+
+    @classmethod
+    def combine(cls, results: list[DatasetResult]) -> DatasetResult:
+        """Several datasets' results as one (successful when all are)."""
+        docs = next((r.docs_index for r in reversed(results) if r.docs_index), None)
+        return cls(success=all(r.success for r in results), outcomes=[o for r in results for o in r.outcomes],
+                   docs_index=docs)
 
 
 def _gx_bound(value: Bound) -> Any:
@@ -142,7 +150,7 @@ def run_dataset_rules(contract: Contract, dataset: str, frame: pl.DataFrame, doc
             config = item.expectation_config
             outcomes.append(ExpectationOutcome(
                 type=config.type, column=config.kwargs.get("column"), success=bool(item.success),
-                unexpected_count=item.result.get("unexpected_count")))
+                unexpected_count=item.result.get("unexpected_count"), dataset=dataset))
     index = docs_dir / "index.html"
     return DatasetResult(success=bool(result.success), outcomes=outcomes,
                          docs_index=index if index.exists() else None)

@@ -1,0 +1,93 @@
+"""Keyed pseudonyms for fields classified ``pii``: HMAC-SHA256 with a secret key, never a plain hash (a
+social insurance number is guessable by dictionary; without the key, a pseudonym is not).
+
+Values are normalised first (Unicode NFC, trimmed, inner spaces collapsed, case-folded; dates in ISO
+form), so the same person gets the same pseudonym in every agency and the integrated view can link records.
+
+The key comes from, in order: ``$ACCORD_PII_KEY`` (at least 32 characters), the file named by
+``$ACCORD_PII_KEY_FILE``, or, outside production (``ACCORD_ENV`` is not ``production``), a development key
+generated once at ``$XDG_CONFIG_HOME/accord/dev-pii.key`` (default ``~/.config``), outside the repository.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from accord.errors import AccordError
+
+KEY_ENV = "ACCORD_PII_KEY"
+KEY_FILE_ENV = "ACCORD_PII_KEY_FILE"
+MODE_ENV = "ACCORD_ENV"
+MIN_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    secret: bytes = b""
+    source: str = ""
+
+    @property
+    def key_id(self) -> str:
+        """A public fingerprint of the key, to tell which key made a dataset (not the key itself)."""
+        return hashlib.sha256(b"accord-key-id" + self.secret).hexdigest()[:12]
+
+
+def _dev_key_file() -> Path:
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "accord" / "dev-pii.key"
+
+
+def _checked(secret: str, source: str) -> PseudonymKey:
+    secret = secret.strip()
+    if len(secret) < MIN_KEY_LENGTH:
+        raise AccordError(f"the pseudonymisation key from {source} is shorter than {MIN_KEY_LENGTH} characters")
+    return PseudonymKey(secret.encode(), source)
+
+
+def load_key() -> PseudonymKey:
+    """The pseudonymisation key; a clear error when none is configured in production."""
+    if os.environ.get(KEY_ENV):
+        return _checked(os.environ[KEY_ENV], f"${KEY_ENV}")
+    if os.environ.get(KEY_FILE_ENV):
+        path = Path(os.environ[KEY_FILE_ENV])
+        try:
+            return _checked(path.read_text(encoding="utf-8"), str(path))
+        except OSError as exc:
+            raise AccordError(f"cannot read the pseudonymisation key file: {exc.strerror}", file=path) from None
+    if os.environ.get(MODE_ENV) == "production":
+        raise AccordError(f"no pseudonymisation key: set ${KEY_ENV} or ${KEY_FILE_ENV} (required when "
+                          f"{MODE_ENV}=production)")
+    path = _dev_key_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return _checked(path.read_text(encoding="utf-8"), f"development key {path}")
+
+
+def normalise(value: object) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    text = unicodedata.normalize("NFC", str(value))
+    return " ".join(text.split()).casefold()
+
+
+def pseudonym(key: PseudonymKey, value: object) -> str:
+    return hmac.new(key.secret, normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def pseudonymise(column: pl.Series, key: PseudonymKey) -> pl.Series:
+    """HMAC of every non-null value (computed once per distinct value); nulls stay null."""
+    distinct = column.drop_nulls().unique()
+    mapping = {value: pseudonym(key, value) for value in distinct.to_list()}
+    return column.replace_strict(mapping, default=None, return_dtype=pl.String)

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+
+import polars as pl
+import pytest
+
+from accord.errors import AccordError
+from accord.integrate import integrate
+from accord.process import run_agency
+from accord.publish.pseudonym import KEY_ENV, KEY_FILE_ENV, MODE_ENV, load_key, pseudonym
+from tests.conftest import SAMPLES, TEST_KEY
+
+
+def test_key_from_environment_file_and_development(monkeypatch, tmp_path):
+    assert load_key().secret == TEST_KEY.encode()
+    monkeypatch.delenv(KEY_ENV)
+    key_file = tmp_path / "key"
+    key_file.write_text("k" * 40 + "\n")
+    monkeypatch.setenv(KEY_FILE_ENV, str(key_file))
+    assert load_key().secret == b"k" * 40
+    monkeypatch.delenv(KEY_FILE_ENV)
+    dev = load_key()  # generated once, outside the repository, readable by its owner only
+    path = tmp_path / "xdg" / "accord" / "dev-pii.key"
+    assert dev.source == f"development key {path}"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert load_key().secret == dev.secret
+
+
+def test_production_without_a_key_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv(KEY_ENV)
+    monkeypatch.setenv(MODE_ENV, "production")
+    with pytest.raises(AccordError, match=r"no pseudonymisation key: set \$ACCORD_PII_KEY or \$ACCORD_PII_KEY_FILE"):
+        load_key()
+
+
+def test_short_key_is_refused(monkeypatch):
+    monkeypatch.setenv(KEY_ENV, "too-short")
+    with pytest.raises(AccordError, match="shorter than 32 characters"):
+        load_key()
+
+
+def test_pseudonym_is_keyed_and_normalised(pseudonym_key):
+    assert pseudonym(pseudonym_key, "Bélanger") == pseudonym(pseudonym_key, " BE\u0301LANGER ")  # NFC + case
+    assert pseudonym(pseudonym_key, "046454286") != hashlib.sha256(b"046454286").hexdigest()
+
+
+def test_same_person_same_pseudonym_across_agencies(mappings, data):
+    run_agency(mappings["rrn/person"], data, dataset_rules=False)
+    run_agency(mappings["nho/person"], data, dataset_rules=False)
+    rrn = pl.read_parquet(data.published / "person" / "v1" / "agency=rrn" / "*.parquet")
+    nho = pl.read_parquet(data.published / "person" / "v1" / "agency=nho" / "*.parquet")
+    morin_rrn = rrn.filter(pl.col("person_id") == "RRN-0009")["family_name"].item()  # "Morin"
+    morin_nho = nho.filter(pl.col("person_id") == "NHO-509")["family_name"].item()  # "MORIN"
+    assert morin_rrn == morin_nho
+    assert rrn.filter(pl.col("family_name") == morin_rrn).height == 1
+
+
+def _clear_text_pii(mappings) -> set[str]:
+    """Every value of a pii field in the sample extracts, as sent and as harmonised (dates both ways)."""
+    from accord.process import process_extract
+    from accord.validation import row_schema
+
+    values: set[str] = set()
+    for mapping in mappings.values():
+        pii = [f.name for f in mapping.contract.fields if f.classification == "pii"]
+        for file in sorted((SAMPLES / mapping.agency).glob(mapping.spec.source.pattern)):
+            outcome = process_extract(file, mapping, row_schema(mapping.contract))
+            for name in pii:
+                values |= {str(v) for v in outcome.published[name].drop_nulls().to_list()}
+                text = outcome.quarantined.columns
+                source = mapping.spec.fields[name].source_columns
+                for column in source:
+                    if column in text:
+                        values |= {str(v) for v in outcome.quarantined[column].drop_nulls().to_list()}
+    return {v for v in values if len(v) >= 3}
+
+
+def _hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text.lower())
+
+
+def test_no_clear_text_pii_in_any_published_file(mappings, data, registry, pseudonym_key):
+    for mapping in mappings.values():
+        run_agency(mapping, data, dataset_rules=False)
+    for contract in registry.latest():
+        integrate(contract, data.published, pseudonym_key)
+    secrets = _clear_text_pii(mappings)
+    assert {"046454286", "Bélanger", "Évelyne", "1956-04-03", "MacDonald", "Wilson"} <= secrets
+    files = sorted(data.published.rglob("*.parquet"))
+    assert len(files) >= 8
+    for file in files:
+        raw = file.read_bytes().decode("latin-1")
+        frame = pl.read_parquet(file)
+        cells = {str(v) for column in frame.columns for v in frame[column].drop_nulls().cast(pl.String).to_list()}
+        # exact cells, and anywhere in the file's bytes for values a hex pseudonym cannot contain by chance
+        leaked = sorted(s for s in secrets if s in cells or (not _hex(s) and s in raw))
+        assert leaked == [], file

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+import accord
+from accord.errors import AccordError
+from accord.integrate import integrate
+from accord.process import run_agency
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def published(mappings, data, person, pseudonym_key):
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    integrate(person, data.published, pseudonym_key)
+    return data
+
+
+def test_read_round_trips_the_integrated_dataset(published):
+    lazy = accord.read("person", version=1, data_dir=published.root, project_dir=ROOT)
+    assert isinstance(lazy, pl.LazyFrame)
+    frame = lazy.collect()
+    on_disk = pl.read_parquet(published.published / "person" / "v1" / "_integrated" / "person.parquet")
+    assert frame.equals(on_disk)
+    assert frame.height == 24
+    table = accord.read_arrow("person", version=1, data_dir=published.root, project_dir=ROOT)
+    assert table.num_rows == 24 and table.schema.names == frame.columns
+
+
+def test_read_one_agency_partition(published):
+    rrn = accord.read("person", 1, agency="rrn", data_dir=published.root, project_dir=ROOT).collect()
+    assert rrn.height == 12 and set(rrn["_agency"]) == {"rrn"}
+    with pytest.raises(AccordError, match="has no partition for agency 'xyz'"):
+        accord.read("person", 1, agency="xyz", data_dir=published.root, project_dir=ROOT)
+
+
+def test_schema_drift_is_refused(published):
+    link = published.published / "person" / "v1" / "agency=nho"
+    [file] = link.resolve().glob("*.parquet")
+    table = pq.read_table(file).drop_columns(["sin"])
+    file.chmod(0o644)
+    pq.write_table(table, file)
+    with pytest.raises(AccordError, match=r"schema does not match contract person v1\.0\.0"):
+        accord.read("person", 1, agency="nho", data_dir=published.root, project_dir=ROOT)
+
+
+def test_unpublished_contract_is_a_clear_error(data):
+    with pytest.raises(AccordError, match="benefit_payment v1 has not been published"):
+        accord.read("benefit_payment", 1, data_dir=data.root, project_dir=ROOT)

@@ -1,0 +1,69 @@
+"""Integrated datasets: the declared survivorship rule picks one record per primary key."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from accord.integrate import deduplicate, integrate
+from accord.process import run_agency
+
+T1 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
+T2 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema_overrides={"_ingested_at": pl.Datetime("us", "UTC"),
+                                                "updated_at": pl.Datetime("us", "UTC")})
+
+
+def _winners(frame, contract) -> list[tuple]:
+    return deduplicate(frame, contract).select(*contract.primary_key, "_agency", "_source_file", "_merged_count").rows()
+
+
+def test_agency_precedence_then_latest_submission(person):
+    assert person.survivorship.rule == "agency_precedence"
+    frame = _frame([
+        {"person_id": "P1", "_agency": "cba", "_ingested_at": T2, "_source_file": "c", "_source_row": 2},
+        {"person_id": "P1", "_agency": "nho", "_ingested_at": T1, "_source_file": "n", "_source_row": 2},
+        {"person_id": "P2", "_agency": "rrn", "_ingested_at": T1, "_source_file": "r-11", "_source_row": 5},
+        {"person_id": "P2", "_agency": "rrn", "_ingested_at": T1, "_source_file": "r-12", "_source_row": 2},
+        {"person_id": "P3", "_agency": "zzz", "_ingested_at": T2, "_source_file": "z", "_source_row": 2},
+    ])
+    assert _winners(frame, person) == [("P1", "nho", "n", 2), ("P2", "rrn", "r-12", 2), ("P3", "zzz", "z", 1)]
+
+
+def test_latest_updated_at_wins(registry):
+    person_v2 = registry.resolve("person", 2)
+    frame = _frame([
+        {"person_id": "P1", "updated_at": T1, "_agency": "rrn", "_ingested_at": T2, "_source_file": "a",
+         "_source_row": 2},
+        {"person_id": "P1", "updated_at": T2, "_agency": "cba", "_ingested_at": T1, "_source_file": "b",
+         "_source_row": 2},
+        {"person_id": "P1", "updated_at": None, "_agency": "nho", "_ingested_at": T2, "_source_file": "c",
+         "_source_row": 2},
+    ])
+    assert _winners(frame, person_v2) == [("P1", "cba", "b", 3)]
+
+
+def test_default_rule_latest_submission(payment):
+    assert payment.survivorship.rule == "latest_ingested"
+    frame = _frame([
+        {"payment_id": "X", "_agency": "rrn", "_ingested_at": T2, "_source_file": "old-name", "_source_row": 2},
+        {"payment_id": "X", "_agency": "rrn", "_ingested_at": T1, "_source_file": "z-name", "_source_row": 9},
+    ])
+    assert _winners(frame, payment) == [("X", "rrn", "old-name", 2)]
+
+
+def test_resubmitted_people_keep_the_latest_version_with_lineage(mappings, data, person, pseudonym_key):
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    result = integrate(person, data.published, pseudonym_key)
+    assert (result.records_before_dedup, result.rows, result.merged_records) == (26, 24, 2)
+    frame = pl.read_parquet(result.file)
+    merged = frame.filter(pl.col("_merged_count") > 1).select(
+        "person_id", "postal_code", "preferred_language", "_source_file", "_source_row", "_merged_count").rows()
+    assert merged == [("RRN-0002", "G1R 3C7", "fr", "personnes_2026-12.csv", 2, 2),
+                      ("RRN-0010", "G6V 4Z2", "en", "personnes_2026-12.csv", 3, 2)]
+    assert frame["person_id"].to_list() == sorted(frame["person_id"].to_list())
