@@ -35,8 +35,12 @@ def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch):
     result = runner.invoke(app, ["run", "--samples", "--project-dir", str(ROOT), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert "copied 6 sample extracts" in result.output
-    assert "│ nho    │ person v1.0.0          │      10 │         6 │           4 │" in result.output
+    assert "landing zone: 6 new submission(s), 0 duplicate(s) ignored, 0 refused" in result.output
+    assert "│ nho    │ person v1.0.0          │     1 │      10 │         6 │           4 │" in result.output
+    assert "│ rrn    │ person v1.0.0          │     2 │      15 │        12 │           3 │" in result.output
     summary = json.loads((tmp_path / "d" / "reports" / "run-summary.json").read_text())
     assert [r["rows_quarantined"] for r in summary["results"]] == [2, 2, 3, 4, 3]
-    run_id = re.search(r"dagster run ([0-9a-f-]{36})", result.output).group(1)
-    assert (home / "history" / "runs" / f"{run_id}.db").exists()  # the run is in the SQLite instance
+    run_ids = re.search(r"dagster runs ([0-9a-f, ]+)", result.output).group(1).strip().split(", ")
+    assert len(run_ids) == 7
+    runs = [p.stem for p in (home / "history" / "runs").glob("*-*-*-*-*.db")]
+    assert sorted(r[:8] for r in runs) == sorted(run_ids)  # every run is in the SQLite instance

@@ -5,9 +5,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import accord
+from accord.agency import run_agency
 from accord.errors import AccordError
 from accord.integrate import integrate
-from accord.process import run_agency
 from tests.conftest import ROOT
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from accord.agency import run_agency
 from accord.integrate import deduplicate, integrate
-from accord.process import run_agency
 
 T1 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)

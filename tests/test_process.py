@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
 import polars as pl
 import pytest
 
-from accord.process import process_extract, run_agency
+from accord.agency import run_agency
+from accord.process import process_extract
 from accord.validation import row_schema
 from tests.conftest import SAMPLES
 
@@ -86,16 +88,21 @@ def test_missing_column_quarantines_every_row_with_the_reason(mappings, tmp_path
     file.write_text("payment_ref,client_id,program,amount,state\nPAY-1,C,PEN,1.00,paid\nPAY-2,C,PEN,2.00,paid\n")
     outcome = process_extract(file, mapping, row_schema(mapping.contract))
     assert (outcome.rows_in, outcome.rows_published, outcome.rows_quarantined) == (2, 0, 2)
-    assert outcome.rejected == "missing columns: paid_on"
+    assert outcome.rejected == "missing-column: paid_on"
     assert outcome.errors.select("_source_row", "rule", "detail").rows() == [(1, "missing-column", "paid_on")]
 
 
+def _quarantine_file(data, agency, contract, source, suffix):
+    sha = hashlib.sha256((SAMPLES / agency / source).read_bytes()).hexdigest()
+    return data.quarantine / agency / contract / "v1" / f"{sha[:16]}-{source}.{suffix}"
+
+
 def test_run_agency_writes_quarantine_and_result(mappings, data):
-    result, checked = run_agency(mappings["rrn/benefit_payment"], data)
+    result = run_agency(mappings["rrn/benefit_payment"], data)
     assert (result.rows_in, result.rows_published, result.rows_quarantined) == (10, 8, 2)
     assert result.rule_counts == {"minimum": 1, "type-error": 1}
-    assert checked is not None and checked.success
-    errors_csv = data.quarantine / "rrn" / "benefit_payment" / "v1" / "paiements_2026-11.csv.errors.csv"
+    assert result.dataset_rules_success
+    errors_csv = _quarantine_file(data, "rrn", "benefit_payment", "paiements_2026-11.csv", "errors.csv")
     report = pl.read_csv(errors_csv, infer_schema=False)
     assert report.columns == [
         "agency",
@@ -121,19 +128,25 @@ def test_run_agency_writes_quarantine_and_result(mappings, data):
         "amount '-50,00' is below the minimum 0",
         "amount « -50,00 » est inférieur au minimum 0",
     )
-    rows = pl.read_parquet(errors_csv.with_name("paiements_2026-11.csv.rows.parquet"))
+    rows = pl.read_parquet(_quarantine_file(data, "rrn", "benefit_payment", "paiements_2026-11.csv", "rows.parquet"))
     assert rows.select("_source_row", "NO_PAIEMENT", "MONTANT").rows() == [
         (6, "P-1005", "abc"),
         (7, "P-1006", "-50,00"),
     ]
-    saved = json.loads((data.reports / "runs" / "benefit_payment" / "v1" / "rrn.json").read_text())
-    assert (saved["rows_in"], saved["balanced"], saved["dataset_rules_success"]) == (10, True, True)
+    [record] = result.submissions
+    saved = json.loads((data.reports / "submissions" / f"{record['submission_id']}.json").read_text())
+    assert (saved["rows_in"], saved["balanced"], saved["dataset_rules_success"], saved["status"]) == (
+        10,
+        True,
+        True,
+        "processed",
+    )
 
 
 def test_formula_values_are_neutralised_in_the_error_csv(mappings, data):
     run_agency(mappings["cba/benefit_payment"], data, dataset_rules=False)
     report = pl.read_csv(
-        data.quarantine / "cba" / "benefit_payment" / "v1" / "payments_2026-11.csv.errors.csv", infer_schema=False
+        _quarantine_file(data, "cba", "benefit_payment", "payments_2026-11.csv", "errors.csv"), infer_schema=False
     )
     assert report.filter(pl.col("source_row") == "9")["value"].to_list() == ['\'=HYPERLINK("http://x.invalid")']
     for column in ("value", "detail", "message_en", "message_fr"):
@@ -148,13 +161,14 @@ def test_rerun_replaces_partition_without_duplicates(mappings, data):
     assert len(files) == 1
     assert pl.read_parquet(files[0]).height == 6
     assert sorted(p.name for p in (data.published / "person" / "v1" / ".snapshots" / "agency=nho").iterdir()) == [
-        (data.published / "person" / "v1" / "agency=nho").resolve().name]  # same content: one snapshot
+        (data.published / "person" / "v1" / "agency=nho").resolve().name
+    ]  # same content: one snapshot
 
 
 def test_unreadable_file_is_rejected_not_crashing(mappings, data):
     (data.landing / "nho" / "clients_2026-12.xlsx").write_bytes(b"PK\x03\x04 truncated")
-    result, _ = run_agency(mappings["nho/person"], data, dataset_rules=False)
-    rejected = [f for f in result.files if f["rejected"]]
-    assert [f["file"] for f in rejected] == ["clients_2026-12.xlsx"]
-    assert str(rejected[0]["rejected"]).startswith("format: not a readable spreadsheet")
+    result = run_agency(mappings["nho/person"], data, dataset_rules=False)
+    assert result.rejected == ["clients_2026-12.xlsx"]
+    [rejected] = [s for s in result.submissions if s["status"] == "rejected"]
+    assert rejected["rejected"] == "format: not a valid spreadsheet: the zip container is damaged or truncated"
     assert (result.rows_in, result.rows_published, result.rows_quarantined) == (10, 6, 4)

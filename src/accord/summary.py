@@ -1,4 +1,4 @@
-"""The run summary: per agency and contract, rows in / published / quarantined, from the result records."""
+"""The run summary: per agency and contract, rows in / published / quarantined over all submissions."""
 
 from __future__ import annotations
 
@@ -7,36 +7,39 @@ import json
 from pathlib import Path
 from typing import Any
 
+from accord.agency import agency_results
+from accord.intake import store_for
+from accord.publish.quarantine import quarantine_dir
 from accord.settings import DataDirs
 
 
-def collect_results(dirs: DataDirs) -> list[dict[str, Any]]:
-    """Every agency result record under ``reports/runs/``, sorted by contract then agency."""
-    records = [json.loads(p.read_text()) for p in sorted((dirs.reports / "runs").glob("*/v*/*.json"))]
-    return sorted(records, key=lambda r: (r["contract"], r["agency"]))
-
-
-def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "agency": r["agency"], "contract": r["contract"], "contract_version": r["contract_version"],
-            "rows_in": r["rows_in"], "rows_published": r["rows_published"],
-            "rows_quarantined": r["rows_quarantined"],
-            "balanced": r["rows_in"] == r["rows_published"] + r["rows_quarantined"],
-            "rejected_files": [f["file"] for f in r["files"] if f["rejected"]],
-            "published_dir": r["published_dir"], "quarantine_dir": r["quarantine_dir"],
-        }
-        for r in results
-    ]
+def summary_rows(dirs: DataDirs) -> list[dict[str, Any]]:
+    rows = []
+    ordered = sorted(agency_results(dirs).items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    for (agency, contract, version), result in ordered:
+        major = int(version.split(".")[0])
+        rows.append({
+            "agency": agency, "contract": contract, "contract_version": version,
+            "submissions": len(result.submissions), "rows_in": result.rows_in,
+            "rows_published": result.rows_published, "rows_quarantined": result.rows_quarantined,
+            "balanced": result.balanced, "rejected_files": result.rejected,
+            "published_dir": str(dirs.published / contract / f"v{major}" / f"agency={agency}"),
+            "quarantine_dir": str(quarantine_dir(dirs.quarantine, agency, contract, major)),
+        })
+    return rows
 
 
 def write_run_summary(dirs: DataDirs, run_id: str | None = None) -> Path:
-    """Write ``reports/run-summary.json`` from the current result records."""
-    rows = summary_rows(collect_results(dirs))
+    """Write ``reports/run-summary.json`` from the submission records and results."""
+    rows = summary_rows(dirs)
+    statuses: dict[str, int] = {}
+    for submission in store_for(dirs).all():
+        statuses[submission.status] = statuses.get(submission.status, 0) + 1
     payload = {
         "produced_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
         "data_dir": str(dirs.root),
+        "submissions_by_status": dict(sorted(statuses.items())),
         "all_balanced": all(r["balanced"] for r in rows),
         "results": rows,
     }

@@ -7,8 +7,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accord.agency import run_agency
 from accord.integrate import integrate
-from accord.process import run_agency
 from accord.publish.parquet import dataset_schema, read_metadata
 from tests.conftest import RECEIVED, ROOT, SAMPLES
 
@@ -26,7 +26,7 @@ def test_metadata_and_schema_round_trip(mappings, data, pseudonym_key):
         "agency": "rrn", "source_file": "personnes_2026-11.csv", "source_sha256": source_sha,
         "mapping_file": "rrn/person.yaml",
         "mapping_sha256": hashlib.sha256((ROOT / "mappings" / "rrn" / "person.yaml").read_bytes()).hexdigest(),
-        "pseudonym_key_id": pseudonym_key.key_id,
+        "pseudonym_key_id": pseudonym_key.key_id, "submission_id": f"rrn-{source_sha[:16]}",
     }
     assert pq.read_schema(file).remove_metadata() == dataset_schema(mapping.contract)
     assert pq.ParquetFile(file).metadata.row_group(0).column(0).compression == "ZSTD"

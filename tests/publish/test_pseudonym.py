@@ -7,9 +7,9 @@ import stat
 import polars as pl
 import pytest
 
+from accord.agency import run_agency
 from accord.errors import AccordError
 from accord.integrate import integrate
-from accord.process import run_agency
 from accord.publish.pseudonym import KEY_ENV, KEY_FILE_ENV, MODE_ENV, load_key, pseudonym
 from tests.conftest import SAMPLES, TEST_KEY
 

@@ -15,8 +15,8 @@ import time
 import jsonschema
 import polars as pl
 
+from accord.agency import run_agency
 from accord.integrate import integrate
-from accord.process import run_agency
 from accord.publish.manifest import build_manifest, read_manifest, write_manifest
 from accord.publish.parquet import contract_dir
 from accord.publish.snapshots import publication_lock, publish_snapshot

@@ -40,7 +40,12 @@ def run(
         console.print(f"copied {count} sample extracts into {data.landing}")
     from pipelines.runner import materialize_all  # Dagster only loads here: the engine does not need it
 
-    result = materialize_all(project.root, data.root)
+    report = materialize_all(project.root, data.root)
+    pickup = report.pickup
+    console.print(f"landing zone: {len(pickup.accepted)} new submission(s), {len(pickup.duplicates)} duplicate(s) "
+                  f"ignored, {len(pickup.rejected)} refused", highlight=False)
+    for refused in pickup.rejected:
+        errors.print(f"  refused {refused.agency}/{refused.file_name}: {refused.detail}", markup=False)
     summary_file = data.reports / "run-summary.json"
     if not summary_file.exists():
         errors.print("[red]the run produced no summary[/]")
@@ -51,7 +56,8 @@ def run(
     console.print(f"quarantine  {data.quarantine}")
     console.print(f"data docs   {data.reports / 'data_docs' / 'index.html'}")
     console.print(f"summary     {summary_file}")
-    console.print(f"dagster run {result.run_id} (instance: {os.environ['DAGSTER_HOME']})")
-    if not result.success or not summary["all_balanced"]:
-        errors.print("[red]run failed[/]" if not result.success else "[red]row accounting does not balance[/]")
+    console.print(f"dagster runs {', '.join(r.run_id[:8] for r in report.runs)} "
+                  f"(instance: {os.environ['DAGSTER_HOME']})", highlight=False)
+    if not report.success or not summary["all_balanced"]:
+        errors.print("[red]run failed[/]" if not report.success else "[red]row accounting does not balance[/]")
         raise typer.Exit(1)

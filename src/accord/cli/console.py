@@ -16,11 +16,12 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120, emoji=
 
 def summary_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="accord run summary", show_lines=False)
-    for name, justify in (("agency", "left"), ("contract", "left"), ("rows in", "right"),
+    for name, justify in (("agency", "left"), ("contract", "left"), ("files", "right"), ("rows in", "right"),
                           ("published", "right"), ("quarantined", "right"), ("balanced", "center")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in rows:
-        table.add_row(r["agency"], f"{r['contract']} v{r['contract_version']}", str(r["rows_in"]),
+        table.add_row(r["agency"], f"{r['contract']} v{r['contract_version']}", str(r["submissions"]),
+                      str(r["rows_in"]),
                       str(r["rows_published"]), str(r["rows_quarantined"]),
                       "[green]yes[/]" if r["balanced"] else "[red]NO[/]")
     return table

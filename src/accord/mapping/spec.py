@@ -17,17 +17,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
+class FixedWidthField(_Strict):
+    name: str = Field(min_length=1)
+    start: int = Field(ge=1, description="1-based position of the first character")
+    width: int = Field(ge=1)
+
+
 class SourceSpec(_Strict):
     """How to read the agency's extract files."""
 
     pattern: str = Field("*", description="glob of file names in landing/<agency>/ that feed this mapping")
-    format: Literal["csv", "excel", "ndjson", "json"]
+    format: Literal["csv", "excel", "ndjson", "json", "parquet", "fixed_width"]
     encoding: str | None = Field(None, description="text encoding; detected when absent")
-    delimiter: str = Field(",", min_length=1, max_length=1)
+    delimiter: str | None = Field(None, min_length=1, max_length=1, description="detected when absent")
     quote: str = Field('"', min_length=1, max_length=1)
     sheet: str | None = Field(None, description="spreadsheet sheet name; the first sheet when absent")
     header_row: int = Field(1, ge=1, description="1-based row holding the column names")
     null_tokens: list[str] = Field(default_factory=lambda: [""], description="values read as missing")
+    layout: list[FixedWidthField] | None = Field(None, description="columns of a fixed_width file")
+
+    @model_validator(mode="after")
+    def _layout_for_fixed_width(self) -> SourceSpec:
+        if (self.format == "fixed_width") != (self.layout is not None):
+            raise ValueError("'layout' is required for format fixed_width, and only for it")
+        return self
 
 
 class DateSpec(_Strict):

@@ -70,8 +70,9 @@ def current_snapshot(link: Path) -> Path | None:
     return link.resolve() if link.is_symlink() else None
 
 
-def publish_snapshot(link: Path, tables: Mapping[str, pa.Table]) -> Path:
-    """Make ``link`` show exactly ``tables`` (file name -> table). Call under ``publication_lock``."""
+def publish_snapshot(link: Path, tables: Mapping[str, pa.Table | Path]) -> Path:
+    """Make ``link`` show exactly ``tables`` (file name -> table, or an immutable Parquet file to link or copy).
+    Call under ``publication_lock``."""
     store = link.parent / SNAPSHOTS / link.name
     store.mkdir(parents=True, exist_ok=True)
     for stale in store.glob(_TMP + "*"):  # left by a publisher that was killed
@@ -79,7 +80,13 @@ def publish_snapshot(link: Path, tables: Mapping[str, pa.Table]) -> Path:
     staging = store / f"{_TMP}{uuid.uuid4().hex}"
     staging.mkdir()
     for name, table in tables.items():
-        write_parquet(table, staging / name)
+        if isinstance(table, Path):
+            try:
+                os.link(table, staging / name)
+            except OSError:  # another file system: copy
+                shutil.copyfile(table, staging / name)
+        else:
+            write_parquet(table, staging / name)
     snapshot = store / _content_id(staging)
     if snapshot.exists():
         shutil.rmtree(staging)

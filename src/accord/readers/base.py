@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from accord.errors import ExtractRejected
+from accord.intake.limits import Limits
 from accord.reasons import ERROR_COLUMNS, ROW, error_frame
 
 
@@ -26,9 +27,12 @@ class RawExtract:
 
 
 def build_extract(file: Path, header: list[str], records: list[tuple[int, list[str | None]]],
-                  malformed: list[tuple[int, str, str]], encoding: str | None = None) -> RawExtract:
+                  malformed: list[tuple[int, str, str]], limits: Limits, encoding: str | None = None) -> RawExtract:
     """Assemble a ``RawExtract`` from a header, ``(source_row, values)`` records and malformed records
-    ``(source_row, raw_text, reason)``."""
+    ``(source_row, raw_text, reason)``. A record with a value longer than the limit becomes malformed."""
+    if len(header) > limits.max_columns:
+        raise ExtractRejected(f"the file has {len(header)} columns, above the limit of {limits.max_columns}",
+                              reason="too-many-columns", file=file)
     names = [h.strip() if h is not None else "" for h in header]
     if not names or all(n == "" for n in names):
         raise ExtractRejected("the file has no header row", reason="no-header", file=file)
@@ -40,10 +44,20 @@ def build_extract(file: Path, header: list[str], records: list[tuple[int, list[s
     if duplicates:
         raise ExtractRejected(f"duplicate column names in header: {', '.join(duplicates)}",
                               reason="duplicate-header", file=file)
+    malformed = list(malformed)
+    kept = []
+    for row, values in records:
+        longest = max((len(v) for v in values if v is not None), default=0)
+        if longest > limits.max_field_chars:
+            malformed.append((row, "", f"a value is {longest} characters long, above the limit of "
+                                       f"{limits.max_field_chars}"))
+        else:
+            kept.append((row, values))
+    records = kept
     columns = {name: [values[i] for _, values in records] for i, name in enumerate(names)}
     frame = pl.DataFrame(
         {ROW: [row for row, _ in records], **columns},
         schema={ROW: pl.Int64, **dict.fromkeys(names, pl.String)},
     )
-    bad = error_frame([(row, None, "malformed-record", raw, reason) for row, raw, reason in malformed])
+    bad = error_frame([(row, None, "malformed-record", raw[:200], reason) for row, raw, reason in sorted(malformed)])
     return RawExtract(frame=frame, malformed=bad, encoding=encoding)

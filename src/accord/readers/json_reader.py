@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import ExtractRejected
+from accord.intake.limits import Limits
 from accord.mapping.spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract
 from accord.readers.text import decode
@@ -25,16 +26,16 @@ def _text(value: Any) -> str | None:
 
 
 def _assemble(file: Path, objects: list[tuple[int, dict[str, Any]]], malformed: list[tuple[int, str, str]],
-              encoding: str) -> RawExtract:
+              encoding: str, limits: Limits) -> RawExtract:
     header: dict[str, None] = {}
     for _, obj in objects:
         header.update(dict.fromkeys(obj))
     names = list(header)
     records: list[tuple[int, list[str | None]]] = [(row, [_text(obj.get(n)) for n in names]) for row, obj in objects]
-    return build_extract(file, names, records, malformed, encoding)
+    return build_extract(file, names, records, malformed, limits, encoding)
 
 
-def read_ndjson(file: Path, source: SourceSpec) -> RawExtract:
+def read_ndjson(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
     text, encoding = decode(file, file.read_bytes(), source.encoding)
     objects: list[tuple[int, dict[str, Any]]] = []
     malformed: list[tuple[int, str, str]] = []
@@ -50,10 +51,10 @@ def read_ndjson(file: Path, source: SourceSpec) -> RawExtract:
             malformed.append((number, line[:200], "not a JSON object"))
             continue
         objects.append((number, value))
-    return _assemble(file, objects, malformed, encoding)
+    return _assemble(file, objects, malformed, encoding, limits)
 
 
-def read_json(file: Path, source: SourceSpec) -> RawExtract:
+def read_json(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
     text, encoding = decode(file, file.read_bytes(), source.encoding)
     try:
         value = json.loads(text)
@@ -69,4 +70,4 @@ def read_json(file: Path, source: SourceSpec) -> RawExtract:
             objects.append((number, item))
         else:
             malformed.append((number, json.dumps(item)[:200], "not a JSON object"))
-    return _assemble(file, objects, malformed, encoding)
+    return _assemble(file, objects, malformed, encoding, limits)

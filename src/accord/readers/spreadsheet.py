@@ -12,6 +12,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from accord.errors import ExtractRejected
+from accord.intake.limits import Limits, check_zip_container
 from accord.mapping.spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract
 
@@ -30,7 +31,8 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def read_spreadsheet(file: Path, source: SourceSpec) -> RawExtract:
+def read_spreadsheet(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
+    check_zip_container(file, limits)
     try:
         workbook = CalamineWorkbook.from_path(str(file))
     except Exception as exc:  # calamine raises several types for corrupt files
@@ -60,4 +62,4 @@ def read_spreadsheet(file: Path, source: SourceSpec) -> RawExtract:
             continue
         cells = (cells + [None] * len(header))[: len(header)]
         records.append((index + 1, cells))
-    return build_extract(file, header, records, malformed)
+    return build_extract(file, header, records, malformed, limits)

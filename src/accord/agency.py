@@ -1,0 +1,95 @@
+"""An agency's dataset for one contract: publish its staged submissions as one atomic partition, and the
+results of all its submissions so far."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord.contracts.model import Contract
+from accord.intake import Intake, store_for
+from accord.mapping import Mapping
+from accord.publish.manifest import build_manifest, write_manifest
+from accord.publish.parquet import agency_dir, contract_dir
+from accord.publish.pseudonym import PseudonymKey, load_key
+from accord.publish.snapshots import publication_lock, publish_snapshot
+from accord.settings import DataDirs
+from accord.submission import process_submission, staging_dir
+
+
+def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: PseudonymKey) -> Path:
+    """Publish exactly the agency's staged parts (one per processed submission) and refresh the manifest."""
+    staged = sorted(staging_dir(dirs, contract, agency).glob("part-*.parquet"))
+    root = contract_dir(dirs.published, contract)
+    link = agency_dir(dirs.published, contract, agency)
+    with publication_lock(root):
+        publish_snapshot(link, {p.name: p for p in staged})
+        write_manifest(root, build_manifest(contract, root, key.key_id))
+    return link
+
+
+def submission_results(dirs: DataDirs) -> list[dict[str, Any]]:
+    """Every submission result record, in the order the submissions were received."""
+    records = [json.loads(p.read_text()) for p in (dirs.reports / "submissions").glob("*.json")]
+    return sorted(records, key=lambda r: (r["received_at"], r["source_file"], r["submission_id"]))
+
+
+@dataclass
+class AgencyResult:
+    """All submissions of one agency for one contract so far."""
+
+    agency: str
+    contract: str
+    contract_version: str
+    rows_in: int = 0
+    rows_published: int = 0
+    rows_quarantined: int = 0
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    rule_counts: dict[str, int] = field(default_factory=dict)
+    dataset_rules_success: bool = True
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_published + self.rows_quarantined
+
+    @property
+    def rejected(self) -> list[str]:
+        return [s["source_file"] for s in self.submissions if s["status"] == "rejected"]
+
+
+def agency_results(dirs: DataDirs) -> dict[tuple[str, str, str], AgencyResult]:
+    """Submission results summed per (agency, contract, contract version)."""
+    results: dict[tuple[str, str, str], AgencyResult] = {}
+    for record in submission_results(dirs):
+        key = (record["agency"], record["contract"], record["contract_version"])
+        result = results.setdefault(key, AgencyResult(*key))
+        result.rows_in += record["rows_in"]
+        result.rows_published += record["rows_published"]
+        result.rows_quarantined += record["rows_quarantined"]
+        result.submissions.append(record)
+        for rule, n in record["rule_counts"].items():
+            result.rule_counts[rule] = result.rule_counts.get(rule, 0) + n
+        result.dataset_rules_success &= record["dataset_rules_success"] is not False
+    return results
+
+
+def run_agency(mapping: Mapping, dirs: DataDirs, *, key: PseudonymKey | None = None,
+               dataset_rules: bool = True) -> AgencyResult:
+    """Pick up the landing files of ``mapping``, process every submission not yet processed, publish the
+    agency's partition. (The Dagster assets do the same steps one by one.)"""
+    key = key or load_key()
+    intake = Intake(dirs, [mapping])
+    intake.pickup(mapping.agency, only=mapping)
+    contract = mapping.contract
+    for submission in intake.store.all():
+        if submission.status == "received" and submission.agency == mapping.agency and \
+                submission.contract == f"{contract.id}/v{contract.major}":
+            process_submission(submission, mapping, dirs, intake.store, key, dataset_rules=dataset_rules)
+    publish_agency(contract, mapping.agency, dirs, key)
+    return agency_results(dirs).get((mapping.agency, contract.id, contract.version),
+                                    AgencyResult(mapping.agency, contract.id, contract.version))
+
+
+__all__ = ["AgencyResult", "agency_results", "publish_agency", "run_agency", "store_for", "submission_results"]

@@ -1,0 +1,133 @@
+"""One submission, end to end: process the archived extract, write its quarantine files, run the dataset
+rules, stage its published part, record the result. Re-processing a submission rewrites the same files.
+
+Staged parts wait in ``published/<contract>/v<major>/.staged/agency=<agency>/`` until ``publish_agency``
+publishes the agency's partition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from accord.contracts.model import Contract
+from accord.intake.store import Submission, SubmissionStore
+from accord.mapping import Mapping
+from accord.process import ExtractOutcome, process_extract
+from accord.publish.parquet import contract_dir, to_table
+from accord.publish.pseudonym import PseudonymKey
+from accord.publish.quarantine import error_report, quarantine_dir, write_errors_csv
+from accord.publish.snapshots import write_parquet
+from accord.reasons import ROW
+from accord.settings import DataDirs
+from accord.validation import DatasetResult, row_schema, run_dataset_rules
+
+
+@dataclass
+class SubmissionResult:
+    submission_id: str
+    agency: str
+    contract: str
+    contract_version: str
+    source_file: str
+    sha256: str
+    received_at: str
+    status: str  # processed | rejected
+    rejected: str | None
+    rows_in: int
+    rows_published: int
+    rows_quarantined: int
+    rule_counts: dict[str, int]
+    errors_csv: str | None
+    staged_file: str | None
+    dataset_rules: list[dict[str, Any]] = field(default_factory=list)
+    dataset_rules_success: bool | None = None
+    data_docs: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_in == self.rows_published + self.rows_quarantined
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "balanced": self.balanced}
+
+
+def staging_dir(dirs: DataDirs, contract: Contract, agency: str) -> Path:
+    return contract_dir(dirs.published, contract) / ".staged" / f"agency={agency}"
+
+
+def result_file(dirs: DataDirs, submission_id: str) -> Path:
+    return dirs.reports / "submissions" / f"{submission_id}.json"
+
+
+def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs) -> Path | None:
+    if outcome.errors.is_empty():
+        return None
+    contract = mapping.contract
+    folder = quarantine_dir(dirs.quarantine, mapping.agency, contract.id, contract.major)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"{submission.sha256[:16]}-{submission.file_name}"
+    source_columns = {name: " + ".join(spec.source_columns) for name, spec in mapping.spec.fields.items()}
+    errors_csv = folder / f"{stem}.errors.csv"
+    write_errors_csv(error_report(outcome.errors, mapping.agency, submission.file_name, source_columns), errors_csv)
+    malformed = outcome.errors.filter(pl.col("rule") == "malformed-record").select(
+        ROW, pl.col("value").alias("_raw_record"))
+    rows = pl.concat([outcome.quarantined, malformed], how="diagonal").sort(ROW)
+    rows.write_parquet(folder / f"{stem}.rows.parquet", compression="zstd")
+    return errors_csv
+
+
+def _stage(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs,
+           key: PseudonymKey) -> Path | None:
+    target = staging_dir(dirs, mapping.contract, mapping.agency) / f"part-{submission.sha256[:16]}.parquet"
+    if not outcome.rows_published:
+        target.unlink(missing_ok=True)
+        return None
+    table = to_table(
+        outcome.published, mapping.contract, key,
+        {"_agency": mapping.agency, "_source_file": submission.file_name, "_ingested_at": outcome.received_at},
+        {"agency": mapping.agency, "source_file": submission.file_name, "source_sha256": submission.sha256,
+         "submission_id": submission.submission_id, "mapping_file": f"{mapping.agency}/{mapping.file.name}",
+         "mapping_sha256": mapping.sha256})
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".tmp-{uuid.uuid4().hex}")
+    write_parquet(table, temporary)
+    os.replace(temporary, target)
+    return target
+
+
+def process_submission(
+    submission: Submission, mapping: Mapping, dirs: DataDirs, store: SubmissionStore, key: PseudonymKey, *,
+    dataset_rules: bool = True,
+) -> tuple[SubmissionResult, DatasetResult | None]:
+    contract = mapping.contract
+    outcome = process_extract(submission.archived, mapping, row_schema(contract), sha256=submission.sha256)
+    errors_csv = _write_quarantine(outcome, submission, mapping, dirs)
+    checked = None
+    if dataset_rules and outcome.rejected is None:
+        checked = run_dataset_rules(contract, f"{contract.id}.v{contract.major}.{submission.submission_id}",
+                                    outcome.published.select(contract.field_names), dirs.reports / "data_docs")
+    staged = _stage(outcome, submission, mapping, dirs, key) if outcome.rejected is None else None
+    status = "processed" if outcome.rejected is None else "rejected"
+    result = SubmissionResult(
+        submission_id=submission.submission_id, agency=mapping.agency, contract=contract.id,
+        contract_version=contract.version, source_file=submission.file_name, sha256=submission.sha256,
+        received_at=submission.received_at, status=status, rejected=outcome.rejected, rows_in=outcome.rows_in,
+        rows_published=outcome.rows_published if outcome.rejected is None else 0,
+        rows_quarantined=outcome.rows_quarantined, rule_counts=outcome.rule_counts,
+        errors_csv=str(errors_csv) if errors_csv else None, staged_file=str(staged) if staged else None,
+        dataset_rules=[asdict(o) for o in checked.outcomes] if checked else [],
+        dataset_rules_success=checked.success if checked else None,
+        data_docs=str(checked.docs_index) if checked and checked.docs_index else None,
+    )
+    out = result_file(dirs, submission.submission_id)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result.to_json(), indent=2, default=str))
+    store.set_status(submission.submission_id, status, outcome.rejected or "")
+    return result, checked
