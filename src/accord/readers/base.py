@@ -51,6 +51,8 @@ def build_extract(file: Path, header: list[str], records: list[tuple[int, list[s
         if longest > limits.max_field_chars:
             malformed.append((row, "", f"a value is {longest} characters long, above the limit of "
                                        f"{limits.max_field_chars}"))
+        elif any("\x00" in v for v in values if v is not None):
+            malformed.append((row, "", "a value contains a NUL character"))
         else:
             kept.append((row, values))
     records = kept

@@ -47,6 +47,9 @@ def read_ndjson(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
         except json.JSONDecodeError as exc:
             malformed.append((number, line[:200], f"invalid JSON at column {exc.colno}: {exc.msg}"))
             continue
+        except RecursionError:
+            malformed.append((number, line[:200], "JSON nested too deeply"))
+            continue
         if not isinstance(value, dict):
             malformed.append((number, line[:200], "not a JSON object"))
             continue
@@ -61,6 +64,8 @@ def read_json(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
     except json.JSONDecodeError as exc:
         raise ExtractRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                               reason="format", file=file) from None
+    except RecursionError:
+        raise ExtractRejected("JSON nested too deeply", reason="format", file=file) from None
     if not isinstance(value, list):
         raise ExtractRejected("a JSON extract must be an array of objects", reason="format", file=file)
     objects = []

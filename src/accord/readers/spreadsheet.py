@@ -33,16 +33,18 @@ def cell_text(value: object) -> str | None:
 
 def read_spreadsheet(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
     check_zip_container(file, limits)
-    try:
+    try:  # calamine raises several error types (zip, XML, format) for broken or hostile files
         workbook = CalamineWorkbook.from_path(str(file))
-    except Exception as exc:  # calamine raises several types for corrupt files
-        raise ExtractRejected(f"not a readable spreadsheet ({exc})", reason="format", file=file) from None
-    sheet_name = source.sheet or workbook.sheet_names[0]
-    if sheet_name not in workbook.sheet_names:
-        raise ExtractRejected(f"sheet '{sheet_name}' not found (sheets: {', '.join(workbook.sheet_names)})",
-                              reason="sheet", file=file)
-    sheet = workbook.get_sheet_by_name(sheet_name)
-    rows = sheet.to_python(skip_empty_area=False)
+        sheet_name = source.sheet or workbook.sheet_names[0]
+        if sheet_name not in workbook.sheet_names:
+            raise ExtractRejected(f"sheet '{sheet_name}' not found (sheets: {', '.join(workbook.sheet_names)})",
+                                  reason="sheet", file=file)
+        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    except ExtractRejected:
+        raise
+    except Exception as exc:
+        raise ExtractRejected(f"not a readable spreadsheet ({type(exc).__name__}: {exc})", reason="format",
+                              file=file) from None
     header_index = source.header_row - 1
     if len(rows) <= header_index:
         raise ExtractRejected("the sheet has no header row", reason="no-header", file=file)

@@ -3,6 +3,8 @@
 Detection order, deterministic for the encodings agency systems export:
 1. a byte-order mark (UTF-8, UTF-16 LE/BE);
 2. UTF-8, when the bytes are valid UTF-8;
+   A file with valid UTF-8 sequences *and* bytes that are not UTF-8 mixes encodings: it is rejected, since
+   any single decoding would garble part of it.
 3. cp1252 (Windows Latin-1, which covers ISO-8859-1's printable characters), when no byte is undefined in it
    and no C1 control character results;
 4. otherwise charset-normalizer's best guess among other single-byte Western encodings.
@@ -21,6 +23,7 @@ from accord.errors import ExtractRejected
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 FALLBACK_CANDIDATES = ["iso8859_15", "latin_1", "cp850", "mac_roman"]
 
 
@@ -31,8 +34,10 @@ def detect_encoding(data: bytes) -> str:
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _UTF8_MULTIBYTE.search(data):
+            raise ExtractRejected(f"mixed encodings: the file has UTF-8 text but byte {exc.start} is not UTF-8; "
+                                  "re-export the whole file in one encoding", reason="mixed-encoding") from None
     try:
         if not _C1_CONTROLS.search(data.decode("cp1252")):
             return "cp1252"
@@ -45,7 +50,10 @@ def detect_encoding(data: bytes) -> str:
 def decode(file: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     """Decode ``data``; return the text and the encoding used. A wrong or undecodable encoding rejects the
     file with the byte offset."""
-    chosen = encoding or detect_encoding(data)
+    try:
+        chosen = encoding or detect_encoding(data)
+    except ExtractRejected as exc:
+        raise ExtractRejected(exc.message, reason=exc.reason, file=file) from None
     if chosen.replace("_", "-").lower() in ("utf-8", "utf8") and data.startswith(codecs.BOM_UTF8):
         chosen = "utf-8-sig"
     try:

@@ -1,0 +1,132 @@
+"""The bad-input catalogue (tests/bad_inputs/, written by scripts/make_bad_inputs.py): every file goes
+through intake and processing and ends in a specific, expected outcome; nothing raises and, for every file,
+rows in = published + quarantined."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from accord.contracts import ContractRegistry
+from accord.intake import Intake
+from accord.mapping import load_mappings
+from accord.settings import data_dirs
+from accord.submission import process_submission
+from tests.conftest import ROOT
+
+CATALOGUE_DIR = ROOT / "tests" / "bad_inputs"
+
+# (agency, file) -> ("rejected", reason) | (rows in, published, quarantined, {rule: count})
+CATALOGUE: dict[tuple[str, str], tuple] = {
+    ("lab_csv", "zero_byte.csv"): ("rejected", "empty"),
+    ("lab_csv", "header_only.csv"): (0, 0, 0, {}),
+    ("lab_csv", "only_blank_lines.csv"): ("rejected", "no-header"),
+    ("lab_csv", "bom_utf8.csv"): (2, 2, 0, {}),
+    ("lab_csv", "bom_utf16le.csv"): (2, 2, 0, {}),
+    ("lab_csv", "bom_utf16be.csv"): (2, 2, 0, {}),
+    ("lab_csv", "cp1252.csv"): (1, 1, 0, {}),
+    ("lab_csv", "mixed_encodings.csv"): ("rejected", "mixed-encoding"),
+    ("lab_csv", "semicolon.csv"): (2, 2, 0, {}),
+    ("lab_csv", "tab_delimited.csv"): (2, 2, 0, {}),
+    ("lab_csv", "pipe_delimited.csv"): (2, 2, 0, {}),
+    ("lab_csv", "crlf_and_lf.csv"): (2, 2, 0, {}),
+    ("lab_csv", "embedded_newline.csv"): (2, 2, 0, {}),
+    ("lab_csv", "unbalanced_quote.csv"): (2, 1, 1, {"malformed-record": 1}),  # the rest of the file is one record
+    ("lab_csv", "ragged_rows.csv"): (4, 2, 2, {"malformed-record": 2}),
+    ("lab_csv", "trailing_delimiter.csv"): (1, 0, 1, {"malformed-record": 1}),
+    ("lab_csv", "duplicate_headers.csv"): ("rejected", "duplicate-header"),
+    ("lab_csv", "empty_header.csv"): ("rejected", "blank-header"),
+    ("lab_csv", "missing_column.csv"): ("rejected", "missing-column"),
+    ("lab_csv", "extra_columns.csv"): (1, 1, 0, {}),
+    ("lab_csv", "field_1mb.csv"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_csv", "columns_5000.csv"): ("rejected", "too-many-columns"),
+    ("lab_csv", "invalid_dates.csv"): (3, 1, 2, {"type-error": 2}),
+    ("lab_csv", "formula_injection.csv"): (2, 1, 1, {"type-error": 1}),
+    ("lab_csv", "unknown_codes.csv"): (2, 1, 1, {"enum": 1}),
+    ("lab_csv", "negative_amount.csv"): (2, 1, 1, {"minimum": 1}),
+    ("lab_csv", "too_many_decimals.csv"): (2, 1, 1, {"type-error": 1}),
+    ("lab_csv", "blank_required.csv"): (2, 1, 1, {"required": 1}),
+    ("lab_csv", "duplicate_ids.csv"): (3, 1, 2, {"unique": 2}),
+    ("lab_csv", "nul_bytes.csv"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_csv", "truncated.csv"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_csv", "binary_garbage.csv"): ("rejected", "missing-column"),
+    ("lab_xlsx", "valid.xlsx"): (1, 1, 0, {}),
+    ("lab_xlsx", "excel_serial_dates.xlsx"): (1, 0, 1, {"type-error": 1}),
+    ("lab_xlsx", "formula_cells.xlsx"): (1, 0, 1, {"required": 1}),  # no cached value: nothing to trust
+    ("lab_xlsx", "empty_sheet.xlsx"): ("rejected", "no-header"),
+    ("lab_xlsx", "wrong_sheet_name.xlsx"): ("rejected", "sheet"),
+    ("lab_xlsx", "zip_bomb.xlsx"): ("rejected", "decompression-bomb"),
+    ("lab_xlsx", "xml_entity_expansion.xlsx"): ("rejected", "format"),
+    ("lab_xlsx", "truncated.xlsx"): ("rejected", "format"),
+    ("lab_xlsx", "csv_named_xlsx.xlsx"): ("rejected", "format"),
+    ("lab_ndjson", "ndjson_bad_lines.ndjson"): (4, 2, 2, {"malformed-record": 2}),
+    ("lab_ndjson", "ndjson_deep_nesting.ndjson"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_json", "json_deep_nesting.json"): ("rejected", "format"),
+    ("lab_json", "json_not_an_array.json"): ("rejected", "format"),
+    ("lab_parquet", "valid.parquet"): (2, 1, 1, {"enum": 1}),
+    ("lab_parquet", "corrupt.parquet"): ("rejected", "format"),
+    ("lab_fw", "fixed_width.txt"): (2, 2, 0, {}),
+    ("lab_fw", "fixed_width_long_line.txt"): (2, 1, 1, {"malformed-record": 1}),
+}
+
+
+@pytest.fixture(scope="module")
+def lab_mappings():
+    return load_mappings(CATALOGUE_DIR / "mappings", ContractRegistry.load(ROOT / "contracts"))
+
+
+def test_catalogue_is_complete_and_large_enough():
+    on_disk = {(p.parent.name, p.name) for p in CATALOGUE_DIR.glob("lab_*/*")}
+    assert on_disk == set(CATALOGUE)
+    assert len(CATALOGUE) >= 40
+
+
+def _run(agency: str, name: str, tmp_path: Path, lab_mappings, pseudonym_key):
+    dirs = data_dirs(tmp_path / "data").create()
+    (dirs.landing / agency).mkdir()
+    shutil.copyfile(CATALOGUE_DIR / agency / name, dirs.landing / agency / name)
+    intake = Intake(dirs, lab_mappings)
+    pickup = intake.pickup()
+    [submission] = pickup.accepted
+    result, _ = process_submission(submission, intake.mapping_for(submission), dirs, intake.store, pseudonym_key,
+                                   dataset_rules=False)
+    return dirs, result
+
+
+@pytest.mark.parametrize(("agency", "name"), sorted(CATALOGUE), ids=[n for _, n in sorted(CATALOGUE)])
+def test_bad_input(agency, name, tmp_path, lab_mappings, pseudonym_key):
+    _, result = _run(agency, name, tmp_path, lab_mappings, pseudonym_key)
+    expected = CATALOGUE[agency, name]
+    assert result.rows_in == result.rows_published + result.rows_quarantined
+    if expected[0] == "rejected":
+        assert result.status == "rejected"
+        assert result.rejected is not None and result.rejected.split(":", 1)[0] == expected[1], result.rejected
+        assert result.rows_published == 0 and result.staged_file is None
+    else:
+        assert result.status == "processed", result.rejected
+        assert (result.rows_in, result.rows_published, result.rows_quarantined, result.rule_counts) == expected
+
+
+def test_decoded_text_and_row_numbers(tmp_path, lab_mappings, pseudonym_key):
+    _, result = _run("lab_csv", "cp1252.csv", tmp_path / "a", lab_mappings, pseudonym_key)
+    staged = pl.read_parquet(result.staged_file)
+    assert staged["person_id"].to_list() == ["Hélène-1"]
+    _, result = _run("lab_csv", "embedded_newline.csv", tmp_path / "b", lab_mappings, pseudonym_key)
+    assert pl.read_parquet(result.staged_file)["_source_row"].to_list() == [2, 4]
+
+
+def test_rejections_are_explained_to_the_agency(tmp_path, lab_mappings, pseudonym_key):
+    _, result = _run("lab_xlsx", "zip_bomb.xlsx", tmp_path / "a", lab_mappings, pseudonym_key)
+    assert result.rejected == ("decompression-bomb: spreadsheet expands from 48610 to 50000004 bytes (ratio 1028, "
+                               "limit 100): refused as a zip bomb")
+    _, result = _run("lab_csv", "columns_5000.csv", tmp_path / "b", lab_mappings, pseudonym_key)
+    assert result.rejected == "too-many-columns: the file has 5000 columns, above the limit of 1000"
+
+
+def test_formula_cells_are_inert_in_the_error_report(tmp_path, lab_mappings, pseudonym_key):
+    _, result = _run("lab_csv", "formula_injection.csv", tmp_path, lab_mappings, pseudonym_key)
+    report = pl.read_csv(result.errors_csv, infer_schema=False)
+    assert report.select("source_row", "rule", "value").rows() == [("2", "type-error", "'=cmd|' /C calc'!A0")]

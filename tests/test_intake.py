@@ -1,0 +1,113 @@
+"""The landing-zone lifecycle: archive, records, duplicates, and entries that are refused."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import pytest
+
+from accord.errors import AccordError
+from accord.intake import Intake, submit
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture
+def intake(data, mappings):
+    return Intake(data, list(mappings.values()))
+
+
+def test_pickup_archives_read_only_and_records(intake, data):
+    pickup = intake.pickup()
+    assert len(pickup.accepted) == 6 and not pickup.duplicates and not pickup.rejected
+    assert not list(data.landing.glob("*/*"))
+    rrn = next(s for s in pickup.accepted if s.file_name == "personnes_2026-11.csv")
+    assert (rrn.agency, rrn.contract, rrn.status, rrn.size) == ("rrn", "person/v1", "received", 861)
+    assert rrn.received_at == "2026-11-29T12:00:00+00:00"
+    archived = rrn.archived
+    assert archived == data.archive / "rrn" / "2026-11-29" / f"{rrn.sha256}-personnes_2026-11.csv"
+    assert archived.read_bytes() == (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes()
+    assert stat.S_IMODE(archived.stat().st_mode) == 0o444
+    assert intake.store.get(rrn.submission_id) == rrn
+
+
+def test_same_bytes_twice_is_a_duplicate(intake, data):
+    first = intake.pickup()
+    shutil.copyfile(SAMPLES / "nho" / "clients_2026-11.xlsx", data.landing / "nho" / "clients_2026-12.xlsx")
+    second = intake.pickup()
+    [duplicate] = second.duplicates
+    original = next(s for s in first.accepted if s.agency == "nho")
+    assert (duplicate.status, duplicate.duplicate_of, duplicate.file_name) == (
+        "duplicate", original.submission_id, "clients_2026-12.xlsx")
+    assert duplicate.detail == f"same bytes as submission {original.submission_id} (clients_2026-11.xlsx)"
+    assert not second.accepted and not (data.landing / "nho" / "clients_2026-12.xlsx").exists()
+
+
+def test_traversal_names_are_refused_at_submission(data):
+    for name in ("../../etc/passwd.csv", "..", "a/b.csv", "..\\x.csv", ".hidden.csv", "bell\x07.csv", ""):
+        with pytest.raises(AccordError):
+            submit(data, "rrn", name, b"x")
+    with pytest.raises(AccordError) as caught:
+        submit(data, "rrn", "../../etc/passwd.csv", b"x")
+    assert caught.value.message == (
+        "file name '../../etc/passwd.csv' contains a path (/, \\ or ..): path traversal refused")
+    with pytest.raises(AccordError, match=r"agency id '\.\./rrn' is not"):
+        submit(data, "../rrn", "x.csv", b"x")
+    assert not (data.root.parent / "etc").exists()
+    path = submit(data, "rrn", "personnes_2027-01.csv", b"NO_DOSSIER\n")
+    assert path == data.landing / "rrn" / "personnes_2027-01.csv" and path.read_bytes() == b"NO_DOSSIER\n"
+
+
+def test_symlinks_are_refused_and_not_followed(intake, data, tmp_path):
+    secret = tmp_path / "secret.csv"
+    secret.write_text("NO_DOSSIER;NAS\nX;123456789\n")
+    (data.landing / "rrn" / "personnes_2099-01.csv").symlink_to(secret)
+    outside = tmp_path / "outside_agency"
+    outside.mkdir()
+    (data.landing / "cba_link").symlink_to(outside)
+    pickup = intake.pickup()
+    refused = {(s.agency, s.file_name): s.detail for s in pickup.rejected}
+    assert refused == {
+        ("rrn", "personnes_2099-01.csv"): "'personnes_2099-01.csv' is a symbolic link: not followed",
+        ("_", "cba_link"): "landing entry 'cba_link' is a symbolic link: not followed",
+    }
+    assert secret.read_text() == "NO_DOSSIER;NAS\nX;123456789\n"  # untouched
+    assert not (data.landing / "rrn" / "personnes_2099-01.csv").exists()
+    assert not list(data.archive.rglob("*secret*"))
+
+
+def test_unknown_agencies_stray_files_and_unclaimed_names(intake, data):
+    (data.landing / "zzz").mkdir()
+    (data.landing / "zzz" / "x.csv").write_text("a\n")
+    (data.landing / "Bad-Agency").mkdir()
+    (data.landing / "stray.csv").write_text("a\n")
+    (data.landing / "rrn" / "notes.txt").write_text("hello")
+    (data.landing / "nho" / "personnes_2026-11.csv").write_bytes(  # rrn's file name, in nho's folder
+        (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes())
+    (data.landing / "rrn" / ".partial.csv").write_text("x")
+    pickup = intake.pickup()
+    refused = sorted((s.agency, s.file_name, s.detail) for s in pickup.rejected)
+    assert refused == [
+        ("_", "Bad-Agency", "agency id 'Bad-Agency' is not 2-32 lower-case letters, digits or '_'"),
+        ("_", "stray.csv", "'stray.csv' is not inside an agency folder"),
+        ("_", "zzz", "no mapping is declared for agency 'zzz'"),
+        ("nho", "personnes_2026-11.csv",
+         "no mapping of agency 'nho' matches 'personnes_2026-11.csv' (patterns: clients_*.xlsx)"),
+        ("rrn", ".partial.csv", "file name '.partial.csv' is hidden (starts with '.')"),
+        ("rrn", "notes.txt", "no mapping of agency 'rrn' matches 'notes.txt' (patterns: paiements_*.csv, "
+                             "personnes_*.csv)"),
+    ]
+    assert len(pickup.accepted) == 6
+    assert sorted(p.name for p in data.landing.iterdir()) == ["cba", "nho", "rrn"]
+    kept = [p for p in (data.archive / "_rejected").rglob("*") if p.is_file()]
+    assert len(kept) == 5  # refused files are kept aside (the empty folder Bad-Agency too, as a folder)
+
+
+def test_file_size_limit(data, mappings, monkeypatch):
+    monkeypatch.setenv("ACCORD_MAX_FILE_BYTES", "100")
+    pickup = Intake(data, list(mappings.values())).pickup()
+    assert sorted(s.file_name for s in pickup.accepted) == []
+    assert {s.detail.split(",")[0] for s in pickup.rejected} == {
+        f"file is {os.path.getsize(SAMPLES / s.agency / s.file_name)} bytes" for s in pickup.rejected}
+    assert all(s.detail.endswith("above the limit of 100") for s in pickup.rejected)
