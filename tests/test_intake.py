@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,20 @@ def test_file_size_limit(data, mappings, monkeypatch):
     assert {s.detail.split(",")[0] for s in pickup.rejected} == {
         f"file is {os.path.getsize(SAMPLES / s.agency / s.file_name)} bytes" for s in pickup.rejected}
     assert all(s.detail.endswith("above the limit of 100") for s in pickup.rejected)
+
+
+def test_reprocessing_a_submission_is_idempotent(intake, data, pseudonym_key):
+    from accord.agency import publish_agency
+    from accord.submission import process_submission
+
+    submission = next(s for s in intake.pickup().accepted if s.file_name == "personnes_2026-11.csv")
+    mapping = intake.mapping_for(submission)
+    first, _ = process_submission(submission, mapping, data, intake.store, pseudonym_key, dataset_rules=False)
+    staged = Path(first.staged_file).read_bytes()
+    link = publish_agency(mapping.contract, "rrn", data, pseudonym_key)
+    snapshot = link.resolve()
+    second, _ = process_submission(submission, mapping, data, intake.store, pseudonym_key, dataset_rules=False)
+    assert second.to_json() == first.to_json()
+    assert Path(second.staged_file).read_bytes() == staged
+    assert publish_agency(mapping.contract, "rrn", data, pseudonym_key).resolve() == snapshot
+    assert intake.store.get(submission.submission_id).status == "processed"
