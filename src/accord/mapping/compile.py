@@ -7,14 +7,18 @@ not be turned into a contract value (``unmapped-code``, ``type-error``).
 
 from __future__ import annotations
 
+import datetime as dt
+import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 import polars as pl
 
 from accord.contracts.model import Field
 from accord.contracts.types import polars_dtype
 from accord.mapping.loader import Mapping
-from accord.mapping.spec import FieldSpec, NumberSpec
+from accord.mapping.spec import Condition, FieldSpec, NumberSpec, ValueRef
 from accord.reasons import ERROR_COLUMNS, ROW
 
 _RAW = "__raw__"
@@ -24,6 +28,7 @@ _DEFAULT_DATE_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%dT%H:%M:%S%
 _TRUE = ["true", "1", "yes", "y", "oui", "o"]
 _FALSE = ["false", "0", "no", "n", "non"]
 _NBSP = ("\u00a0", "\u202f")
+EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,28 @@ def _clean(expr: pl.Expr, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
     return expr
 
 
+def _text(value: str | int | float | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _ref(ref: ValueRef, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
+    if ref.from_ is not None:
+        return _clean(pl.col(ref.from_), spec, null_tokens)
+    assert ref.constant is not None  # guaranteed by ValueRef's validator
+    return pl.lit(_text(ref.constant), dtype=pl.String)
+
+
+def _condition(cond: Condition, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
+    value = _clean(pl.col(cond.column), spec, null_tokens)
+    if cond.equals is not None:
+        return (value == cond.equals).fill_null(False)
+    if cond.in_ is not None:
+        return value.is_in(cond.in_).fill_null(False)
+    if cond.matches is not None:
+        return value.str.contains(cond.matches).fill_null(False)
+    return value.is_null() if cond.is_null else value.is_not_null()
+
+
 def _source(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
     if spec.from_ is not None:
         return _clean(pl.col(spec.from_), spec, null_tokens)
@@ -60,27 +87,60 @@ def _source(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
         parts = [_clean(pl.col(c), spec, null_tokens) for c in spec.concat.columns]
         joined = pl.concat_str(parts, separator=spec.concat.separator, ignore_nulls=True)
         return pl.when(joined == "").then(None).otherwise(joined)
-    constant = spec.constant
-    text = ("true" if constant else "false") if isinstance(constant, bool) else str(constant)
-    return pl.lit(text, dtype=pl.String)
+    if spec.coalesce is not None:
+        return pl.coalesce([_clean(pl.col(c), spec, null_tokens) for c in spec.coalesce])
+    if spec.split is not None:
+        parts = _clean(pl.col(spec.split.column), spec, null_tokens).str.split(spec.split.separator)
+        part = parts.list.get(spec.split.index, null_on_oob=True)
+        return _clean(part, spec, [])
+    if spec.when is not None:
+        chain: Any = pl
+        for clause in spec.when:
+            chain = chain.when(_condition(clause.if_, spec, null_tokens)).then(_ref(clause.then, spec, null_tokens))
+        otherwise = _ref(spec.otherwise, spec, null_tokens) if spec.otherwise else pl.lit(None, dtype=pl.String)
+        return chain.otherwise(otherwise)
+    assert spec.constant is not None  # guaranteed by FieldSpec's validator
+    return pl.lit(_text(spec.constant), dtype=pl.String)
 
 
-def _case(expr: pl.Expr, case: str | None) -> pl.Expr:
-    if case == "upper":
-        return expr.str.to_uppercase()
-    if case == "lower":
-        return expr.str.to_lowercase()
-    if case == "title":
-        return expr.str.to_titlecase()
+def _text_steps(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
+    """normalize, regex_replace, regex_extract, case, default."""
+    if spec.normalize:
+        expr = expr.str.normalize(spec.normalize)
+    for rule in spec.regex_replace:
+        expr = expr.str.replace_all(rule.pattern, rule.replacement)
+    if spec.regex_extract is not None:
+        expr = expr.str.extract(spec.regex_extract.pattern, spec.regex_extract.group)
+    if spec.case == "upper":
+        expr = expr.str.to_uppercase()
+    elif spec.case == "lower":
+        expr = expr.str.to_lowercase()
+    elif spec.case == "title":
+        expr = expr.str.to_titlecase()
+    if spec.default is not None:
+        expr = expr.fill_null(pl.lit(spec.default))
     return expr
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive form of a code (NFD, combining marks removed, case-folded)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _fold_expr(expr: pl.Expr) -> pl.Expr:
+    return expr.str.normalize("NFD").str.replace_all(r"\p{Mn}", "").str.to_lowercase()
 
 
 def _codes(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
     codes = spec.codes
     if codes is None:
         return expr
-    mapping = codes.map
-    if codes.ignore_case:
+    mapping = codes.map or {}
+    if codes.ignore_accents:
+        mapping = {fold(k): v for k, v in mapping.items()}
+        expr = _fold_expr(expr)
+    elif codes.ignore_case:
         mapping = {k.casefold(): v for k, v in mapping.items()}
         expr = expr.str.to_lowercase()
     if codes.unmapped == "keep":
@@ -113,17 +173,39 @@ def _timestamp(expr: pl.Expr, fmt: str, default_timezone: str) -> pl.Expr:
     return local.dt.convert_time_zone("UTC")
 
 
+def _excel_serial(expr: pl.Expr) -> pl.Expr:
+    """Excel's day number (1900 date system, as Excel counts it: day 60 is the phantom 29 February 1900)."""
+    days = pl.when(expr.str.contains(r"^\d{1,7}(\.0+)?$")).then(expr).cast(pl.Float64, strict=False)
+    usable = (days >= 61) & (days <= 2958465)  # 1900-03-01 .. 9999-12-31
+    return pl.when(usable).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=days.cast(pl.Int64)))
+
+
+def _scaled(plain: pl.Expr, factor: Decimal, dtype: pl.DataType) -> pl.Expr:
+    """Unit conversion done in exact decimals; a result that does not fit the contract type exactly is a type
+    error, never rounded."""
+    ok = plain.str.contains(r"^[+-]?\d+(\.\d+)?$")
+    exact = pl.when(ok).then(plain).cast(pl.Decimal(38, 12), strict=False) * pl.lit(factor, dtype=pl.Decimal(38, 12))
+    converted = exact.cast(dtype, strict=False)
+    return pl.when(converted.cast(pl.Decimal(38, 12), strict=False) == exact).then(converted)
+
+
 def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
     """Parse text into the contract type; null where it cannot be parsed."""
     dtype = polars_dtype(field)
     match field.logical_type:
         case "string":
             return expr
-        case "date" | "timestamp":
-            formats = spec.date.formats if spec.date else _DEFAULT_DATE_FORMATS[field.logical_type]
-            if field.logical_type == "date":
-                return pl.coalesce([expr.str.strptime(pl.Date, f, strict=False) for f in formats])
+        case "date":
+            formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["date"]
+            tries = [expr.str.strptime(pl.Date, f, strict=False) for f in formats]
+            if spec.date is not None and spec.date.excel_serial:
+                tries.append(_excel_serial(expr))
+            return pl.coalesce(tries)
+        case "timestamp":
+            formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["timestamp"]
             return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in formats])
+        case "integer" | "number" if spec.number is not None and spec.number.multiply is not None:
+            return _scaled(_plain_number(expr, spec.number), Decimal(spec.number.multiply), dtype)
         case "integer":
             plain = _plain_number(expr, spec.number)
             return pl.when(plain.str.contains(r"^[+-]?\d+$")).then(plain).cast(dtype, strict=False)
@@ -134,15 +216,17 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
             return pl.when(ok).then(plain).cast(dtype, strict=False)
         case "boolean":
             lowered = expr.str.to_lowercase()
-            return (pl.when(lowered.is_in(_TRUE)).then(pl.lit(True))
-                    .when(lowered.is_in(_FALSE)).then(pl.lit(False))
+            true = [t.lower() for t in spec.boolean.true] if spec.boolean else _TRUE
+            false = [f.lower() for f in spec.boolean.false] if spec.boolean else _FALSE
+            return (pl.when(lowered.is_in(true)).then(pl.lit(True))
+                    .when(lowered.is_in(false)).then(pl.lit(False))
                     .otherwise(pl.lit(None, dtype=pl.Boolean)))
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
 
 
 def _field_columns(field: Field, spec: FieldSpec, null_tokens: list[str]) -> list[pl.Expr]:
     raw = _source(spec, null_tokens)
-    coded = _codes(_case(raw, spec.case), spec)
+    coded = _codes(_text_steps(raw, spec), spec)
     value = _typed(coded, field, spec)
     quarantine_unmapped = spec.codes is not None and spec.codes.unmapped == "quarantine"
     unmapped = raw.is_not_null() & coded.is_null() & pl.lit(quarantine_unmapped)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +65,38 @@ def _check_against_contract(spec: MappingSpec, contract: Contract, doc: YamlDocu
                            file=doc.file, line=doc.line(("fields",)), path="fields")
 
 
+def _resolve_code_files(spec: MappingSpec, doc: YamlDocument) -> MappingSpec:
+    """Replace ``codes.file`` (a CSV beside the mapping, columns ``from`` and ``to``) by its map."""
+    fields = dict(spec.fields)
+    for name, field_spec in spec.fields.items():
+        codes = field_spec.codes
+        if codes is None or codes.file is None:
+            continue
+        where = ("fields", name, "codes", "file")
+        path = (doc.file.parent / codes.file).resolve()
+        if not path.is_relative_to(doc.file.parent.resolve()):
+            raise MappingError(f"code file {codes.file!r} is outside the mapping's folder", file=doc.file,
+                               line=doc.line(where), path=format_path(where))
+        try:
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+        except FileNotFoundError:
+            raise MappingError(f"code file {codes.file!r} not found", file=doc.file, line=doc.line(where),
+                               path=format_path(where)) from None
+        if not rows or not {"from", "to"} <= set(rows[0]):
+            raise MappingError(f"code file {codes.file!r} needs columns 'from' and 'to'", file=doc.file,
+                               line=doc.line(where), path=format_path(where))
+        resolved = codes.model_copy(update={"map": {r["from"]: r["to"] for r in rows}, "file": None})
+        fields[name] = field_spec.model_copy(update={"codes": resolved})
+    return spec.model_copy(update={"fields": fields})
+
+
 def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
     """Load ``file``, resolve its contract version and check the two agree. Raises ``MappingError``."""
     doc = load_yaml(file, MappingError)
     if not isinstance(doc.data, dict):
         raise MappingError("a mapping must be a YAML mapping", file=file, line=1)
-    spec = _parse_spec(doc)
+    spec = _resolve_code_files(_parse_spec(doc), doc)
     if spec.agency != file.parent.name:
         raise MappingError(f"agency '{spec.agency}' does not match the folder '{file.parent.name}'",
                            file=file, line=doc.line(("agency",)), path="agency")
