@@ -164,9 +164,14 @@ def test_missing_columns_are_listed(person):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"family_name": {"from": "A", "constant": "B"}},
-         "give exactly one of 'from', 'concat', 'constant', 'coalesce', 'split', 'when' (got ['from', 'constant'])"),
-        ({"family_name": {}}, "give exactly one of 'from', 'concat', 'constant', 'coalesce', 'split', 'when' (got none)"),
+        (
+            {"family_name": {"from": "A", "constant": "B"}},
+            "give exactly one of 'from', 'concat', 'constant', 'coalesce', 'split', 'when' (got ['from', 'constant'])",
+        ),
+        (
+            {"family_name": {}},
+            "give exactly one of 'from', 'concat', 'constant', 'coalesce', 'split', 'when' (got none)",
+        ),
         ({"family_name": {"from": "A", "otherwise": {"constant": "x"}}}, "'otherwise' goes with 'when'"),
         ({"family_name": {"from": "A", "upper": True}}, "Extra inputs are not permitted"),
         ({"family_name": {"from": "A", "case": "shout"}}, "Input should be 'upper', 'lower' or 'title'"),

@@ -11,7 +11,6 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 import polars as pl
 
@@ -58,15 +57,15 @@ def _clean(expr: pl.Expr, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
     return expr
 
 
-def _text(value: str | int | float | bool) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+def _literal(value: str | int | float | bool | None) -> pl.Expr:
+    text = ("true" if value else "false") if isinstance(value, bool) else value
+    return pl.lit(None if text is None else str(text), dtype=pl.String)
 
 
 def _ref(ref: ValueRef, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
     if ref.from_ is not None:
         return _clean(pl.col(ref.from_), spec, null_tokens)
-    assert ref.constant is not None  # guaranteed by ValueRef's validator
-    return pl.lit(_text(ref.constant), dtype=pl.String)
+    return _literal(ref.constant)
 
 
 def _condition(cond: Condition, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
@@ -90,17 +89,15 @@ def _source(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
     if spec.coalesce is not None:
         return pl.coalesce([_clean(pl.col(c), spec, null_tokens) for c in spec.coalesce])
     if spec.split is not None:
-        parts = _clean(pl.col(spec.split.column), spec, null_tokens).str.split(spec.split.separator)
-        part = parts.list.get(spec.split.index, null_on_oob=True)
-        return _clean(part, spec, [])
+        pieces = _clean(pl.col(spec.split.column), spec, null_tokens).str.split(spec.split.separator)
+        return _clean(pieces.list.get(spec.split.index, null_on_oob=True), spec, [])
     if spec.when is not None:
-        chain: Any = pl
-        for clause in spec.when:
-            chain = chain.when(_condition(clause.if_, spec, null_tokens)).then(_ref(clause.then, spec, null_tokens))
-        otherwise = _ref(spec.otherwise, spec, null_tokens) if spec.otherwise else pl.lit(None, dtype=pl.String)
-        return chain.otherwise(otherwise)
-    assert spec.constant is not None  # guaranteed by FieldSpec's validator
-    return pl.lit(_text(spec.constant), dtype=pl.String)
+        result = _ref(spec.otherwise, spec, null_tokens) if spec.otherwise else _literal(None)
+        for clause in reversed(spec.when):  # the first matching clause wins
+            test = _condition(clause.if_, spec, null_tokens)
+            result = pl.when(test).then(_ref(clause.then, spec, null_tokens)).otherwise(result)
+        return result
+    return _literal(spec.constant)
 
 
 def _text_steps(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
@@ -150,7 +147,7 @@ def _codes(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
 
 def _plain_number(expr: pl.Expr, number: NumberSpec | None) -> pl.Expr:
     """Agency number text -> plain ``-1234.5`` text."""
-    number = number or NumberSpec()
+    number = number or NumberSpec(multiply=None)
     if number.thousands:
         expr = expr.str.replace_all(number.thousands, "", literal=True)
         if number.thousands == " ":
@@ -234,7 +231,7 @@ def _field_columns(field: Field, spec: FieldSpec, null_tokens: list[str]) -> lis
     error = (pl.when(unmapped).then(pl.lit("unmapped-code"))
              .when(untyped).then(pl.lit("type-error"))
              .otherwise(pl.lit(None, dtype=pl.String)))
-    known_codes = ", ".join(spec.codes.map) if spec.codes else ""
+    known_codes = ", ".join(spec.codes.map or {}) if spec.codes else ""
     detail = pl.when(unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(field.logical_type))
     return [value.alias(field.name), raw.alias(_RAW + field.name), error.alias(_ERR + field.name),
             detail.alias(_DETAIL + field.name)]
