@@ -36,20 +36,29 @@ class YamlDocument:
     file: Path
     data: Any
     lines: dict[tuple[PathPart, ...], int] = field(default_factory=dict)
+    columns: dict[tuple[PathPart, ...], int] = field(default_factory=dict)
+
+    def _nearest(self, parts: Sequence[PathPart]) -> tuple[PathPart, ...] | None:
+        key = tuple(parts)
+        while key and key not in self.lines:
+            key = key[:-1]
+        return key if key in self.lines else None
 
     def line(self, parts: Sequence[PathPart]) -> int | None:
         """Line of ``parts`` or of its nearest ancestor that has one."""
-        key = tuple(parts)
-        while key:
-            if key in self.lines:
-                return self.lines[key]
-            key = key[:-1]
-        return self.lines.get((), None)
+        key = self._nearest(parts)
+        return None if key is None else self.lines[key]
+
+    def column(self, parts: Sequence[PathPart]) -> int | None:
+        """1-based column of the key ``parts`` (or of its nearest ancestor)."""
+        key = self._nearest(parts)
+        return None if key is None else self.columns.get(key)
 
 
 def _index(node: yaml.Node, path: tuple[PathPart, ...], lines: dict[tuple[PathPart, ...], int],
-           file: Path, error: type[AccordError]) -> None:
+           columns: dict[tuple[PathPart, ...], int], file: Path, error: type[AccordError]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
+    columns.setdefault(path, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -60,10 +69,11 @@ def _index(node: yaml.Node, path: tuple[PathPart, ...], lines: dict[tuple[PathPa
                             path=format_path(child))
             seen.add(key)
             lines[child] = key_node.start_mark.line + 1
-            _index(value_node, child, lines, file, error)
+            columns[child] = key_node.start_mark.column + 1
+            _index(value_node, child, lines, columns, file, error)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines, file, error)
+            _index(item, (*path, i), lines, columns, file, error)
 
 
 def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocument:
@@ -87,6 +97,7 @@ def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocumen
     finally:
         loader.dispose()
     lines: dict[tuple[PathPart, ...], int] = {}
+    columns: dict[tuple[PathPart, ...], int] = {}
     if node is not None:
-        _index(node, (), lines, file, error)
-    return YamlDocument(file=file, data=data, lines=lines)
+        _index(node, (), lines, columns, file, error)
+    return YamlDocument(file=file, data=data, lines=lines, columns=columns)

@@ -36,7 +36,7 @@ def test_typo_in_a_key_names_its_line(tmp_path, registry):
     file = _write(tmp_path, GOOD.replace("    case: upper\n", "    cas: upper\n", 1))
     with pytest.raises(MappingError) as caught:
         load_mapping(file, registry)
-    assert caught.value.message == "unknown key"
+    assert caught.value.message == "unknown key 'cas'"
     assert caught.value.path == "fields.postal_code.cas"
     assert _line_of(file, caught.value.line) == "cas: upper"
 

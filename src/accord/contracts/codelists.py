@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from accord.contracts.findings import Finding
+from accord.findings import Finding
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from accord.contracts.codelists import code_list, custom_property
-from accord.contracts.findings import Finding
 from accord.contracts.model import Contract, Field, Survivorship
 from accord.contracts.odcs import schema_findings
 from accord.contracts.rules import DECIMAL_TYPE, accord_findings, parse_bound
 from accord.errors import ContractError
+from accord.findings import Finding
 from accord.yamlfile import load_yaml
 
 

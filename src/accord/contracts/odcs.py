@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 
-from accord.contracts.findings import Finding
+from accord.findings import Finding
 from accord.yamlfile import PathPart, YamlDocument, format_path
 
 # apiVersion -> where its JSON schema comes from (see odcs_schemas/README.md)

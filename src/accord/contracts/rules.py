@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from accord.contracts.codelists import code_list_findings
-from accord.contracts.findings import Finding
 from accord.contracts.model import CLASSIFICATIONS, LOGICAL_TYPES, Bound
+from accord.findings import Finding
 from accord.yamlfile import PathPart, YamlDocument, format_path
 
 DECIMAL_TYPE = re.compile(r"^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$", re.IGNORECASE)

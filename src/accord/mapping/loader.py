@@ -7,14 +7,11 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from accord.contracts import Contract, ContractRegistry
-from accord.errors import ContractError, MappingError
+from accord.errors import MappingError
+from accord.mapping.lint import lint_document
 from accord.mapping.spec import MappingSpec
-from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
-
-_PARSE_STEP_TYPES = {"date": ("date", "timestamp"), "number": ("number", "integer")}
+from accord.yamlfile import YamlDocument, format_path, load_yaml
 
 
 @dataclass(frozen=True)
@@ -33,36 +30,6 @@ class Mapping:
     @property
     def name(self) -> str:
         return f"{self.spec.agency}/{self.spec.contract}"
-
-
-def _parse_spec(doc: YamlDocument) -> MappingSpec:
-    try:
-        return MappingSpec.model_validate(doc.data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        parts: list[PathPart] = [p for p in first["loc"] if isinstance(p, str | int)]
-        parts = ["from" if p == "from_" else p for p in parts]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise MappingError(message + more, file=doc.file, line=doc.line(parts), path=format_path(parts)) from None
-
-
-def _check_against_contract(spec: MappingSpec, contract: Contract, doc: YamlDocument) -> None:
-    known = set(contract.field_names)
-    for name, field_spec in spec.fields.items():
-        where = ("fields", name)
-        if name not in known:
-            raise MappingError(f"'{name}' is not a field of contract {contract.label}",
-                               file=doc.file, line=doc.line(where), path=format_path(where))
-        logical = contract.field(name).logical_type
-        for step, types in _PARSE_STEP_TYPES.items():
-            if getattr(field_spec, step) is not None and logical not in types:
-                raise MappingError(f"'{step}' cannot produce the {logical} field '{name}'",
-                                   file=doc.file, line=doc.line((*where, step)), path=format_path((*where, step)))
-    missing = [f.name for f in contract.fields if f.required and f.name not in spec.fields]
-    if missing:
-        raise MappingError(f"required contract fields not produced: {', '.join(missing)}",
-                           file=doc.file, line=doc.line(("fields",)), path="fields")
 
 
 def _resolve_code_files(spec: MappingSpec, doc: YamlDocument) -> MappingSpec:
@@ -92,19 +59,16 @@ def _resolve_code_files(spec: MappingSpec, doc: YamlDocument) -> MappingSpec:
 
 
 def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
-    """Load ``file``, resolve its contract version and check the two agree. Raises ``MappingError``."""
+    """Load ``file`` and check it against its contract; ``MappingError`` names the first problem's file, line
+    and path (``accord mapping lint`` lists them all)."""
     doc = load_yaml(file, MappingError)
-    if not isinstance(doc.data, dict):
-        raise MappingError("a mapping must be a YAML mapping", file=file, line=1)
-    spec = _resolve_code_files(_parse_spec(doc), doc)
-    if spec.agency != file.parent.name:
-        raise MappingError(f"agency '{spec.agency}' does not match the folder '{file.parent.name}'",
-                           file=file, line=doc.line(("agency",)), path="agency")
-    try:
-        contract = contracts.resolve(spec.contract, spec.contract_version)
-    except ContractError as exc:
-        raise MappingError(exc.message, file=file, line=doc.line(("contract",)), path="contract") from None
-    _check_against_contract(spec, contract, doc)
+    findings, spec, contract = lint_document(doc, contracts)
+    if findings:
+        first = findings[0]
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        raise MappingError(first.message + more, file=file, line=first.line, path=first.path)
+    assert spec is not None and contract is not None  # no findings: both were resolved
+    spec = _resolve_code_files(spec, doc)
     return Mapping(spec=spec, contract=contract, file=file, sha256=hashlib.sha256(file.read_bytes()).hexdigest())
 
 

@@ -1,4 +1,4 @@
-"""Lint findings: results, not exceptions (a file can have many)."""
+"""Lint findings (contracts and mappings): results, not exceptions; a file can have many."""
 
 from __future__ import annotations
 
@@ -12,8 +12,12 @@ class Finding:
     path: str
     message: str
     severity: str = "error"
+    column: int | None = None
+    hint: str = ""
 
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line is not None else "")
+        where += f":{self.column}" if self.line is not None and self.column is not None else ""
         at = f" {self.path}:" if self.path else ""
-        return f"{where}: {self.severity}:{at} {self.message}"
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return f"{where}: {self.severity}:{at} {self.message}{hint}"
