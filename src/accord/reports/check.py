@@ -1,0 +1,98 @@
+"""``accord check``: an extract through read -> map -> row and dataset rules, without publishing anything,
+and the agency's report: ``report.json``, ``errors.csv`` (spreadsheet-safe) and ``report.html`` (both
+languages, HTML-escaped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from accord.mapping import Mapping
+from accord.process import process_extract
+from accord.publish.quarantine import error_report, write_errors_csv
+from accord.validation import DatasetResult, row_schema, run_dataset_rules
+
+EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
+
+SUMMARY = {
+    "clean": ("{file}: {rows_in} rows, all valid for {contract}.",
+              "{file} : {rows_in} lignes, toutes valides pour {contract}."),
+    "quarantined": ("{file}: {rows_in} rows, {rows_published} valid, {rows_quarantined} would be quarantined "
+                    "({errors} problems).",
+                    "{file} : {rows_in} lignes, {rows_published} valides, {rows_quarantined} seraient mises en "
+                    "quarantaine ({errors} problèmes)."),
+    "unreadable": ("{file}: the file cannot be processed: {rejected}",
+                   "{file} : le fichier ne peut pas être traité : {rejected}"),
+}
+
+
+@dataclass
+class CheckReport:
+    file: str
+    agency: str
+    contract: str
+    contract_version: str
+    mapping: str
+    status: str  # clean | quarantined | unreadable
+    rows_in: int
+    rows_published: int
+    rows_quarantined: int
+    rejected: str | None
+    rule_counts: dict[str, int]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    dataset_rules: list[dict[str, Any]] = field(default_factory=list)
+    checked_at: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return {"clean": EXIT_CLEAN, "quarantined": EXIT_QUARANTINED}.get(self.status, EXIT_UNREADABLE)
+
+    def summary(self, lang: str) -> str:
+        template = SUMMARY[self.status][0 if lang == "en" else 1]
+        return template.format(file=Path(self.file).name, contract=f"{self.contract} v{self.contract_version}",
+                               errors=len(self.errors), **{k: v for k, v in asdict(self).items()
+                                                           if k not in ("file", "errors", "contract")})
+
+
+def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) -> tuple[CheckReport, pl.DataFrame]:
+    """Check ``file`` against ``mapping`` and its contract. Returns the report and the error table."""
+    contract = mapping.contract
+    outcome = process_extract(file, mapping, row_schema(contract))
+    source_columns = {name: " + ".join(spec.source_columns) for name, spec in mapping.spec.fields.items()}
+    table = error_report(outcome.errors, mapping.agency, file.name, source_columns)
+    dataset: DatasetResult | None = None
+    if outcome.rejected is None and docs_dir is not None:
+        dataset = run_dataset_rules(contract, f"check.{mapping.agency}.{file.name}",
+                                    outcome.published.select(contract.field_names), docs_dir)
+    status = "unreadable" if outcome.rejected else "quarantined" if outcome.rows_quarantined else "clean"
+    report = CheckReport(
+        file=str(file), agency=mapping.agency, contract=contract.id, contract_version=contract.version,
+        mapping=str(mapping.file), status=status, rows_in=outcome.rows_in,
+        rows_published=outcome.rows_published if outcome.rejected is None else 0,
+        rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
+        errors=table.to_dicts(), dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
+        checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    )
+    return report, table
+
+
+def _environment() -> Environment:
+    return Environment(loader=PackageLoader("accord.reports", "templates"), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def write_reports(report: CheckReport, table: pl.DataFrame, folder: Path) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "report.json", "csv": folder / "errors.csv", "html": folder / "report.html"}
+    paths["json"].write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    write_errors_csv(table, paths["csv"])
+    html = _environment().get_template("check.html.j2").render(
+        r=report, summary_en=report.summary("en"), summary_fr=report.summary("fr"))
+    paths["html"].write_text(html, encoding="utf-8")
+    return paths

@@ -1,0 +1,81 @@
+"""``accord check``: the three report files on each sample extract, exit codes, both languages, and
+values made inert for spreadsheets and browsers."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from accord.cli import app
+from tests.conftest import ROOT, SAMPLES
+
+runner = CliRunner()
+SAMPLE_CHECKS = [  # agency, contract, file, exit code, rows in, valid, quarantined
+    ("rrn", "person", "personnes_2026-11.csv", 1, 12, 9, 3),
+    ("rrn", "person", "personnes_2026-12.csv", 0, 3, 3, 0),
+    ("rrn", "benefit_payment", "paiements_2026-11.csv", 1, 10, 8, 2),
+    ("nho", "person", "clients_2026-11.xlsx", 1, 10, 6, 4),
+    ("cba", "person", "people_2026-11.ndjson", 1, 11, 8, 3),
+    ("cba", "benefit_payment", "payments_2026-11.csv", 1, 8, 6, 2),
+]
+
+
+def _check(*args: str):
+    return runner.invoke(app, ["check", *args, "--project-dir", str(ROOT)])
+
+
+@pytest.mark.parametrize(("agency", "contract", "name", "code", "rows", "valid", "quarantined"), SAMPLE_CHECKS)
+def test_reports_on_each_sample(tmp_path, agency, contract, name, code, rows, valid, quarantined):
+    result = _check(str(SAMPLES / agency / name), "--agency", agency, "--contract", contract,
+                    "--report", str(tmp_path), "--quiet")
+    assert result.exit_code == code, result.output
+    assert result.output == ""
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert (report["rows_in"], report["rows_published"], report["rows_quarantined"]) == (rows, valid, quarantined)
+    errors = pl.read_csv(tmp_path / "errors.csv", infer_schema=False)
+    assert errors.height == len(report["errors"])
+    malformed = errors.filter(pl.col("rule") == "malformed-record").height
+    assert errors.filter(pl.col("rule") != "malformed-record")["source_row"].n_unique() + malformed == quarantined
+    html = (tmp_path / "report.html").read_text()
+    assert f'<p class="{report["status"]}"' in html
+    french = "toutes valides" if code == 0 else f"{quarantined} seraient mises en quarantaine"
+    assert french in html and html.count("<tr><td>") >= len(report["errors"])
+
+
+def test_terminal_output_in_french_and_english():
+    file = str(SAMPLES / "rrn" / "paiements_2026-11.csv")
+    fr = _check(file, "--agency", "rrn", "--contract", "benefit_payment", "--lang", "fr")
+    assert "paiements_2026-11.csv : 10 lignes, 8 valides, 2 seraient mises en quarantaine (2 problèmes)." in fr.output
+    assert "amount « -50,00 » est inférieur au minimum 0" in fr.output
+    en = _check(file, "--agency", "rrn", "--contract", "benefit_payment")
+    assert "paiements_2026-11.csv: 10 rows, 8 valid, 2 would be quarantined (2 problems)." in en.output
+    data = json.loads(_check(file, "--agency", "rrn", "--contract", "benefit_payment", "--json").output)
+    assert [(e["source_row"], e["rule"]) for e in data["errors"]] == [(6, "type-error"), (7, "minimum")]
+
+
+def test_unreadable_file_and_unknown_mapping_exit_2(tmp_path):
+    bomb = ROOT / "tests" / "bad_inputs" / "lab_xlsx" / "zip_bomb.xlsx"
+    result = _check(str(bomb), "--agency", "nho", "--contract", "person", "--report", str(tmp_path))
+    assert result.exit_code == 2
+    assert "the file cannot be processed: decompression-bomb: spreadsheet expands" in result.output
+    assert json.loads((tmp_path / "report.json").read_text())["status"] == "unreadable"
+    missing = _check(str(bomb), "--agency", "nho", "--contract", "benefit_payment")
+    assert missing.exit_code == 2
+    assert "no single mapping for agency 'nho' and contract 'benefit_payment'" in missing.output
+
+
+def test_values_are_inert_in_csv_and_html(tmp_path):
+    extract = tmp_path / "payments_2027-01.csv"
+    extract.write_text("payment_ref,client_id,program,amount,paid_on,state\n"
+                       'P1,C1,PEN,"=HYPERLINK(""http://x.invalid"",""clic"")",2026-01-01,paid\n'
+                       "P2,C2,PEN,<script>alert(1)</script>,2026-01-01,paid\n")
+    result = _check(str(extract), "--agency", "cba", "--contract", "benefit_payment", "--report", str(tmp_path / "r"))
+    assert result.exit_code == 1
+    errors = pl.read_csv(tmp_path / "r" / "errors.csv", infer_schema=False)
+    assert errors["value"].to_list() == ["'=HYPERLINK(\"http://x.invalid\",\"clic\")", "<script>alert(1)</script>"]
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
