@@ -63,11 +63,11 @@ def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
     and path (``accord mapping lint`` lists them all)."""
     doc = load_yaml(file, MappingError)
     findings, spec, contract = lint_document(doc, contracts)
-    if findings:
-        first = findings[0]
+    if findings or spec is None or contract is None:
+        first = findings[0] if findings else None
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-        raise MappingError(first.message + more, file=file, line=first.line, path=first.path)
-    assert spec is not None and contract is not None  # no findings: both were resolved
+        raise MappingError((first.message if first else "unusable mapping") + more, file=file,
+                           line=first.line if first else None, path=first.path if first else "")
     spec = _resolve_code_files(spec, doc)
     return Mapping(spec=spec, contract=contract, file=file, sha256=hashlib.sha256(file.read_bytes()).hexdigest())
 
