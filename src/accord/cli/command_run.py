@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.progress import Progress
 
 from accord.cli.console import console, errors, summary_table
 from accord.settings import data_dirs, project_dirs
@@ -30,23 +31,36 @@ def run(
     project_dir: Annotated[Path | None, typer.Option(help="folder with contracts/ and mappings/")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="data directory (default $ACCORD_DATA_DIR or ./data)")] = None,
     samples: Annotated[bool, typer.Option(help="first copy the bundled sample extracts into landing/")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print run-summary.json instead of the table")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing; use the exit code")] = False,
 ) -> None:
     """Run the pipeline on the landing zone through Dagster (same as materialising all assets in the UI)."""
     project = project_dirs(project_dir)
     data = data_dirs(data_dir).create()
     os.environ.setdefault("DAGSTER_HOME", str(project.root / "dagster_home"))
+    say = not (quiet or as_json)
     if samples:
         count = seed_samples(project.root, data.landing)
-        console.print(f"copied {count} sample extracts into {data.landing}")
+        if say:
+            console.print(f"copied {count} sample extracts into {data.landing}")
     from pipelines.runner import materialize_all  # Dagster only loads here: the engine does not need it
 
-    report = materialize_all(project.root, data.root)
+    with Progress(transient=True, console=console, disable=not say or not console.is_terminal) as bar:
+        task = bar.add_task("runs", total=None)
+        report = materialize_all(project.root, data.root,
+                                 lambda done, total, label: bar.update(task, completed=done, total=total,
+                                                                       description=label))
+    summary_file = data.reports / "run-summary.json"
+    failed = not report.success or not summary_file.exists()
+    if as_json and summary_file.exists():
+        typer.echo(summary_file.read_text())
+    if not say:
+        raise typer.Exit(1 if failed or not json.loads(summary_file.read_text())["all_balanced"] else 0)
     pickup = report.pickup
     console.print(f"landing zone: {len(pickup.accepted)} new submission(s), {len(pickup.duplicates)} duplicate(s) "
                   f"ignored, {len(pickup.rejected)} refused", highlight=False)
     for refused in pickup.rejected:
         errors.print(f"  refused {refused.agency}/{refused.file_name}: {refused.detail}", markup=False)
-    summary_file = data.reports / "run-summary.json"
     if not summary_file.exists():
         errors.print("[red]the run produced no summary[/]")
         raise typer.Exit(1)
