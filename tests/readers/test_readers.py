@@ -135,3 +135,19 @@ def test_detect_encoding(data, expected):
 def test_bytes_undefined_in_cp1252_fall_back_to_charset_normalizer():
     data = "Ça coûte 5 $ à Montréal".encode("cp850") + b"\x81\x8d"
     assert detect_encoding(data) in FALLBACK_CANDIDATES
+
+
+def test_fast_path_and_exact_parser_agree(tmp_path, monkeypatch):
+    from accord.readers import csv_reader
+
+    file = tmp_path / "x.csv"
+    file.write_bytes("a;b;c\r\n1;é;3\r\n\r\n4;5\r\n6;7;8;9\r\n10;;12\r\n".encode("cp1252"))
+    source = SourceSpec(format="csv", delimiter=";")
+    fast = read_extract(file, source)
+    monkeypatch.setattr(csv_reader, "_split_lines", lambda *args: None)
+    exact = read_extract(file, source)
+    assert fast.frame.equals(exact.frame)
+    assert fast.malformed.equals(exact.malformed)
+    assert fast.frame.rows() == [(2, "1", "é", "3"), (6, "10", "", "12")]
+    assert fast.malformed.select("_source_row", "detail").rows() == [
+        (4, "2 fields where the header has 3"), (5, "4 fields where the header has 3")]

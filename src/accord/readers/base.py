@@ -26,10 +26,8 @@ class RawExtract:
         return self.frame.height + self.malformed.height
 
 
-def build_extract(file: Path, header: list[str], records: list[tuple[int, list[str | None]]],
-                  malformed: list[tuple[int, str, str]], limits: Limits, encoding: str | None = None) -> RawExtract:
-    """Assemble a ``RawExtract`` from a header, ``(source_row, values)`` records and malformed records
-    ``(source_row, raw_text, reason)``. A record with a value longer than the limit becomes malformed."""
+def checked_header(file: Path, header: list[str], limits: Limits) -> list[str]:
+    """The column names, or a rejection: too many, none, blank or duplicated names."""
     if len(header) > limits.max_columns:
         raise ExtractRejected(f"the file has {len(header)} columns, above the limit of {limits.max_columns}",
                               reason="too-many-columns", file=file)
@@ -44,22 +42,37 @@ def build_extract(file: Path, header: list[str], records: list[tuple[int, list[s
     if duplicates:
         raise ExtractRejected(f"duplicate column names in header: {', '.join(duplicates)}",
                               reason="duplicate-header", file=file)
-    malformed = list(malformed)
-    kept = []
-    for row, values in records:
-        longest = max((len(v) for v in values if v is not None), default=0)
-        if longest > limits.max_field_chars:
-            malformed.append((row, "", f"a value is {longest} characters long, above the limit of "
-                                       f"{limits.max_field_chars}"))
-        elif any("\x00" in v for v in values if v is not None):
-            malformed.append((row, "", "a value contains a NUL character"))
-        else:
-            kept.append((row, values))
-    records = kept
+    return names
+
+
+def finish(frame: pl.DataFrame, malformed: list[tuple[int, str, str]], limits: Limits,
+           encoding: str | None = None) -> RawExtract:
+    """A record with a value longer than the limit, or holding a NUL character, becomes malformed."""
+    names = [c for c in frame.columns if c != ROW]
+    if names and frame.height:
+        lengths = [pl.col(c).str.len_chars().fill_null(0) for c in names]
+        longest = pl.max_horizontal(lengths).alias("_longest")
+        nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True).fill_null(False) for c in names])
+        flagged = frame.with_columns(longest, nul.alias("_nul"))
+        bad = flagged.filter((pl.col("_longest") > limits.max_field_chars) | pl.col("_nul"))
+        for row, length, has_nul in bad.select(ROW, "_longest", "_nul").iter_rows():
+            reason = ("a value contains a NUL character" if has_nul else
+                      f"a value is {length} characters long, above the limit of {limits.max_field_chars}")
+            malformed.append((row, "", reason))
+        if bad.height:
+            frame = frame.filter(~pl.col(ROW).is_in(bad.get_column(ROW).implode()))
+    errors = error_frame([(row, None, "malformed-record", raw[:200], reason) for row, raw, reason in sorted(malformed)])
+    return RawExtract(frame=frame, malformed=errors, encoding=encoding)
+
+
+def build_extract(file: Path, header: list[str], records: list[tuple[int, list[str | None]]],
+                  malformed: list[tuple[int, str, str]], limits: Limits, encoding: str | None = None) -> RawExtract:
+    """Assemble a ``RawExtract`` from a header, ``(source_row, values)`` records and malformed records
+    ``(source_row, raw_text, reason)``."""
+    names = checked_header(file, header, limits)
     columns = {name: [values[i] for _, values in records] for i, name in enumerate(names)}
     frame = pl.DataFrame(
         {ROW: [row for row, _ in records], **columns},
         schema={ROW: pl.Int64, **dict.fromkeys(names, pl.String)},
     )
-    bad = error_frame([(row, None, "malformed-record", raw[:200], reason) for row, raw, reason in sorted(malformed)])
-    return RawExtract(frame=frame, malformed=bad, encoding=encoding)
+    return finish(frame, list(malformed), limits, encoding)

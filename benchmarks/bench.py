@@ -1,0 +1,100 @@
+"""accord's benchmark (``make bench``): on one generated extract, the floor (polars read -> Parquet), a
+hand-written pandas harmonisation, accord's engine alone, ``accord check`` and ``accord run`` (Dagster),
+each in a fresh process, repeated; median, spread and peak RSS; results in benchmarks/results/.
+
+    python benchmarks/bench.py --rows 200000 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from generate import write
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FLOOR = ("import polars as pl, sys; pl.read_csv(sys.argv[1], separator=';', encoding='utf8-lossy', "
+         "infer_schema=False).write_parquet(sys.argv[2])")
+
+
+def measure(command: list[str], env: dict[str, str], prepare: Callable[[], None] = lambda: None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one run of ``command`` in its own process."""
+    prepare()
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # accord check exits 1 when rows are quarantined
+        raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--steps", default="floor,pandas,accord_engine,accord_check,accord_run")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="accord-bench-"))
+    extract = write(work / "personnes_2026-11.csv", args.rows)
+    env = {**os.environ, "ACCORD_PII_KEY": "benchmark-key-0123456789abcdef0123456789", "POLARS_MAX_THREADS": "2",
+           "DAGSTER_HOME": str(work / "dagster_home"), "XDG_CONFIG_HOME": str(work / "xdg")}
+    (work / "dagster_home").mkdir()
+    shutil.copyfile(ROOT / "dagster_home" / "dagster.yaml", work / "dagster_home" / "dagster.yaml")
+    data = work / "data"
+
+    def fresh_landing() -> None:
+        shutil.rmtree(data, ignore_errors=True)
+        (data / "landing" / "rrn").mkdir(parents=True)
+        shutil.copyfile(extract, data / "landing" / "rrn" / extract.name)
+
+    python = str(BIN / "python")
+    steps: dict[str, tuple[list[str], Callable[[], None]]] = {
+        "floor": ([python, "-c", FLOOR, str(extract), str(work / "floor.parquet")], lambda: None),
+        "pandas": ([python, str(ROOT / "benchmarks" / "pandas_path.py"), str(extract), str(work / "pd.parquet")],
+                   lambda: None),
+        "accord_engine": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data)], fresh_landing),
+        "accord_check": ([str(BIN / "accord"), "check", str(extract), "--agency", "rrn", "--contract", "person",
+                          "--quiet", "--project-dir", str(ROOT)], lambda: None),
+        "accord_run": ([str(BIN / "accord"), "run", "--quiet", "--data-dir", str(data), "--project-dir", str(ROOT)],
+                       fresh_landing),
+    }
+    results = {}
+    for name in args.steps.split(","):
+        command, prepare = steps[name]
+        runs = [measure(command, env, prepare) for _ in range(args.repeat)]
+        seconds = [r[0] for r in runs]
+        results[name] = {"median_s": round(statistics.median(seconds), 3), "min_s": round(min(seconds), 3),
+                         "max_s": round(max(seconds), 3), "peak_rss_mb": round(max(r[1] for r in runs), 1)}
+        print(f"{name:14} median {results[name]['median_s']:8.2f} s  (min {results[name]['min_s']:.2f}, "
+              f"max {results[name]['max_s']:.2f})  peak RSS {results[name]['peak_rss_mb']:8.1f} MB", flush=True)
+    ratios = {}
+    if "floor" in results:
+        for name in ("accord_engine", "accord_check", "accord_run", "pandas"):
+            if name in results:
+                ratios[f"{name}/floor"] = round(results[name]["median_s"] / results["floor"]["median_s"], 2)
+    if "pandas" in results and "accord_run" in results:
+        ratios["pandas/accord_run"] = round(results["pandas"]["median_s"] / results["accord_run"]["median_s"], 2)
+    if "accord_engine" in results and "accord_run" in results:
+        ratios["dagster_overhead_s"] = round(results["accord_run"]["median_s"] - results["accord_engine"]["median_s"], 2)
+    print(json.dumps(ratios, indent=2))
+    out = ROOT / "benchmarks" / "results" / f"bench-{args.rows}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps({"rows": args.rows, "file_bytes": extract.stat().st_size, "repeat": args.repeat,
+                               "cpus": os.cpu_count(), "steps": results, "ratios": ratios}, indent=2))
+    print(f"results: {out}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

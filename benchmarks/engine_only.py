@@ -1,0 +1,25 @@
+"""accord's engine without Dagster, for the orchestration overhead: pickup, process, publish, integrate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from accord.agency import publish_agency
+from accord.contracts import ContractRegistry
+from accord.integrate import integrate
+from accord.intake import Intake
+from accord.mapping import load_mappings
+from accord.publish.pseudonym import load_key
+from accord.settings import data_dirs
+from accord.submission import process_submission
+
+project, data = Path(sys.argv[1]), data_dirs(sys.argv[2])
+registry = ContractRegistry.load(project / "contracts")
+intake = Intake(data, load_mappings(project / "mappings", registry))
+key = load_key()
+for submission in intake.pickup().accepted:
+    mapping = intake.mapping_for(submission)
+    process_submission(submission, mapping, data, intake.store, key)
+    publish_agency(mapping.contract, mapping.agency, data, key)
+    integrate(mapping.contract, data.published, key)
