@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: install run test lint dev samples clean
+.PHONY: install run test lint dev samples clean bench
 
 install: $(STAMP)
 
@@ -38,3 +38,8 @@ samples: $(STAMP)
 
 clean:
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
+
+## benchmark: floor vs pandas vs accord on a generated extract (ROWS=200000 by default)
+ROWS ?= 200000
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --rows $(ROWS) --repeat 3

@@ -16,7 +16,7 @@ POSTAL = ["H2X 1Y4", "G1R 2B5", "K1A 0B1", "J8X 3X5", "H3Z 2Y7", "G5L 3A1", "H1A
 HEADER = "NO_DOSSIER;NAS;NOM;PRENOM;DATE_NAISS;SEXE;CODE_POSTAL;PROV;LANGUE"
 
 
-def rows(n: int, seed: int = 2026) -> list[str]:
+def rows(n: int, seed: int = 2026, first_id: int = 0) -> list[str]:
     rng = random.Random(seed)  # noqa: S311 - test data
     out = []
     for i in range(n):
@@ -28,7 +28,7 @@ def rows(n: int, seed: int = 2026) -> list[str]:
         sex = rng.choice("HFX") if kind != 2 else "Z"
         postal = rng.choice(POSTAL) if rng.random() > 0.1 else "N/D"
         lang = rng.choice(["Français", "Anglais"])
-        out.append(f"RRN-{i:09d};{nas};{rng.choice(FAMILY)};{rng.choice(GIVEN)};{date};{sex};{postal};QC;{lang}")
+        out.append(f"RRN-{first_id + i:09d};{nas};{rng.choice(FAMILY)};{rng.choice(GIVEN)};{date};{sex};{postal};QC;{lang}")
     return out
 
 
@@ -37,7 +37,7 @@ def write(path: Path, n: int) -> Path:
     with path.open("w", encoding="cp1252", newline="") as handle:
         handle.write(HEADER + "\r\n")
         for start in range(0, n, 100_000):
-            handle.write("\r\n".join(rows(min(100_000, n - start), seed=start)) + "\r\n")
+            handle.write("\r\n".join(rows(min(100_000, n - start), seed=start, first_id=start)) + "\r\n")
     return path
 
 

@@ -6,64 +6,69 @@ from decimal import Decimal
 import polars as pl
 
 from accord.validation import run_dataset_rules, suite_spec
+from accord.validation.dataset_rules import dataset_metrics
 
 
 def test_suite_is_generated_from_the_contract(payment):
-    specs = [(s.type, s.kwargs) for s in suite_spec(payment)]
+    specs = [(s.check, s.field, s.min_value, s.max_value) for s in suite_spec(payment)]
     assert specs == [
-        ("ExpectTableColumnsToMatchOrderedList", {"column_list": payment.field_names}),
-        ("ExpectTableRowCountToBeBetween", {"min_value": 1}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "payment_id"}),
-        ("ExpectColumnValuesToBeUnique", {"column": "payment_id"}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "person_id"}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "program_code"}),
-        (
-            "ExpectColumnValuesToBeInSet",
-            {"column": "program_code", "value_set": ["PENSION", "DISABILITY", "HOUSING", "FAMILY"]},
-        ),
-        ("ExpectColumnValuesToNotBeNull", {"column": "amount"}),
-        ("ExpectColumnValuesToBeBetween", {"column": "amount", "min_value": 0.0, "max_value": 1000000.0}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "currency"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "currency", "value_set": ["CAD"]}),
-        ("ExpectColumnValuesToNotBeNull", {"column": "payment_date"}),
-        (
-            "ExpectColumnValuesToBeBetween",
-            {"column": "payment_date", "min_value": dt.datetime(2000, 1, 1), "max_value": None},
-        ),
-        ("ExpectColumnValuesToNotBeNull", {"column": "status"}),
-        ("ExpectColumnValuesToBeInSet", {"column": "status", "value_set": ["PAID", "CANCELLED", "PENDING"]}),
+        ("columns_match_contract", None, 1, None),
+        ("row_count", None, 1, None),
+        ("nulls", "payment_id", None, 0),
+        ("duplicated_rows", "payment_id", None, 0),
+        ("nulls", "person_id", None, 0),
+        ("nulls", "program_code", None, 0),
+        ("not_in_code_list", "program_code", None, 0),
+        ("nulls", "amount", None, 0),
+        ("below_minimum", "amount", None, 0),
+        ("above_maximum", "amount", None, 0),
+        ("nulls", "currency", None, 0),
+        ("not_in_code_list", "currency", None, 0),
+        ("nulls", "payment_date", None, 0),
+        ("below_minimum", "payment_date", None, 0),
+        ("nulls", "status", None, 0),
+        ("not_in_code_list", "status", None, 0),
     ]
 
 
-def test_completeness_ratio_becomes_mostly(person):
-    specs = {(s.type, s.kwargs.get("column")): s.kwargs for s in suite_spec(person)}
-    assert specs[("ExpectColumnValuesToNotBeNull", "postal_code")] == {"column": "postal_code", "mostly": 0.5}
+def test_completeness_ratio_becomes_a_null_percent_limit(person):
+    specs = {(s.check, s.field): s.max_value for s in suite_spec(person)}
+    assert specs[("null_percent", "postal_code")] == 50.0
+    assert ("nulls", "postal_code") not in specs
 
 
-def _payments(ids: list[str], amounts: list[str]) -> pl.DataFrame:
+def _payments(ids: list[str], amounts: list[str], programs: list[str] | None = None) -> pl.DataFrame:
     n = len(ids)
-    return pl.DataFrame(
-        {
-            "payment_id": ids,
-            "person_id": ["X"] * n,
-            "program_code": ["PENSION"] * n,
-            "amount": [Decimal(a) for a in amounts],
-            "currency": ["CAD"] * n,
-            "payment_date": [dt.date(2026, 1, 1)] * n,
-            "status": ["PAID"] * n,
-        },
-        schema_overrides={"amount": pl.Decimal(12, 2)},
-    )
+    return pl.DataFrame({
+        "payment_id": ids, "person_id": ["X"] * n, "program_code": programs or ["PENSION"] * n,
+        "amount": [Decimal(a) for a in amounts], "currency": ["CAD"] * n,
+        "payment_date": [dt.date(2026, 1, 1)] * n, "status": ["PAID"] * n,
+    }, schema_overrides={"amount": pl.Decimal(12, 2)})
 
 
-def test_gx_passes_clean_data_and_fails_duplicates_with_counts(payment, tmp_path):
+def test_metrics_are_exact(payment, person):
+    frame = _payments(["A", "A", "C", "D"], ["1.00", "-3.00", "2000000.00", "2.00"], ["PENSION", "X", None, "X"])
+    metrics = dataset_metrics(payment, frame)
+    assert {k: v for k, v in metrics.items() if v} == {
+        "columns_match_contract": 1.0, "row_count": 4.0, "payment_id__duplicated_rows": 2.0,
+        "program_code__nulls": 1.0, "program_code__not_in_code_list": 2.0, "amount__below_minimum": 1.0,
+        "amount__above_maximum": 1.0}
+    people = pl.DataFrame({"postal_code": ["H2X 1Y4", None, None, "bad"]})
+    assert dataset_metrics(person, people)["postal_code__null_percent"] == 50.0
+    assert dataset_metrics(person, people)["postal_code__pattern_mismatches"] == 1.0
+    assert dataset_metrics(person, people)["columns_match_contract"] == 0.0
+
+
+def test_gx_passes_clean_data_and_fails_with_counts(payment, tmp_path):
     ok = run_dataset_rules(payment, "ok", _payments(["A", "B"], ["1.00", "2.50"]), tmp_path / "docs")
-    assert ok.success and len(ok.outcomes) == 15
+    assert ok.success and len(ok.outcomes) == 16
     assert ok.docs_index == tmp_path / "docs" / "index.html"
     bad = run_dataset_rules(payment, "bad", _payments(["A", "A", "C"], ["1.00", "-3.00", "2.00"]), tmp_path / "docs")
     assert not bad.success
     assert [(o.type, o.column, o.unexpected_count) for o in bad.failed] == [
-        ("expect_column_values_to_be_unique", "payment_id", 2),
-        ("expect_column_values_to_be_between", "amount", 1),
+        ("duplicated_rows", "payment_id", 2),
+        ("below_minimum", "amount", 1),
     ]
     assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 2
+    empty = run_dataset_rules(payment, "empty", _payments([], []), tmp_path / "docs")
+    assert [(o.type, o.unexpected_count) for o in empty.failed] == [("row_count", 0)]

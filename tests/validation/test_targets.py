@@ -16,7 +16,7 @@ from tests.helpers import person_contract_data, write_contract
 def _postal(targets):
     arrow = targets.arrow.field("postal_code")
     column = targets.rows.schema.columns["postal_code"]
-    expectations = [(s.type, s.kwargs) for s in targets.dataset if s.kwargs.get("column") == "postal_code"]
+    expectations = [(s.check, s.max_value) for s in targets.dataset if s.field == "postal_code"]
     return arrow, column, expectations
 
 
@@ -27,8 +27,8 @@ def test_required_added_to_the_contract_reaches_all_three_targets(tmp_path):
     after = _postal(compile_contract(load_contract(write_contract(tmp_path / "b", data))))
     assert (before[0].nullable, before[1].nullable) == (True, True)
     assert (after[0].nullable, after[1].nullable) == (False, False)
-    assert ("ExpectColumnValuesToNotBeNull", {"column": "postal_code", "mostly": 0.5}) in before[2]
-    assert ("ExpectColumnValuesToNotBeNull", {"column": "postal_code"}) in after[2]
+    assert ("null_percent", 50.0) in before[2] and ("nulls", 0) not in before[2]
+    assert ("nulls", 0) in after[2]
 
 
 def test_decimal_type_and_bounds_reach_all_three_targets(tmp_path):
@@ -45,9 +45,8 @@ def test_decimal_type_and_bounds_reach_all_three_targets(tmp_path):
     assert targets.arrow.field("income").type == pa.decimal128(10, 2)
     assert str(targets.rows.schema.columns["income"].dtype) == "Decimal(precision=10, scale=2)"
     assert [r.rule for r in targets.rows.rules["income"]] == ["minimum", "maximum"]
-    assert ("ExpectColumnValuesToBeBetween", {"column": "income", "min_value": 0.0, "max_value": 500000.0}) in [
-        (s.type, s.kwargs) for s in targets.dataset
-    ]
+    assert [(s.check, s.max_value) for s in targets.dataset if s.field == "income"] == [
+        ("below_minimum", 0), ("above_maximum", 0)]
 
 
 @pytest.mark.parametrize(
