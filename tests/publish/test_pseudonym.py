@@ -10,7 +10,7 @@ import pytest
 from accord.agency import run_agency
 from accord.errors import AccordError
 from accord.integrate import integrate
-from accord.publish.pseudonym import KEY_ENV, KEY_FILE_ENV, MODE_ENV, load_key, pseudonym
+from accord.publish.pseudonym import KEY_ENV, KEY_FILE_ENV, MODE_ENV, load_key, pseudonym, pseudonymise
 from tests.conftest import SAMPLES, TEST_KEY
 
 
@@ -98,3 +98,18 @@ def test_no_clear_text_pii_in_any_published_file(mappings, data, registry, pseud
         # exact cells, and anywhere in the file's bytes for values a hex pseudonym cannot contain by chance
         leaked = sorted(s for s in secrets if s in cells or (not _hex(s) and s in raw))
         assert leaked == [], file
+
+
+def test_batch_hmac_equals_the_standard_library(pseudonym_key):
+    import hmac as std
+
+    import polars as pl
+
+    from accord.publish.pseudonym import _hmac_many
+
+    texts = ["046454286", "bélanger", "", "x" * 500]
+    for secret in (pseudonym_key.secret, b"k" * 100):  # a key longer than the SHA-256 block is hashed first
+        assert _hmac_many(secret, texts) == [std.digest(secret, t.encode(), "sha256").hex() for t in texts]
+    column = pl.Series("sin", ["046454286", None, "046454286"])
+    assert pseudonymise(column, pseudonym_key).to_list() == [pseudonym(pseudonym_key, "046454286"), None,
+                                                              pseudonym(pseudonym_key, "046454286")]

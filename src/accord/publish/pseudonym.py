@@ -1,7 +1,7 @@
 """Keyed pseudonyms for fields classified ``pii``: HMAC-SHA256 with a secret key, never a plain hash (a
 social insurance number is guessable by dictionary; without the key, a pseudonym is not).
 
-Values are normalised first (Unicode NFC, trimmed, inner spaces collapsed, case-folded; dates in ISO
+Values are normalised first (Unicode NFC, trimmed, inner white space collapsed, lower case; dates in ISO
 form), so the same person gets the same pseudonym in every agency and the integrated view can link records.
 
 The key comes from, in order: ``$ACCORD_PII_KEY`` (at least 32 characters), the file named by
@@ -76,18 +76,48 @@ def load_key() -> PseudonymKey:
 
 
 def normalise(value: object) -> str:
+    """The text that is keyed: NFC, trimmed, inner white space collapsed, lower case; dates in ISO form."""
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     text = unicodedata.normalize("NFC", str(value))
-    return " ".join(text.split()).casefold()
+    return " ".join(text.split()).lower()
+
+
+def _normalised(column: pl.Series) -> pl.Series:
+    """``normalise`` for a whole column, in polars."""
+    if column.dtype in (pl.Date, pl.Datetime):
+        return column.dt.to_string("iso")
+    text = column.cast(pl.String).str.normalize("NFC").str.replace_all(r"\s+", " ").str.strip_chars(" ")
+    return text.str.to_lowercase()
 
 
 def pseudonym(key: PseudonymKey, value: object) -> str:
-    return hmac.new(key.secret, normalise(value).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key.secret, normalise(value).encode("utf-8"), "sha256").hex()
+
+
+def _hmac_many(secret: bytes, texts: list[str]) -> list[str]:
+    """HMAC-SHA256 (RFC 2104) of many messages with one key: the padded-key states are hashed once and
+    copied per message, 2-3 times faster than ``hmac.digest`` per value (the results are identical; a
+    test checks it)."""
+    block = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    block = block.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    out = []
+    for text in texts:
+        first = inner.copy()
+        first.update(text.encode("utf-8"))
+        second = outer.copy()
+        second.update(first.digest())
+        out.append(second.hexdigest())
+    return out
 
 
 def pseudonymise(column: pl.Series, key: PseudonymKey) -> pl.Series:
-    """HMAC of every non-null value (computed once per distinct value); nulls stay null."""
-    distinct = column.drop_nulls().unique()
-    mapping = {value: pseudonym(key, value) for value in distinct.to_list()}
-    return column.replace_strict(mapping, default=None, return_dtype=pl.String)
+    """HMAC-SHA256 of every non-null value, computed once per distinct normalised value; nulls stay null."""
+    normalised = _normalised(column)
+    distinct = normalised.drop_nulls().unique()
+    table = pl.DataFrame({"text": distinct, "pseudonym": _hmac_many(key.secret, distinct.to_list())},
+                         schema={"text": pl.String, "pseudonym": pl.String})
+    joined = pl.DataFrame({"text": normalised}).join(table, on="text", how="left", maintain_order="left")
+    return joined.get_column("pseudonym").alias(column.name)
