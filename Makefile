@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src pipelines tests scripts
+	$(BIN)/ruff check src pipelines tests scripts benchmarks
 	$(BIN)/mypy
 
 ## the Dagster UI on http://127.0.0.1:3000

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from accord.agency import publish_agency
 from accord.contracts import ContractRegistry
-from accord.integrate import integrate
 from accord.intake import Intake
+from accord.integrate import integrate
 from accord.mapping import load_mappings
 from accord.publish.pseudonym import load_key
 from accord.settings import data_dirs

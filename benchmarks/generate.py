@@ -28,7 +28,8 @@ def rows(n: int, seed: int = 2026, first_id: int = 0) -> list[str]:
         sex = rng.choice("HFX") if kind != 2 else "Z"
         postal = rng.choice(POSTAL) if rng.random() > 0.1 else "N/D"
         lang = rng.choice(["Français", "Anglais"])
-        out.append(f"RRN-{first_id + i:09d};{nas};{rng.choice(FAMILY)};{rng.choice(GIVEN)};{date};{sex};{postal};QC;{lang}")
+        names = f"{rng.choice(FAMILY)};{rng.choice(GIVEN)}"
+        out.append(f"RRN-{first_id + i:09d};{nas};{names};{date};{sex};{postal};QC;{lang}")
     return out
 
 

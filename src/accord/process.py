@@ -5,12 +5,12 @@ with the reason, never as an exception."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from accord.checksums import file_sha256
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, missing_columns
@@ -48,14 +48,6 @@ def _drop_echoes(row_errors: pl.DataFrame, mapping_errors: pl.DataFrame) -> pl.D
     cells = mapping_errors.select(ROW, "column").with_columns(pl.lit(True).alias("_echo"))
     joined = row_errors.join(cells, on=[ROW, "column"], how="left")
     return joined.filter(~(pl.col("_echo").fill_null(False) & (pl.col("rule") == "required"))).drop("_echo")
-
-
-def file_sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with file.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def process_extract(file: Path, mapping: Mapping, schema: RowSchema, *, sha256: str | None = None,

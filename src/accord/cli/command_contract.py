@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.console import console, errors
+from accord.cli.console import console, errors, report_findings
 from accord.contracts import Contract, lint_contract, load_contract
 from accord.contracts.diff import diff_contracts
 from accord.contracts.docs import render
@@ -24,15 +24,7 @@ def _contract_files(paths: list[Path]) -> list[Path]:
 @app.command("lint")
 def lint(paths: Annotated[list[Path], typer.Argument(help="contract files, or contracts/ folders")]) -> None:
     """Report every problem in the given contracts (file:line: path: message); exit 1 on any error."""
-    files = _contract_files(paths)
-    failed = 0
-    for file in files:
-        findings = lint_contract(file)
-        for finding in findings:
-            errors.print(str(finding), markup=False, highlight=False)
-        failed += bool(findings)
-    console.print(f"{len(files)} contract(s) checked, {failed} with errors")
-    if failed:
+    if report_findings(_contract_files(paths), lint_contract, "contract"):
         raise typer.Exit(1)
 
 

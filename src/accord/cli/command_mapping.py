@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.console import console, errors
+from accord.cli.console import console, errors, report_findings
 from accord.contracts import ContractRegistry
 from accord.mapping.lint import lint_mapping
 from accord.mapping.suggest import draft_findings, suggest_mapping
@@ -26,14 +26,7 @@ def lint(
     """Check mappings against their contracts: file:line:column: message (hint); exit 1 on any error."""
     contracts = ContractRegistry.load(project_dirs(project_dir).contracts)
     files = [f for p in paths for f in (sorted(p.glob("*/*.yaml")) if p.is_dir() else [p])]
-    failed = 0
-    for file in files:
-        findings = lint_mapping(file, contracts)
-        for finding in findings:
-            errors.print(str(finding), markup=False, highlight=False)
-        failed += bool(findings)
-    console.print(f"{len(files)} mapping(s) checked, {failed} with errors")
-    if failed:
+    if report_findings(files, lambda file: lint_mapping(file, contracts), "mapping"):
         raise typer.Exit(1)
 
 

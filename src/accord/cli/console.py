@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from accord.findings import Finding
 
 # When output is not a terminal (make, CI logs) rich would wrap tables at 80 columns.
 # emoji=False: "file.yaml:100: error" must not become "file.yaml💯 error".
@@ -25,3 +29,15 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
                       str(r["rows_published"]), str(r["rows_quarantined"]),
                       "[green]yes[/]" if r["balanced"] else "[red]NO[/]")
     return table
+
+
+def report_findings(files: list[Path], lint: Callable[[Path], list[Finding]], noun: str) -> int:
+    """Print every finding of every file (to stderr) and a count line; return how many files have findings."""
+    failed = 0
+    for file in files:
+        findings = lint(file)
+        for finding in findings:
+            errors.print(str(finding), markup=False, highlight=False)
+        failed += bool(findings)
+    console.print(f"{len(files)} {noun}(s) checked, {failed} with errors")
+    return failed

@@ -10,7 +10,6 @@ followed. An agency's files only ever feed that agency's mappings.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import shutil
 import uuid
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from accord.checksums import file_sha256
 from accord.errors import AccordError
 from accord.intake.limits import Limits
 from accord.intake.names import agency_problem, file_name_problem
@@ -37,14 +37,6 @@ class Pickup:
 
 def store_for(dirs: DataDirs) -> SubmissionStore:
     return SubmissionStore(dirs.archive / "submissions.db")
-
-
-def _sha256(file: Path) -> str:
-    digest = hashlib.sha256()
-    with file.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _received(file: Path) -> str:
@@ -125,7 +117,7 @@ class Intake:
             return self._reject(file, agency, f"{why} of agency {agency!r} matches {file.name!r} "
                                 f"(patterns: {patterns})", result)
         mapping = candidates[0]
-        sha = _sha256(file)
+        sha = file_sha256(file)
         received = _received(file)
         size = file.stat().st_size
         original = self.store.original(agency, sha)

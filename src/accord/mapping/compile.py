@@ -43,7 +43,8 @@ class MappedExtract:
         """Replace the ``value`` of error records by the text the agency sent for that row and column."""
         if errors.is_empty():
             return errors
-        sent = self.source_text.unpivot(index=ROW, variable_name="column", value_name="_sent")
+        rows = self.source_text.filter(pl.col(ROW).is_in(errors.get_column(ROW).unique().implode()))
+        sent = rows.unpivot(index=ROW, variable_name="column", value_name="_sent")
         joined = errors.join(sent, on=[ROW, "column"], how="left", maintain_order="left")
         return joined.with_columns(pl.coalesce("_sent", "value").alias("value")).drop("_sent")
 
@@ -221,51 +222,50 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
 
 
-def _field_columns(field: Field, spec: FieldSpec, null_tokens: list[str]) -> list[pl.Expr]:
-    raw = _source(spec, null_tokens)
-    coded = _codes(_text_steps(raw, spec), spec)
-    value = _typed(coded, field, spec)
-    quarantine_unmapped = spec.codes is not None and spec.codes.unmapped == "quarantine"
-    unmapped = raw.is_not_null() & coded.is_null() & pl.lit(quarantine_unmapped)
-    untyped = coded.is_not_null() & value.is_null()
-    error = (pl.when(unmapped).then(pl.lit("unmapped-code"))
-             .when(untyped).then(pl.lit("type-error"))
-             .otherwise(pl.lit(None, dtype=pl.String)))
-    known_codes = ", ".join(spec.codes.map or {}) if spec.codes else ""
-    detail = pl.when(unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(field.logical_type))
-    return [value.alias(field.name), raw.alias(_RAW + field.name), error.alias(_ERR + field.name),
-            detail.alias(_DETAIL + field.name)]
+_CODED = "__coded__"
 
 
 def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     """Map a raw extract (string columns + ``_source_row``) onto the contract.
 
-    The caller checks beforehand that every source column exists (see ``missing_columns``).
+    Computed in stages (source text, coded text, typed value, error flags), each reading the previous stage's
+    columns by name, so no step runs twice. The caller checks beforehand that every source column exists
+    (see ``missing_columns``).
     """
     contract = mapping.contract
     null_tokens = mapping.spec.source.null_tokens
-    exprs: list[pl.Expr] = [pl.col(ROW)]
-    for field in contract.fields:
-        spec = mapping.spec.fields.get(field.name)
-        if spec is None:
-            exprs.append(pl.lit(None, dtype=polars_dtype(field)).alias(field.name))
-        else:
-            exprs.extend(_field_columns(field, spec, null_tokens))
-    wide = raw.lazy().select(exprs).collect()
+    mapped = [(f, mapping.spec.fields[f.name]) for f in contract.fields if f.name in mapping.spec.fields]
+    unmapped = [pl.lit(None, dtype=polars_dtype(f)).alias(f.name) for f in contract.fields
+                if f.name not in mapping.spec.fields]
+    stages = raw.lazy().select(pl.col(ROW), *(_source(spec, null_tokens).alias(_RAW + f.name) for f, spec in mapped))
+    stages = stages.with_columns(_codes(_text_steps(pl.col(_RAW + f.name), spec), spec).alias(_CODED + f.name)
+                                 for f, spec in mapped)
+    stages = stages.with_columns(*(_typed(pl.col(_CODED + f.name), f, spec).alias(f.name) for f, spec in mapped),
+                                 *unmapped)
+    flags = []
+    for f, spec in mapped:
+        source, coded, value = pl.col(_RAW + f.name), pl.col(_CODED + f.name), pl.col(f.name)
+        quarantine_unmapped = spec.codes is not None and spec.codes.unmapped == "quarantine"
+        is_unmapped = source.is_not_null() & coded.is_null() & pl.lit(quarantine_unmapped)
+        untyped = coded.is_not_null() & value.is_null()
+        flags.append(pl.when(is_unmapped).then(pl.lit("unmapped-code")).when(untyped).then(pl.lit("type-error"))
+                     .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
+        known_codes = ", ".join(spec.codes.map or {}) if spec.codes else ""
+        flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(f.logical_type))
+                     .alias(_DETAIL + f.name))
+    wide = stages.with_columns(flags).collect()
     errors = [
-        wide.filter(pl.col(_ERR + name).is_not_null()).select(
+        wide.filter(pl.col(_ERR + f.name).is_not_null()).select(
             pl.col(ROW),
-            pl.lit(name).alias("column"),
-            pl.col(_ERR + name).alias("rule"),
-            pl.col(_RAW + name).cast(pl.String).alias("value"),
-            pl.col(_DETAIL + name).alias("detail"),
+            pl.lit(f.name).alias("column"),
+            pl.col(_ERR + f.name).alias("rule"),
+            pl.col(_RAW + f.name).cast(pl.String).alias("value"),
+            pl.col(_DETAIL + f.name).alias("detail"),
         )
-        for field in contract.fields
-        if (name := field.name) in mapping.spec.fields
+        for f, _ in mapped
     ]
     error_frame = pl.concat(errors) if errors else pl.DataFrame(schema=ERROR_COLUMNS)
-    mapped_names = [f.name for f in contract.fields if f.name in mapping.spec.fields]
-    source_text = wide.select(ROW, *(pl.col(_RAW + n).cast(pl.String).alias(n) for n in mapped_names))
+    source_text = wide.select(ROW, *(pl.col(_RAW + f.name).cast(pl.String).alias(f.name) for f, _ in mapped))
     return MappedExtract(values=wide.select(ROW, *contract.field_names), source_text=source_text,
                          errors=error_frame)
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from accord.checksums import file_sha256
 from accord.contracts.model import Contract
 from accord.publish.parquet import dataset_schema, read_metadata
-from accord.publish.snapshots import current_snapshot, file_sha256
+from accord.publish.snapshots import current_snapshot
 
 MANIFEST = "_manifest.json"
 INTEGRATED = "_integrated"
