@@ -67,3 +67,25 @@ def test_resubmitted_people_keep_the_latest_version_with_lineage(mappings, data,
     assert merged == [("RRN-0002", "G1R 3C7", "fr", "personnes_2026-12.csv", 2, 2),
                       ("RRN-0010", "G6V 4Z2", "en", "personnes_2026-12.csv", 3, 2)]
     assert frame["person_id"].to_list() == sorted(frame["person_id"].to_list())
+
+
+def test_composite_primary_key(tmp_path):
+    from accord.contracts import load_contract
+    from tests.helpers import person_contract_data, write_contract
+
+    data = person_contract_data()
+    props = data["schema"][0]["properties"]
+    props[0].update(primaryKeyPosition=2)
+    props[7].update(primaryKey=True, primaryKeyPosition=1)  # province, then person_id
+    contract = load_contract(write_contract(tmp_path, data))
+    assert contract.primary_key == ["province", "person_id"]
+    frame = _frame([
+        {"person_id": "P1", "province": "QC", "_agency": "cba", "_ingested_at": T1, "_source_file": "a",
+         "_source_row": 2},
+        {"person_id": "P1", "province": "ON", "_agency": "cba", "_ingested_at": T1, "_source_file": "a",
+         "_source_row": 3},
+        {"person_id": "P1", "province": "QC", "_agency": "rrn", "_ingested_at": T2, "_source_file": "b",
+         "_source_row": 2},
+    ])
+    assert deduplicate(frame, contract).select("province", "person_id", "_agency", "_merged_count").rows() == [
+        ("ON", "P1", "cba", 1), ("QC", "P1", "rrn", 2)]

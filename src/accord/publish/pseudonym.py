@@ -114,10 +114,10 @@ def _hmac_many(secret: bytes, texts: list[str]) -> list[str]:
 
 
 def pseudonymise(column: pl.Series, key: PseudonymKey) -> pl.Series:
-    """HMAC-SHA256 of every non-null value, computed once per distinct normalised value; nulls stay null."""
-    normalised = _normalised(column)
-    distinct = normalised.drop_nulls().unique()
-    table = pl.DataFrame({"text": distinct, "pseudonym": _hmac_many(key.secret, distinct.to_list())},
-                         schema={"text": pl.String, "pseudonym": pl.String})
-    joined = pl.DataFrame({"text": normalised}).join(table, on="text", how="left", maintain_order="left")
+    """HMAC-SHA256 of every non-null value; normalised and keyed once per distinct value; nulls stay null."""
+    distinct = column.drop_nulls().unique()
+    texts = _normalised(distinct).to_list()
+    table = pl.DataFrame({"value": distinct, "pseudonym": _hmac_many(key.secret, texts)},
+                         schema={"value": column.dtype, "pseudonym": pl.String})
+    joined = pl.DataFrame({"value": column}).join(table, on="value", how="left", maintain_order="left")
     return joined.get_column("pseudonym").alias(column.name)
