@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.contracts.model import Contract
-from accord.intake import Intake, store_for
+from accord.intake import Intake
 from accord.mapping import Mapping
 from accord.publish.manifest import build_manifest, write_manifest
 from accord.publish.parquet import agency_dir, contract_dir
@@ -92,4 +92,4 @@ def run_agency(mapping: Mapping, dirs: DataDirs, *, key: PseudonymKey | None = N
                                     AgencyResult(mapping.agency, contract.id, contract.version))
 
 
-__all__ = ["AgencyResult", "agency_results", "publish_agency", "run_agency", "store_for", "submission_results"]
+__all__ = ["AgencyResult", "agency_results", "publish_agency", "run_agency", "submission_results"]

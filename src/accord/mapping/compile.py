@@ -1,8 +1,8 @@
 """Compile a mapping into polars expressions and apply it to a raw (all-text) extract.
 
-For every contract field three columns are computed: the typed value, the cleaned source text it came
-from (shown to the agency when something is wrong) and an error code when a non-empty source value could
-not be turned into a contract value (``unmapped-code``, ``type-error``).
+For every contract field: the cleaned source text (shown to the agency when something is wrong), the coded
+text, the typed value, and an error code when a non-empty source value could not be turned into a contract
+value (``unmapped-code``, ``type-error``).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from accord.mapping.spec import Condition, FieldSpec, NumberSpec, ValueRef
 from accord.reasons import ERROR_COLUMNS, ROW
 
 _RAW = "__raw__"
+_CODED = "__coded__"
 _ERR = "__err__"
 _DETAIL = "__detail__"
 _DEFAULT_DATE_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]}
@@ -220,9 +221,6 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
                     .when(lowered.is_in(false)).then(pl.lit(False))
                     .otherwise(pl.lit(None, dtype=pl.Boolean)))
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
-
-
-_CODED = "__coded__"
 
 
 def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
