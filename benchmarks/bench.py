@@ -3,6 +3,9 @@ hand-written pandas harmonisation, accord's engine alone, ``accord check`` and `
 each in a fresh process, repeated; median, spread and peak RSS; results in benchmarks/results/.
 
     python benchmarks/bench.py --rows 200000 --repeat 3
+
+Files above 512 MiB (about 7 million rows) exceed accord's default file-size limit: raise it for the run,
+e.g. ``ACCORD_MAX_FILE_BYTES=2000000000``.
 """
 
 from __future__ import annotations
@@ -31,12 +34,15 @@ FLOOR = ("import polars as pl, sys; pl.read_csv(sys.argv[1], separator=';', enco
 def measure(command: list[str], env: dict[str, str], prepare: Callable[[], None] = lambda: None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one run of ``command`` in its own process."""
     prepare()
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # accord check exits 1 when rows are quarantined
-        raise RuntimeError(f"{command[:3]} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}")
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)  # noqa: S603
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1):  # accord check exits 1 when rows are quarantined, 2 when the file is refused
+            stderr.seek(0)
+            raise RuntimeError(f"{command[:3]} exited {code}: {stderr.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024
 
 
