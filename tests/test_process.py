@@ -157,9 +157,11 @@ def test_rerun_replaces_partition_without_duplicates(mappings, data):
     mapping = mappings["nho/person"]
     run_agency(mapping, data, dataset_rules=False)
     run_agency(mapping, data, dataset_rules=False)
-    files = list((data.published / "person" / "v1" / "agency=nho").iterdir())
+    files = list((data.published / "person" / "v1" / "agency=nho").glob("*.parquet"))
     assert len(files) == 1
     assert pl.read_parquet(files[0]).height == 6
+    checksums = json.loads((data.published / "person" / "v1" / "agency=nho" / "_checksums.json").read_text())
+    assert checksums == {files[0].name: hashlib.sha256(files[0].read_bytes()).hexdigest()}
     assert sorted(p.name for p in (data.published / "person" / "v1" / ".snapshots" / "agency=nho").iterdir()) == [
         (data.published / "person" / "v1" / "agency=nho").resolve().name
     ]  # same content: one snapshot

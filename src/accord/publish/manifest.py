@@ -16,21 +16,20 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from accord.checksums import file_sha256
 from accord.contracts.model import Contract
 from accord.publish.parquet import dataset_schema, read_metadata
-from accord.publish.snapshots import current_snapshot
+from accord.publish.snapshots import current_snapshot, snapshot_checksums
 
 MANIFEST = "_manifest.json"
 INTEGRATED = "_integrated"
 MANIFEST_VERSION = 1
 
 
-def _file_entry(root: Path, path: Path) -> dict[str, Any]:
+def _file_entry(root: Path, path: Path, sha256: str) -> dict[str, Any]:
     meta = read_metadata(path)
     return {
         "path": str(path.relative_to(root)),
-        "sha256": file_sha256(path),
+        "sha256": sha256,
         "rows": pq.ParquetFile(path).metadata.num_rows,
         "source_file": meta.get("source_file"),
         "source_sha256": meta.get("source_sha256"),
@@ -42,7 +41,8 @@ def _partition(root: Path, link: Path) -> dict[str, Any] | None:
     snapshot = current_snapshot(link)
     if snapshot is None:
         return None
-    files = [_file_entry(root, p) for p in sorted(snapshot.glob("*.parquet"))]
+    checksums = snapshot_checksums(snapshot)
+    files = [_file_entry(root, p, checksums[p.name]) for p in sorted(snapshot.glob("*.parquet"))]
     return {"path": link.name, "snapshot": str(snapshot.relative_to(root)), "rows": sum(f["rows"] for f in files),
             "files": files}
 

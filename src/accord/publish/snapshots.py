@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import uuid
@@ -55,9 +56,25 @@ def write_parquet(table: pa.Table, path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _content_id(folder: Path) -> str:
-    entries = sorted(f"{p.name}:{file_sha256(p)}" for p in folder.iterdir())
+CHECKSUMS = "_checksums.json"  # inside each snapshot: file name -> SHA-256 (names starting with _ are skipped
+# by Arrow and DuckDB dataset discovery, and the snapshot's files are globbed as *.parquet)
+
+
+def _seal(folder: Path) -> str:
+    """Hash every file once, record the checksums in the folder, and return the content id."""
+    checksums = {p.name: file_sha256(p) for p in sorted(folder.iterdir())}
+    (folder / CHECKSUMS).write_text(json.dumps(checksums, indent=1, sort_keys=True), encoding="utf-8")
+    entries = sorted(f"{name}:{digest}" for name, digest in checksums.items())
     return hashlib.sha256("\n".join(entries).encode()).hexdigest()[:20]
+
+
+def snapshot_checksums(snapshot: Path) -> dict[str, str]:
+    """The checksums recorded when ``snapshot`` was sealed (hashing again only for a snapshot without them)."""
+    try:
+        recorded: dict[str, str] = json.loads((snapshot / CHECKSUMS).read_text(encoding="utf-8"))
+        return recorded
+    except FileNotFoundError:
+        return {p.name: file_sha256(p) for p in sorted(snapshot.glob("*.parquet"))}
 
 
 def current_snapshot(link: Path) -> Path | None:
@@ -81,7 +98,7 @@ def publish_snapshot(link: Path, tables: Mapping[str, pa.Table | Path]) -> Path:
                 shutil.copyfile(table, staging / name)
         else:
             write_parquet(table, staging / name)
-    snapshot = store / _content_id(staging)
+    snapshot = store / _seal(staging)
     if snapshot.exists():
         shutil.rmtree(staging)
     else:
