@@ -151,3 +151,39 @@ def test_fast_path_and_exact_parser_agree(tmp_path, monkeypatch):
     assert fast.frame.rows() == [(2, "1", "é", "3"), (6, "10", "", "12")]
     assert fast.malformed.select("_source_row", "detail").rows() == [
         (4, "2 fields where the header has 3"), (5, "4 fields where the header has 3")]
+
+
+ODS_CONTENT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">
+<office:body><office:spreadsheet><table:table table:name="Clients">
+<table:table-row>
+ <table:table-cell office:value-type="string"><text:p>Client ID</text:p></table:table-cell>
+ <table:table-cell office:value-type="string"><text:p>DOB</text:p></table:table-cell>
+ <table:table-cell office:value-type="string"><text:p>Amount</text:p></table:table-cell>
+</table:table-row>
+<table:table-row>
+ <table:table-cell office:value-type="string"><text:p>NHO-1</text:p></table:table-cell>
+ <table:table-cell office:value-type="date" office:date-value="1970-01-15"><text:p>15/01/70</text:p></table:table-cell>
+ <table:table-cell office:value-type="float" office:value="12.5"><text:p>12,50</text:p></table:table-cell>
+</table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"""
+
+
+def test_opendocument_spreadsheet_with_typed_cells(tmp_path):
+    """An .ods written by hand (a zip holding content.xml): the date cell arrives as ISO text, the number as
+    its value, not as the locale's display text."""
+    import zipfile
+
+    file = tmp_path / "clients.ods"
+    with zipfile.ZipFile(file, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                         '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+        # office suites write no white space between elements (calamine refuses it, cleanly)
+        archive.writestr("content.xml", "".join(line.strip() + (" " if line.endswith('"') else "")
+                                                for line in ODS_CONTENT.splitlines()))
+    raw = read_extract(file, SourceSpec(format="excel", sheet="Clients"))
+    assert raw.frame.columns == ["_source_row", "Client ID", "DOB", "Amount"]
+    assert raw.frame.rows() == [(2, "NHO-1", "1970-01-15", "12.5")]
