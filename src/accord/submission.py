@@ -73,9 +73,9 @@ def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: 
     folder = quarantine_dir(dirs.quarantine, mapping.agency, contract.id, contract.major)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"{submission.sha256[:16]}-{submission.file_name}"
-    source_columns = {name: " + ".join(spec.source_columns) for name, spec in mapping.spec.fields.items()}
     errors_csv = folder / f"{stem}.errors.csv"
-    write_errors_csv(error_report(outcome.errors, mapping.agency, submission.file_name, source_columns), errors_csv)
+    report = error_report(outcome.errors, mapping.agency, submission.file_name, mapping.field_sources)
+    write_errors_csv(report, errors_csv)
     malformed = outcome.errors.filter(pl.col("rule") == "malformed-record").select(
         ROW, pl.col("value").alias("_raw_record"))
     rows = pl.concat([outcome.quarantined, malformed], how="diagonal").sort(ROW)

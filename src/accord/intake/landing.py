@@ -9,6 +9,7 @@ followed. An agency's files only ever feed that agency's mappings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -72,7 +73,7 @@ class Intake:
             target = self.dirs.archive / "_rejected" / dt.date.today().isoformat() / submission.submission_id
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(entry, target)
-            submission = Submission(**{**submission.__dict__, "archived_path": str(target)})
+            submission = dataclasses.replace(submission, archived_path=str(target))
         result.rejected.append(self.store.add(submission))
 
     def pickup(self, agency: str | None = None, only: Mapping | None = None) -> Pickup:

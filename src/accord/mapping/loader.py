@@ -31,6 +31,11 @@ class Mapping:
     def name(self) -> str:
         return f"{self.spec.agency}/{self.spec.contract}"
 
+    @property
+    def field_sources(self) -> dict[str, str]:
+        """Contract field -> the agency column(s) it is read from, as shown in error reports."""
+        return {name: " + ".join(spec.source_columns) for name, spec in self.spec.fields.items()}
+
 
 def _resolve_code_files(spec: MappingSpec, doc: YamlDocument) -> MappingSpec:
     """Replace ``codes.file`` (a CSV beside the mapping, columns ``from`` and ``to``) by its map."""

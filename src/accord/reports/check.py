@@ -64,8 +64,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
     """Check ``file`` against ``mapping`` and its contract. Returns the report and the error table."""
     contract = mapping.contract
     outcome = process_extract(file, mapping, row_schema(contract))
-    source_columns = {name: " + ".join(spec.source_columns) for name, spec in mapping.spec.fields.items()}
-    table = error_report(outcome.errors, mapping.agency, file.name, source_columns)
+    table = error_report(outcome.errors, mapping.agency, file.name, mapping.field_sources)
     dataset: DatasetResult | None = None
     if outcome.rejected is None and docs_dir is not None:
         dataset = run_dataset_rules(contract, f"check.{mapping.agency}.{file.name}",
