@@ -1,28 +1,50 @@
-"""One extract through read -> map -> row rules: what is published, what is quarantined and why.
-Pure: reads the file, writes nothing. A file that cannot be processed at all comes back ``rejected``
-with the reason, never as an exception."""
+"""One extract through read -> map -> row rules -> uniqueness: what is published, what is quarantined and why.
+
+Memory is bounded by the batch size, not by the size of the file:
+
+1. batch by batch, the records are mapped and checked by the row rules; records with a problem go to the
+   quarantine work file as received, the others are candidates, kept typed in a work file; the values of
+   unique fields go to a key file;
+2. uniqueness, which needs the whole extract, is checked on the key file (``accord.validation.uniqueness``);
+3. the candidates that hold no duplicated value are handed to ``publish`` batch by batch and measured for
+   the dataset rules; the records of the others are read again from the source for the quarantine file.
+
+Nothing is written outside ``work``; a file that cannot be processed at all comes back ``rejected`` with
+the reason, never as an exception.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from accord.checksums import file_sha256
+from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, missing_columns
 from accord.publish.parquet import received_at
-from accord.readers import read_extract
+from accord.publish.stream import ParquetStream, row_groups
+from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, ROW, error_frame
-from accord.validation import RowSchema
+from accord.validation import DatasetMetrics, RowSchema
+from accord.validation.uniqueness import duplicate_errors, key_columns, unique_fields
+
+Publish = Callable[[pl.DataFrame], None]
+RAW_RECORD = "_raw_record"  # quarantine column holding the text of a record that could not be parsed
+_CANDIDATE = "_candidate"
 
 
 @dataclass
 class ExtractOutcome:
-    """What became of one extract file. ``rows_in == rows_published + rows_quarantined`` always."""
+    """What became of one extract file. ``rows_in == rows_published + rows_quarantined`` always.
+    ``errors`` and ``quarantined`` are work files (sorted by source row), None when empty."""
 
     source_file: str
     source_sha256: str
@@ -31,15 +53,14 @@ class ExtractOutcome:
     rows_published: int
     rows_quarantined: int
     rejected: str | None
-    errors: pl.DataFrame
-    published: pl.DataFrame
-    quarantined: pl.DataFrame
     rejection_reason: str | None = None
+    rule_counts: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    errors: Path | None = None
+    quarantined: Path | None = None
 
-    @property
-    def rule_counts(self) -> dict[str, int]:
-        counts = self.errors.group_by("rule").len().sort("rule").rows()
-        return {rule: n for rule, n in counts}
+    def error_records(self) -> pl.DataFrame:
+        return pl.read_parquet(self.errors) if self.errors else pl.DataFrame(schema=ERROR_COLUMNS)
 
 
 def _drop_echoes(row_errors: pl.DataFrame, mapping_errors: pl.DataFrame) -> pl.DataFrame:
@@ -50,36 +71,162 @@ def _drop_echoes(row_errors: pl.DataFrame, mapping_errors: pl.DataFrame) -> pl.D
     return joined.filter(~(pl.col("_echo").fill_null(False) & (pl.col("rule") == "required"))).drop("_echo")
 
 
-def process_extract(file: Path, mapping: Mapping, schema: RowSchema, *, sha256: str | None = None,
-                    limits: Limits | None = None) -> ExtractOutcome:
-    """Read, map and row-check one extract."""
+class _Work:
+    """The work files of one extract and the counts of the first pass."""
+
+    def __init__(self, work: Path) -> None:
+        self.candidates = ParquetStream(work / "candidates.parquet", compression="lz4", durable=False)
+        self.quarantine = ParquetStream(work / "quarantine.parquet", compression="lz4", durable=False)
+        self.errors = ParquetStream(work / "errors.parquet", compression="lz4", durable=False)
+        self.keys = ParquetStream(work / "keys.parquet", compression="lz4", durable=False)
+        self.rows_in = 0
+        self.missing: list[str] | None = None
+
+    def streams(self) -> list[ParquetStream]:
+        return [self.candidates, self.quarantine, self.errors, self.keys]
+
+
+def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, limits: Limits | None) -> None:
+    fields = unique_fields(mapping.contract)
+    for raw in iter_extract(file, mapping.spec.source, limits):
+        work.rows_in += raw.rows_in
+        if work.missing is None:
+            work.missing = missing_columns(mapping, raw.frame)
+            if work.missing:  # nothing can be mapped: every record is quarantined, with the reason
+                header = mapping.spec.source.header_row
+                work.errors.write(error_frame([(header, None, "missing-column", None, c) for c in work.missing]))
+        work.errors.write(raw.malformed)
+        if work.missing:
+            work.quarantine.write(raw.frame)
+            continue
+        mapped = apply_mapping(mapping, raw.frame)
+        row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
+        errors = pl.concat([mapped.errors, row_errors])
+        work.errors.write(errors)
+        bad = errors.get_column(ROW).unique().implode()
+        work.quarantine.write(raw.frame.filter(pl.col(ROW).is_in(bad)))
+        work.candidates.write(mapped.values.filter(~pl.col(ROW).is_in(bad)))
+        if fields:
+            keys = key_columns(mapped.values, mapped.source_text, fields)
+            work.keys.write(keys.with_columns((~pl.col(ROW).is_in(bad)).alias(_CANDIDATE)))
+
+
+def _records_again(file: Path, mapping: Mapping, rows: pl.Series, limits: Limits | None) -> Iterator[pl.DataFrame]:
+    """The records at source ``rows``, as received (a second read of the file)."""
+    wanted = rows.implode()
+    for raw in iter_extract(file, mapping.spec.source, limits):
+        yield raw.frame.filter(pl.col(ROW).is_in(wanted))
+
+
+def _sorted_quarantine(work: _Work, errors: pl.DataFrame, folder: Path) -> Path | None:
+    path = work.quarantine.close()
+    malformed = errors.filter(pl.col("rule") == "malformed-record").select(ROW, pl.col("value").alias(RAW_RECORD))
+    parts = [pl.scan_parquet(path)] if path else []
+    if not malformed.is_empty():
+        parts.append(malformed.lazy())
+    if not parts:
+        return None
+    out = ParquetStream(folder / "quarantine-sorted.parquet", compression="lz4", durable=False)
+    out.write(pl.concat(parts, how="diagonal").sort(ROW).collect())
+    return out.close()
+
+
+def stream_extract(file: Path, mapping: Mapping, schema: RowSchema, work_dir: Path, publish: Publish | None = None,
+                   *, sha256: str | None = None, limits: Limits | None = None) -> ExtractOutcome:
+    """Process ``file``; hand each batch of published rows (contract columns + ``_source_row``) to
+    ``publish``. Work files are written in ``work_dir``."""
     sha = sha256 or file_sha256(file)
     when = received_at(file)
-    empty = pl.DataFrame(schema={ROW: pl.Int64})
+    work_dir.mkdir(parents=True, exist_ok=True)
+    work = _Work(work_dir)
     try:
-        raw = read_extract(file, mapping.spec.source, limits)
+        _first_pass(file, mapping, schema, work, limits)
     except ExtractRejected as exc:
+        for stream in work.streams():
+            stream.abort()
         return ExtractOutcome(file.name, sha, when, 0, 0, 0, f"{exc.reason}: {exc.message}",
-                              pl.DataFrame(schema=ERROR_COLUMNS), empty, empty, rejection_reason=exc.reason)
-    missing = missing_columns(mapping, raw.frame)
-    if missing:  # nothing can be mapped: every record is quarantined, with the reason
-        header = mapping.spec.source.header_row
-        errors = error_frame([(header, None, "missing-column", None, column) for column in missing])
-        return ExtractOutcome(file.name, sha, when, raw.rows_in, 0, raw.rows_in,
-                              f"missing-column: {', '.join(missing)}", pl.concat([errors, raw.malformed]), empty,
-                              raw.frame, rejection_reason="missing-column")
-    mapped = apply_mapping(mapping, raw.frame)
-    row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
-    errors = pl.concat([raw.malformed, mapped.errors, row_errors]).sort([ROW, "column"], nulls_last=True)
-    bad_rows = errors.get_column(ROW).unique().implode()
-    published = mapped.values.filter(~pl.col(ROW).is_in(bad_rows))
-    quarantined = raw.frame.filter(pl.col(ROW).is_in(bad_rows))
+                              rejection_reason=exc.reason)
+    contract = mapping.contract
+    fields = unique_fields(contract)
+    keys_file = work.keys.close()
+    keys = pl.scan_parquet(keys_file) if keys_file else None
+    duplicates = duplicate_errors(keys, fields, work.rows_in) if keys is not None else error_frame([])
+    errors_file = work.errors.close()
+    errors = pl.concat([pl.read_parquet(errors_file), duplicates] if errors_file else [duplicates])
+    errors = errors.sort([ROW, "column"], nulls_last=True)
+    retracted = pl.Series(ROW, [], dtype=pl.Int64)
+    if keys is not None and not duplicates.is_empty():
+        retracted = keys.filter(pl.col(_CANDIDATE) & pl.col(ROW).is_in(duplicates.get_column(ROW).unique().implode())
+                                ).select(ROW).collect().get_column(ROW)
+    metrics = DatasetMetrics(contract)
+    candidates = work.candidates.close()
+    published = 0
+    for batch in row_groups(candidates) if candidates else []:
+        batch = batch.filter(~pl.col(ROW).is_in(retracted.implode())) if retracted.len() else batch
+        metrics.add(batch.select(contract.field_names))
+        published += batch.height
+        if publish is not None:
+            publish(batch)
+    if retracted.len():
+        for records in _records_again(file, mapping, retracted, limits):
+            work.quarantine.write(records)
+    if metrics.rows == 0:  # no row published: the dataset rules still see the contract's columns
+        metrics.add(pl.DataFrame(schema=polars_schema(contract)))
+    quarantined = _sorted_quarantine(work, errors, work_dir)
+    rows_quarantined = pl.scan_parquet(quarantined).select(pl.len()).collect().item() if quarantined else 0
+    errors_out = ParquetStream(work_dir / "errors-sorted.parquet", compression="lz4", durable=False)
+    if not errors.is_empty():
+        errors_out.write(errors)
     outcome = ExtractOutcome(
-        source_file=file.name, source_sha256=sha, received_at=when, rows_in=raw.rows_in,
-        rows_published=published.height, rows_quarantined=quarantined.height + raw.malformed.height,
-        rejected=None, errors=errors, published=published, quarantined=quarantined,
+        source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
+        rows_published=published, rows_quarantined=rows_quarantined,
+        rejected=f"missing-column: {', '.join(work.missing)}" if work.missing else None,
+        rejection_reason="missing-column" if work.missing else None,
+        rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()),
+        metrics=metrics.result(_published_duplicates(keys, fields, retracted, published)),
+        errors=errors_out.close(), quarantined=quarantined,
     )
     if outcome.rows_in != outcome.rows_published + outcome.rows_quarantined:  # an engine bug, never data
         raise AccordError(f"row accounting broken: {outcome.rows_in} in, {outcome.rows_published} published, "
                           f"{outcome.rows_quarantined} quarantined", file=file)
     return outcome
+
+
+def _published_duplicates(keys: pl.LazyFrame | None, fields: list[str], retracted: pl.Series,
+                          published: int) -> dict[str, int]:
+    """Per unique field, published records whose value another published record holds (0 when the engine
+    works: the dataset rules check it independently)."""
+    if keys is None:
+        return {}
+    kept = keys.filter(pl.col(_CANDIDATE) & ~pl.col(ROW).is_in(retracted.implode()))
+    found = duplicate_errors(kept, fields, published)
+    return {f: found.filter(pl.col("column") == f).height for f in fields}
+
+
+@dataclass
+class ExtractFrames:
+    """An extract's outcome with its published rows, error records and quarantined records in memory (small
+    files, tests)."""
+
+    outcome: ExtractOutcome
+    published: pl.DataFrame
+    errors: pl.DataFrame
+    quarantined: pl.DataFrame
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.outcome, name)
+
+
+def process_extract(file: Path, mapping: Mapping, schema: RowSchema, *, sha256: str | None = None,
+                    limits: Limits | None = None) -> ExtractFrames:
+    """``stream_extract`` with everything returned in memory."""
+    batches: list[pl.DataFrame] = []
+    with tempfile.TemporaryDirectory(prefix="accord-") as work:
+        outcome = stream_extract(file, mapping, schema, Path(work), batches.append, sha256=sha256, limits=limits)
+        quarantined = pl.read_parquet(outcome.quarantined) if outcome.quarantined else pl.DataFrame()
+        errors = outcome.error_records()
+    published = pl.concat(batches) if batches else pl.DataFrame(schema={ROW: pl.Int64})
+    return ExtractFrames(outcome, published, errors, quarantined)
+
+
+__all__ = ["RAW_RECORD", "ExtractFrames", "ExtractOutcome", "RawExtract", "process_extract", "stream_extract"]

@@ -7,9 +7,9 @@ publishes the agency's partition.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-import os
-import uuid
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,14 +19,13 @@ import polars as pl
 from accord.contracts.model import Contract
 from accord.intake.store import Submission, SubmissionStore
 from accord.mapping import Mapping
-from accord.process import ExtractOutcome, process_extract
-from accord.publish.parquet import contract_dir, to_table
+from accord.process import ExtractOutcome, stream_extract
+from accord.publish.parquet import contract_dir, received_at, to_table
 from accord.publish.pseudonym import PseudonymKey
 from accord.publish.quarantine import error_report, quarantine_dir, write_errors_csv
-from accord.publish.snapshots import write_parquet
-from accord.reasons import ROW
+from accord.publish.stream import ParquetStream
 from accord.settings import DataDirs
-from accord.validation import DatasetResult, row_schema, run_dataset_rules
+from accord.validation import DatasetResult, row_schema, validate_metrics
 
 
 @dataclass
@@ -67,39 +66,44 @@ def result_file(dirs: DataDirs, submission_id: str) -> Path:
 
 
 def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs) -> Path | None:
-    if outcome.errors.is_empty():
-        return None
     contract = mapping.contract
     folder = quarantine_dir(dirs.quarantine, mapping.agency, contract.id, contract.major)
-    folder.mkdir(parents=True, exist_ok=True)
     stem = f"{submission.sha256[:16]}-{submission.file_name}"
-    errors_csv = folder / f"{stem}.errors.csv"
-    report = error_report(outcome.errors, mapping.agency, submission.file_name, mapping.field_sources)
+    errors_csv, rows_file = folder / f"{stem}.errors.csv", folder / f"{stem}.rows.parquet"
+    if outcome.errors is None:
+        errors_csv.unlink(missing_ok=True)
+        rows_file.unlink(missing_ok=True)
+        return None
+    report = error_report(outcome.error_records(), mapping.agency, submission.file_name, mapping.field_sources)
     write_errors_csv(report, errors_csv)
-    malformed = outcome.errors.filter(pl.col("rule") == "malformed-record").select(
-        ROW, pl.col("value").alias("_raw_record"))
-    rows = pl.concat([outcome.quarantined, malformed], how="diagonal").sort(ROW)
-    rows.write_parquet(folder / f"{stem}.rows.parquet", compression="zstd")
+    if outcome.quarantined is not None:
+        pl.scan_parquet(outcome.quarantined).sink_parquet(rows_file, compression="zstd")
     return errors_csv
 
 
-def _stage(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs,
-           key: PseudonymKey) -> Path | None:
-    target = staging_dir(dirs, mapping.contract, mapping.agency) / f"part-{submission.sha256[:16]}.parquet"
-    if not outcome.rows_published:
-        target.unlink(missing_ok=True)
-        return None
-    table = to_table(
-        outcome.published, mapping.contract, key,
-        {"_agency": mapping.agency, "_source_file": submission.file_name, "_ingested_at": outcome.received_at},
-        {"agency": mapping.agency, "source_file": submission.file_name, "source_sha256": submission.sha256,
-         "submission_id": submission.submission_id, "mapping_file": f"{mapping.agency}/{mapping.file.name}",
-         "mapping_sha256": mapping.sha256})
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".tmp-{uuid.uuid4().hex}")
-    write_parquet(table, temporary)
-    os.replace(temporary, target)
-    return target
+class _Stager:
+    """The published rows of one submission, batch by batch, into its staged part (pseudonyms, lineage,
+    provenance metadata); the part appears only when complete."""
+
+    def __init__(self, submission: Submission, mapping: Mapping, dirs: DataDirs, key: PseudonymKey,
+                 when: dt.datetime) -> None:
+        self.mapping, self.key = mapping, key
+        self.target = staging_dir(dirs, mapping.contract, mapping.agency) / f"part-{submission.sha256[:16]}.parquet"
+        self.lineage = {"_agency": mapping.agency, "_source_file": submission.file_name, "_ingested_at": when}
+        self.metadata = {"agency": mapping.agency, "source_file": submission.file_name,
+                         "source_sha256": submission.sha256, "submission_id": submission.submission_id,
+                         "mapping_file": f"{mapping.agency}/{mapping.file.name}", "mapping_sha256": mapping.sha256}
+        self.stream = ParquetStream(self.target)
+
+    def __call__(self, values: pl.DataFrame) -> None:
+        self.stream.write(to_table(values, self.mapping.contract, self.key, self.lineage, self.metadata))
+
+    def finish(self, keep: bool) -> Path | None:
+        if not keep:
+            self.stream.abort()
+            self.target.unlink(missing_ok=True)
+            return None
+        return self.stream.close()
 
 
 def process_submission(
@@ -107,13 +111,20 @@ def process_submission(
     dataset_rules: bool = True,
 ) -> tuple[SubmissionResult, DatasetResult | None]:
     contract = mapping.contract
-    outcome = process_extract(submission.archived, mapping, row_schema(contract), sha256=submission.sha256)
-    errors_csv = _write_quarantine(outcome, submission, mapping, dirs)
+    work = dirs.root / ".work" / submission.submission_id
+    stager = _Stager(submission, mapping, dirs, key, received_at(submission.archived))
+    try:
+        outcome = stream_extract(submission.archived, mapping, row_schema(contract), work, stager,
+                                 sha256=submission.sha256)
+        staged = stager.finish(keep=outcome.rejected is None)
+        errors_csv = _write_quarantine(outcome, submission, mapping, dirs)
+    finally:
+        stager.stream.abort()
+        shutil.rmtree(work, ignore_errors=True)
     checked = None
     if dataset_rules and outcome.rejected is None:
-        checked = run_dataset_rules(contract, f"{contract.id}.v{contract.major}.{submission.submission_id}",
-                                    outcome.published.select(contract.field_names), dirs.reports / "data_docs")
-    staged = _stage(outcome, submission, mapping, dirs, key) if outcome.rejected is None else None
+        checked = validate_metrics(contract, f"{contract.id}.v{contract.major}.{submission.submission_id}",
+                                   outcome.metrics, dirs.reports / "data_docs")
     status = "processed" if outcome.rejected is None else "rejected"
     result = SubmissionResult(
         submission_id=submission.submission_id, agency=mapping.agency, contract=contract.id,

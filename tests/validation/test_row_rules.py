@@ -6,6 +6,7 @@ import polars as pl
 
 from accord.contracts.types import polars_schema
 from accord.validation import row_schema
+from accord.validation.uniqueness import duplicate_errors, frame_duplicate_errors, key_columns
 
 
 def _frame(contract, rows: list[dict]) -> pl.DataFrame:
@@ -44,11 +45,12 @@ def test_each_rule_reports_source_row_column_rule_value(person):
         (11, "postal_code", "pattern", "90210"),
         (12, "birth_date", "minimum", "1899-12-31"),
         (13, "family_name", "required", None),
-        (13, "person_id", "unique", "P4"),
         (14, "family_name", "length", "x" * 101),
-        (14, "person_id", "unique", "P4"),
         (15, "sin", "pattern", "12345"),
     ]
+    duplicates = frame_duplicate_errors(_frame(person, rows), pl.DataFrame(), person)
+    assert duplicates.select("_source_row", "column", "rule", "value").rows() == [
+        (13, "person_id", "unique", "P4"), (14, "person_id", "unique", "P4")]
     assert errors.filter(pl.col("rule") == "enum")["detail"].to_list() == ["M, F, X"]
     assert errors.filter(pl.col("rule") == "length")["detail"].to_list() == ["1..100"]
 
@@ -57,8 +59,25 @@ def test_unique_ignores_missing_values(person):
     rows = [{"_source_row": i, **GOOD, "person_id": f"P{i}", "sin": None} for i in range(2, 6)]
     rows.append({"_source_row": 6, **GOOD, "person_id": "P6", "sin": "046454286"})
     rows.append({"_source_row": 7, **GOOD, "person_id": "P7", "sin": "046454286"})
-    errors = row_schema(person).check(_frame(person, rows))
+    assert row_schema(person).check(_frame(person, rows)).is_empty()
+    errors = frame_duplicate_errors(_frame(person, rows), pl.DataFrame(), person)
     assert errors.select("_source_row", "column", "rule").sort("_source_row").rows() == [
         (6, "sin", "unique"),
         (7, "sin", "unique"),
     ]
+
+
+def test_duplicates_across_hash_partitions_are_all_found(person, monkeypatch):
+    """With several partitions (as for a large extract), a value is still compared with all its copies, and
+    the text the agency sent is what the error shows."""
+    from accord.validation import uniqueness
+
+    monkeypatch.setattr(uniqueness, "ROWS_PER_PARTITION", 3)
+    ids = ["P1", "P2", "P3", "P1", "P5", "P6", "P7", "P3", "P1", None, None]
+    frame = pl.DataFrame({"_source_row": list(range(2, 13)), "person_id": ids})
+    sent = pl.DataFrame({"person_id": [f" {i} " if i else None for i in ids]})
+    keys = key_columns(frame, sent, ["person_id"])
+    assert uniqueness.partitions(frame.height) == 4
+    errors = duplicate_errors(keys.lazy(), ["person_id"], frame.height)
+    assert errors.select("_source_row", "value").rows() == [
+        (2, " P1 "), (4, " P3 "), (5, " P1 "), (9, " P3 "), (10, " P1 ")]

@@ -15,7 +15,8 @@ SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
 
 @dataclass(frozen=True)
 class Limits:
-    max_file_bytes: int = 512 * 1024 * 1024
+    max_file_bytes: int = 512 * 1024 * 1024  # formats parsed whole: spreadsheets, JSON, fixed-width
+    max_streamed_file_bytes: int = 64 * 1024**3  # formats read in batches: delimited text, Parquet
     max_columns: int = 1000
     max_field_chars: int = 100_000
     max_zip_ratio: int = 100
@@ -28,11 +29,11 @@ class Limits:
         return cls(**values)
 
 
-def check_file_size(file: Path, limits: Limits) -> None:
+def check_file_size(file: Path, limits: Limits, *, streamed: bool = False) -> None:
     size = file.stat().st_size
-    if size > limits.max_file_bytes:
-        raise ExtractRejected(f"file is {size} bytes, above the limit of {limits.max_file_bytes}",
-                              reason="too-large", file=file)
+    limit = limits.max_streamed_file_bytes if streamed else limits.max_file_bytes
+    if size > limit:
+        raise ExtractRejected(f"file is {size} bytes, above the limit of {limit}", reason="too-large", file=file)
     if size == 0:
         raise ExtractRejected("file is empty (0 bytes)", reason="empty", file=file)
 

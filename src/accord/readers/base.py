@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,21 +47,26 @@ def checked_header(file: Path, header: list[str], limits: Limits) -> list[str]:
 
 
 def finish(frame: pl.DataFrame, malformed: list[tuple[int, str, str]], limits: Limits,
-           encoding: str | None = None) -> RawExtract:
-    """A record with a value longer than the limit, or holding a NUL character, becomes malformed."""
+           encoding: str | None = None, *, nul_checked: bool = False) -> RawExtract:
+    """A record with a value longer than the limit, or holding a NUL character, becomes malformed
+    (``nul_checked``: the caller knows there is no NUL)."""
     names = [c for c in frame.columns if c != ROW]
     if names and frame.height:
-        lengths = [pl.col(c).str.len_chars().fill_null(0) for c in names]
-        longest = pl.max_horizontal(lengths).alias("_longest")
-        nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True).fill_null(False) for c in names])
-        flagged = frame.with_columns(longest, nul.alias("_nul"))
-        bad = flagged.filter((pl.col("_longest") > limits.max_field_chars) | pl.col("_nul"))
-        for row, length, has_nul in bad.select(ROW, "_longest", "_nul").iter_rows():
+        # a value has at most as many characters as bytes: count characters only where bytes exceed the limit
+        suspect = pl.any_horizontal([pl.col(c).str.len_bytes() > limits.max_field_chars for c in names])
+        if not nul_checked:
+            suspect = suspect | pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True) for c in names])
+        longest = pl.max_horizontal([pl.col(c).str.len_chars().fill_null(0) for c in names]).alias("_longest")
+        nul = pl.any_horizontal([pl.col(c).str.contains("\x00", literal=True).fill_null(False)
+                                 for c in names]).alias("_nul")
+        flagged = frame.filter(suspect.fill_null(False)).select(ROW, longest, nul).filter(
+            pl.col("_nul") | (pl.col("_longest") > limits.max_field_chars))
+        for row, length, has_nul in flagged.iter_rows():
             reason = ("a value contains a NUL character" if has_nul else
                       f"a value is {length} characters long, above the limit of {limits.max_field_chars}")
             malformed.append((row, "", reason))
-        if bad.height:
-            frame = frame.filter(~pl.col(ROW).is_in(bad.get_column(ROW).implode()))
+        if flagged.height:
+            frame = frame.filter(~pl.col(ROW).is_in(flagged.get_column(ROW).implode()))
     errors = error_frame([(row, None, "malformed-record", raw[:200], reason) for row, raw, reason in sorted(malformed)])
     return RawExtract(frame=frame, malformed=errors, encoding=encoding)
 
@@ -76,3 +82,11 @@ def build_extract(file: Path, header: list[str], records: list[tuple[int, list[s
         schema={ROW: pl.Int64, **dict.fromkeys(names, pl.String)},
     )
     return finish(frame, list(malformed), limits, encoding)
+
+
+def concat_batches(batches: Iterable[RawExtract]) -> RawExtract:
+    """Batches of one extract as a single ``RawExtract`` (for small files and tests)."""
+    parts = list(batches)
+    frame = pl.concat([p.frame for p in parts], how="vertical") if parts else pl.DataFrame(schema={ROW: pl.Int64})
+    malformed = pl.concat([p.malformed for p in parts]) if parts else pl.DataFrame(schema=ERROR_COLUMNS)
+    return RawExtract(frame=frame, malformed=malformed, encoding=parts[0].encoding if parts else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -10,23 +11,37 @@ import pyarrow.parquet as pq
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping.spec import SourceSpec
-from accord.readers.base import RawExtract, build_extract
+from accord.readers.base import RawExtract, build_extract, checked_header, finish
 from accord.readers.text import decode
+from accord.reasons import ROW
+
+PARQUET_BATCH_ROWS = 250_000
 
 
-def read_parquet(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
-    """Every column as text (dates ISO); ``_source_row`` is the 1-based record number."""
+def iter_parquet(file: Path, source: SourceSpec, limits: Limits) -> Iterator[RawExtract]:
+    """Every column as text (dates ISO), in batches; ``_source_row`` is the 1-based record number."""
     try:
-        schema = pq.read_schema(file)
-        if len(schema.names) > limits.max_columns:
-            raise ExtractRejected(f"the file has {len(schema.names)} columns, above the limit of "
-                                  f"{limits.max_columns}", reason="too-many-columns", file=file)
-        frame = pl.DataFrame(pq.read_table(file))
+        parquet = pq.ParquetFile(file)
+        names = parquet.schema_arrow.names
+        if len(names) > limits.max_columns:
+            raise ExtractRejected(f"the file has {len(names)} columns, above the limit of {limits.max_columns}",
+                                  reason="too-many-columns", file=file)
+        names = checked_header(file, names, limits)
+        first = 1
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            yield _text_batch(pl.DataFrame(batch), names, first, limits)
+            first += batch.num_rows
+        if first == 1:
+            yield _text_batch(pl.DataFrame(parquet.schema_arrow.empty_table()), names, first, limits)
     except (OSError, ValueError) as exc:  # pyarrow raises ArrowInvalid (a ValueError) for corrupt files
         raise ExtractRejected(f"not a readable Parquet file ({exc})", reason="format", file=file) from None
-    text = frame.select(pl.all().cast(pl.String))
-    records = [(i, list(row)) for i, row in enumerate(text.iter_rows(), start=1)]
-    return build_extract(file, list(text.columns), records, [], limits)
+
+
+def _text_batch(frame: pl.DataFrame, names: list[str], first: int, limits: Limits) -> RawExtract:
+    rows = pl.int_range(first, first + frame.height, dtype=pl.Int64, eager=True).alias(ROW)
+    text = frame.select(pl.all().cast(pl.String)).with_columns(rows).select(ROW, *frame.columns)
+    text = text.rename(dict(zip(frame.columns, names, strict=True)))
+    return finish(text, [], limits)
 
 
 def read_fixed_width(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:

@@ -1,22 +1,32 @@
-"""Delimited text. Records keep the line number where they start; ragged records are reported, not padded.
-The delimiter is sniffed among , ; tab | when the mapping does not declare it."""
+"""Delimited text, read in batches of bounded size. Records keep the line number where they start; ragged
+records are reported, not padded. The delimiter is sniffed among , ; tab | when the mapping does not
+declare it.
+
+Two parsers give the same records (a test holds them to it): a vectorised one for files without quote
+characters (most system exports: every line is a record, split by polars), and Python's csv module for the
+rest (quoted fields, embedded line breaks, NUL characters, lone carriage returns)."""
 
 from __future__ import annotations
 
 import csv
-import io
+import re
 import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
 
 from accord.intake.limits import Limits
 from accord.mapping.spec import SourceSpec
-from accord.readers.base import RawExtract, build_extract, checked_header, finish
-from accord.readers.text import decode
+from accord.readers.base import RawExtract, build_extract, checked_header, concat_batches, finish
+from accord.readers.text import BLOCK_BYTES, iter_utf8
 from accord.reasons import ROW
 
 DELIMITERS = ",;\t|"
+EXACT_BATCH_RECORDS = 100_000
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+_SPARE_SEPARATORS = "\x1f\x1e\x1d\x1c\x01\x02\x03\x04"
 csv.field_size_limit(sys.maxsize)  # long values are reported per record by build_extract, not fatal here
 
 
@@ -31,43 +41,101 @@ def sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _split_lines(file: Path, text: str, delimiter: str, source: SourceSpec, limits: Limits,
-                 encoding: str) -> RawExtract | None:
-    """Fast path for files without quote characters (most system exports): every line is a record, split by
-    polars. Returns None when the exact parser is needed (quotes, NUL, lone carriage returns)."""
-    if source.quote in text or "\x00" in text or text.count("\r") != text.count("\r\n"):
+def _one_record_per_line(piece: bytes, quote: str) -> str | None:
+    """A character absent from ``piece`` when each of its lines is one record (no quote character, no NUL,
+    no lone carriage return), to read it line by line; None when the exact parser is needed."""
+    if quote.encode() in piece or b"\x00" in piece or piece.count(b"\r") != piece.count(b"\r\n"):
         return None
-    lines = pl.DataFrame({"line": text.split("\n")}).with_row_index(ROW, offset=1).with_columns(
-        pl.col(ROW).cast(pl.Int64), pl.col("line").str.strip_suffix("\r"))
-    lines = lines.filter((pl.col("line") != "") & (pl.col(ROW) >= source.header_row))
-    if lines.is_empty():
-        return build_extract(file, [], [], [], limits, encoding)
-    names = checked_header(file, lines.item(0, "line").split(delimiter), limits)
-    parts = lines.slice(1).with_columns(pl.col("line").str.split(delimiter, literal=True).alias("_parts"))
-    parts = parts.with_columns(pl.col("_parts").list.len().alias("_count"))
-    ragged = parts.filter(pl.col("_count") != len(names))
-    malformed = [(row, line, f"{count} fields where the header has {len(names)}")
-                 for row, line, count in ragged.select(ROW, "line", "_count").iter_rows()]
-    frame = parts.filter(pl.col("_count") == len(names)).select(
-        ROW, *(pl.col("_parts").list.get(i).alias(name) for i, name in enumerate(names)))
-    return finish(frame, malformed, limits, encoding)
+    return next((c for c in _SPARE_SEPARATORS if c.encode() not in piece), None)
 
 
-def read_csv(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
-    text, encoding = decode(file, file.read_bytes(), source.encoding)
-    delimiter = source.delimiter or sniff_delimiter(text)
-    fast = _split_lines(file, text, delimiter, source, limits, encoding)
-    if fast is not None:
-        return fast
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=source.quote, strict=True)
-    header: list[str] = []
+def _parse(text: bytes, names: list[str], delimiter: str) -> pl.DataFrame:
+    return pl.read_csv(text, has_header=False, separator=delimiter, quote_char=None,
+                       infer_schema=False, new_columns=names, empty_string_is_null=False, raise_if_empty=False)
+
+
+def _lines(piece: bytes, separator: str, first_line: int) -> pl.DataFrame:
+    """The lines of ``piece`` (null for an empty one), numbered from ``first_line``."""
+    lines = pl.read_csv(piece, has_header=False, separator=separator, quote_char=None,
+                        infer_schema=False, new_columns=["line"], raise_if_empty=False)
+    return lines.with_row_index(ROW, offset=first_line).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+def _line_count(piece: bytes) -> int:
+    return piece.count(b"\n") + (not piece.endswith(b"\n"))
+
+
+def _split(piece: bytes, separator: str, first_line: int, names: list[str], delimiter: str,
+           malformed: list[tuple[int, str, str]]) -> pl.DataFrame:
+    """The records of ``piece``: at once when every line has the header's width (the usual case), else line
+    by line, ragged lines reported and empty ones skipped."""
+    width, count = len(names) - 1, _line_count(piece)
+    if piece.count(delimiter.encode()) == width * count:
+        try:
+            frame: pl.DataFrame | None = _parse(piece, names, delimiter)
+        except pl.exceptions.PolarsError:
+            frame = None  # some line is wider than the header: take the line-by-line road below
+        if frame is not None and frame.height == count:
+            rows = pl.int_range(first_line, first_line + count, dtype=pl.Int64, eager=True).alias(ROW)
+            return frame.with_columns(rows).select(ROW, *names)
+    lines = _lines(piece, separator, first_line).filter(pl.col("line").is_not_null()).with_columns(
+        pl.col("line").str.count_matches(delimiter, literal=True).alias("_count"))
+    ragged = lines.filter(pl.col("_count") != width)
+    malformed += [(row, line, f"{n + 1} fields where the header has {len(names)}")
+                  for row, line, n in ragged.select(ROW, "line", "_count").iter_rows()]
+    good = lines.filter(pl.col("_count") == width)
+    if good.is_empty():
+        return pl.DataFrame(schema={ROW: pl.Int64, **dict.fromkeys(names, pl.String)})
+    frame = _parse(("\n".join(good.get_column("line").to_list()) + "\n").encode(), names, delimiter)
+    return frame.with_columns(good.get_column(ROW)).select(ROW, *names)
+
+
+def _header(piece: bytes, first_line: int, header_row: int) -> tuple[str | None, int, bytes]:
+    """The header line of ``piece`` (the first non-empty line from ``header_row``), the number of the line
+    after it, and the rest of the piece; None, the next line number and b"" when the piece has none."""
+    position, number = 0, first_line
+    while position < len(piece):
+        end = piece.find(b"\n", position)
+        end = len(piece) if end < 0 else end + 1
+        line = piece[position:end].rstrip(b"\r\n")
+        position, number = end, number + 1
+        if line and number - 1 >= header_row:
+            return line.decode("utf-8"), number, piece[position:]
+    return None, number, b""
+
+
+class _Lines:
+    """The lines of a text stream as the csv module splits them, remembering the last few by number (the
+    raw text of an unreadable record)."""
+
+    def __init__(self, pieces: Iterable[bytes], first_line: int) -> None:
+        self.pieces = pieces
+        self.first_line = first_line
+        self.recent: deque[tuple[int, str]] = deque(maxlen=1000)
+
+    def __iter__(self) -> Iterator[str]:
+        number = self.first_line - 1
+        for piece in self.pieces:
+            for match in _LINE.finditer(piece.decode("utf-8")):
+                number += 1
+                self.recent.append((number, match.group()))
+                yield match.group()
+
+    def line(self, number: int) -> str:
+        return next((text.rstrip("\r\n") for n, text in self.recent if n == number), "")
+
+
+def _exact(file: Path, pieces: Iterable[bytes], delimiter: str, source: SourceSpec, limits: Limits,
+           encoding: str, header: list[str], first_line: int) -> Iterator[RawExtract]:
+    """The csv module from line ``first_line`` on (``header`` is empty when not read yet)."""
+    lines = _Lines(pieces, first_line)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar=source.quote, strict=True)
     records: list[tuple[int, list[str | None]]] = []
     malformed: list[tuple[int, str, str]] = []
-    lines = text.splitlines()
-    start = 1
+    start = first_line
     try:
         for row in reader:
-            line, start = start, reader.line_num + 1
+            line, start = start, first_line + reader.line_num
             if not row or line < source.header_row:
                 continue
             if not header:
@@ -79,7 +147,50 @@ def read_csv(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
                 malformed.append((line, delimiter.join(row), f"{len(row)} fields where the header has {len(header)}"))
                 continue
             records.append((line, list(row)))
+            if len(records) == EXACT_BATCH_RECORDS:
+                yield build_extract(file, header, records, malformed, limits, encoding)
+                records, malformed = [], []
     except csv.Error as exc:
-        raw = lines[start - 1] if start - 1 < len(lines) else ""
-        malformed.append((start, raw, f"unreadable from line {start} to the end of the file ({exc})"))
-    return build_extract(file, header, records, malformed, limits, encoding)
+        malformed.append((start, lines.line(start), f"unreadable from line {start} to the end of the file ({exc})"))
+    yield build_extract(file, header, records, malformed, limits, encoding)
+
+
+def iter_csv(file: Path, source: SourceSpec, limits: Limits, block_bytes: int = BLOCK_BYTES) -> Iterator[RawExtract]:
+    """The records of ``file`` in batches; memory is bounded by ``block_bytes``, not by the file's size.
+    Pieces whose lines are all records go through polars; from the first piece that is not (a quote
+    character, say), the csv module reads the rest, so a record is never cut."""
+    encoding, pieces = iter_utf8(file, source.encoding, block_bytes)
+    first = next(pieces, b"")
+    delimiter = source.delimiter or sniff_delimiter(first[:65536].decode("utf-8", errors="replace"))
+    names: list[str] = []
+    line, batches = 1, 0
+    rest = _chain(first, pieces)
+    for piece in rest:
+        separator = _one_record_per_line(piece, source.quote)
+        if separator is None:
+            yield from _exact(file, _chain(piece, rest), delimiter, source, limits, encoding, names, line)
+            return
+        if not names:
+            header, line, piece = _header(piece, line, source.header_row)
+            if header is None:
+                continue
+            names = checked_header(file, header.split(delimiter), limits)
+        if piece:
+            malformed: list[tuple[int, str, str]] = []
+            frame = _split(piece, separator, line, names, delimiter, malformed)
+            line += _line_count(piece)
+            batches += 1
+            yield finish(frame, malformed, limits, encoding, nul_checked=True)
+    if not batches:
+        yield build_extract(file, names, [], [], limits, encoding)
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def read_csv(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
+    """The whole file as one ``RawExtract``."""
+    return concat_batches(iter_csv(file, source, limits))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,9 @@ import polars as pl
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from accord.mapping import Mapping
-from accord.process import process_extract
+from accord.process import stream_extract
 from accord.publish.quarantine import error_report, write_errors_csv
-from accord.validation import DatasetResult, row_schema, run_dataset_rules
+from accord.validation import DatasetResult, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -63,12 +64,12 @@ class CheckReport:
 def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) -> tuple[CheckReport, pl.DataFrame]:
     """Check ``file`` against ``mapping`` and its contract. Returns the report and the error table."""
     contract = mapping.contract
-    outcome = process_extract(file, mapping, row_schema(contract))
-    table = error_report(outcome.errors, mapping.agency, file.name, mapping.field_sources)
+    with tempfile.TemporaryDirectory(prefix="accord-check-") as work:
+        outcome = stream_extract(file, mapping, row_schema(contract), Path(work))
+        table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources)
     dataset: DatasetResult | None = None
     if outcome.rejected is None and docs_dir is not None:
-        dataset = run_dataset_rules(contract, f"check.{mapping.agency}.{file.name}",
-                                    outcome.published.select(contract.field_names), docs_dir)
+        dataset = validate_metrics(contract, f"check.{mapping.agency}.{file.name}", outcome.metrics, docs_dir)
     status = "unreadable" if outcome.rejected else "quarantined" if outcome.rows_quarantined else "clean"
     report = CheckReport(
         file=str(file), agency=mapping.agency, contract=contract.id, contract_version=contract.version,

@@ -93,38 +93,73 @@ def _literal(value: Bound) -> pl.Expr:
     return pl.lit(value) if not isinstance(value, Decimal) else pl.lit(value, dtype=pl.Decimal(38, 10))
 
 
-def _metric(spec: ExpectationSpec, field: Field | None, columns_match: bool) -> pl.Expr:
-    column = pl.col(spec.field) if spec.field else None
+_ADDITIVE = ("nulls", "null_percent", "not_in_code_list", "pattern_mismatches", "below_minimum", "above_maximum")
+
+
+def _count(spec: ExpectationSpec, field: Field) -> pl.Expr:
+    """The additive part of a metric: a count over the rows, summed over batches."""
+    column = pl.col(field.name)
     match spec.check:
-        case "columns_match_contract":
-            return pl.lit(int(columns_match))
-        case "row_count":
-            return pl.len()
-        case "nulls":
-            return column.null_count()  # type: ignore[union-attr]
-        case "null_percent":
-            return pl.when(pl.len() > 0).then(column.null_count() * 100.0 / pl.len()).otherwise(0.0)  # type: ignore[union-attr]
-        case "duplicated_rows":
-            return (column.is_duplicated() & column.is_not_null()).sum()  # type: ignore[union-attr]
+        case "nulls" | "null_percent":
+            return column.null_count()
         case "not_in_code_list":
-            return (~column.is_in(list(field.enum or ())) & column.is_not_null()).sum()  # type: ignore[union-attr]
+            return (~column.is_in(list(field.enum or ())) & column.is_not_null()).sum()
         case "pattern_mismatches":
-            return (~column.str.contains(field.pattern or "") & column.is_not_null()).sum()  # type: ignore[union-attr]
+            return (~column.str.contains(field.pattern or "") & column.is_not_null()).sum()
         case "below_minimum":
-            return (column < _literal(field.minimum)).sum()  # type: ignore[union-attr, arg-type]
+            return (column < _literal(field.minimum)).sum()  # type: ignore[arg-type]
         case "above_maximum":
-            return (column > _literal(field.maximum)).sum()  # type: ignore[union-attr, arg-type]
+            return (column > _literal(field.maximum)).sum()  # type: ignore[arg-type]
     raise ValueError(spec.check)
 
 
+class DatasetMetrics:
+    """The contract's dataset metrics accumulated over batches of published rows: counts are summed, the
+    null percentage is derived from the sum, duplicates are counted by the caller over the whole dataset."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.specs = suite_spec(contract)
+        self.fields = {f.name: f for f in contract.fields}
+        self.rows = 0
+        self.columns: list[str] | None = None
+        self.counts: dict[str, float] = {}
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.columns = self.columns if self.columns is not None else frame.columns
+        exprs = [_count(s, self.fields[s.field]).alias(s.metric) for s in self.specs
+                 if s.check in _ADDITIVE and s.field in frame.columns]
+        if exprs:
+            for name, value in frame.select(exprs).row(0, named=True).items():
+                self.counts[name] = self.counts.get(name, 0.0) + float(value or 0)
+        self.rows += frame.height
+
+    def result(self, duplicated: dict[str, int]) -> dict[str, float]:
+        """Every rule's metric; ``duplicated``: field -> records sharing a value with another record."""
+        out: dict[str, float] = {}
+        for spec in self.specs:
+            if spec.field is not None and spec.field not in (self.columns or ()):
+                continue
+            if spec.check == "columns_match_contract":
+                out[spec.metric] = float(self.columns == self.contract.field_names)
+            elif spec.check == "row_count":
+                out[spec.metric] = float(self.rows)
+            elif spec.check == "duplicated_rows":
+                out[spec.metric] = float(duplicated.get(spec.field or "", 0))
+            elif spec.metric in self.counts:
+                count = self.counts[spec.metric]
+                out[spec.metric] = count * 100.0 / self.rows if spec.check == "null_percent" and self.rows else (
+                    0.0 if spec.check == "null_percent" else count)
+        return out
+
+
 def dataset_metrics(contract: Contract, frame: pl.DataFrame) -> dict[str, float]:
-    """Every rule's metric over ``frame``, in one polars pass."""
-    columns_match = frame.columns == contract.field_names
-    fields = {f.name: f for f in contract.fields}
-    exprs = [_metric(s, fields.get(s.field or ""), columns_match).alias(s.metric) for s in suite_spec(contract)
-             if s.field is None or s.field in frame.columns]
-    row = frame.select(exprs).row(0, named=True)
-    return {name: float(value or 0) for name, value in row.items()}
+    """Every rule's metric over ``frame``, held in memory."""
+    metrics = DatasetMetrics(contract)
+    metrics.add(frame)
+    duplicated = {f.name: int(frame.select((pl.col(f.name).is_duplicated() & pl.col(f.name).is_not_null()).sum())
+                              .item()) for f in contract.fields if f.unique and f.name in frame.columns}
+    return metrics.result(duplicated)
 
 
 def _context(docs_dir: Path) -> Any:
@@ -158,8 +193,13 @@ def _context(docs_dir: Path) -> Any:
 
 
 def run_dataset_rules(contract: Contract, dataset: str, frame: pl.DataFrame, docs_dir: Path) -> DatasetResult:
-    """Compute the contract's dataset metrics over ``frame``, validate them with Great Expectations and
-    update the Data Docs site."""
+    """Compute the contract's dataset metrics over ``frame`` and validate them (``validate_metrics``)."""
+    return validate_metrics(contract, dataset, dataset_metrics(contract, frame), docs_dir)
+
+
+def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float], docs_dir: Path) -> DatasetResult:
+    """Validate a dataset's metrics against the contract's bounds with Great Expectations and update the Data
+    Docs site."""
     import great_expectations as gx
     import pandas as pd
     from great_expectations.checkpoint.actions import UpdateDataDocsAction
@@ -168,7 +208,6 @@ def run_dataset_rules(contract: Contract, dataset: str, frame: pl.DataFrame, doc
     )
 
     specs = suite_spec(contract)
-    metrics = dataset_metrics(contract, frame)
     context = _context(docs_dir)
     batch = (context.data_sources.add_pandas("accord").add_dataframe_asset(dataset)
              .add_batch_definition_whole_dataframe("whole"))

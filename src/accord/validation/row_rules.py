@@ -1,5 +1,6 @@
 """Row rules: a pandera (polars backend) schema compiled from the contract, and its failures as error
-records with the source row of each failing record."""
+records with the source row of each failing record. Each record is checked on its own, so a batch can be
+checked without the rest of the extract."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
 
 from accord.contracts.model import Contract, Field
 from accord.contracts.types import polars_dtype
@@ -23,16 +23,8 @@ class RowRule:
     detail: str
 
 
-def _unique_ignoring_nulls(data: PolarsData) -> pl.LazyFrame:
-    """Uniqueness as in SQL: missing values do not collide (pandera's ``unique=True`` counts them)."""
-    column = pl.col(data.key)
-    return data.lazyframe.select(column.is_null() | column.is_unique())
-
-
 def _rules(field: Field) -> list[RowRule]:
     rules: list[RowRule] = []
-    if field.unique:
-        rules.append(RowRule(pa.Check(_unique_ignoring_nulls, name="unique"), "unique", ""))
     if field.enum:
         rules.append(RowRule(pa.Check.isin(list(field.enum)), "enum", ", ".join(field.enum)))
     if field.pattern:
@@ -85,7 +77,8 @@ class RowSchema:
 
 
 def row_schema(contract: Contract) -> RowSchema:
-    """The pandera schema of ``contract``: types, required, unique, codes, patterns, bounds, lengths."""
+    """The pandera schema of ``contract``: types, required, codes, patterns, bounds, lengths. Uniqueness
+    spans the whole extract, not a batch: see ``accord.validation.uniqueness``."""
     columns = {}
     rules = {}
     for field in contract.fields:
