@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, missing_columns
 from accord.publish.parquet import received_at
-from accord.publish.stream import ParquetStream, row_groups
+from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, ROW, error_frame
 from accord.validation import DatasetMetrics, RowSchema
@@ -74,16 +74,14 @@ def _drop_echoes(row_errors: pl.DataFrame, mapping_errors: pl.DataFrame) -> pl.D
 class _Work:
     """The work files of one extract and the counts of the first pass."""
 
-    def __init__(self, work: Path) -> None:
-        self.candidates = ParquetStream(work / "candidates.parquet", compression="lz4", durable=False)
-        self.quarantine = ParquetStream(work / "quarantine.parquet", compression="lz4", durable=False)
-        self.errors = ParquetStream(work / "errors.parquet", compression="lz4", durable=False)
-        self.keys = ParquetStream(work / "keys.parquet", compression="lz4", durable=False)
+    def __init__(self, folder: Path) -> None:
+        self.candidates = WorkParts(folder / "candidates")  # typed values of rows without a problem
+        self.records = WorkParts(folder / "records")  # the same rows as received, should one be a duplicate
+        self.quarantine = WorkParts(folder / "quarantine")
+        self.errors = WorkParts(folder / "errors")
+        self.keys = WorkParts(folder / "keys")
         self.rows_in = 0
         self.missing: list[str] | None = None
-
-    def streams(self) -> list[ParquetStream]:
-        return [self.candidates, self.quarantine, self.errors, self.keys]
 
 
 def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, limits: Limits | None) -> None:
@@ -104,31 +102,22 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
         errors = pl.concat([mapped.errors, row_errors])
         work.errors.write(errors)
         bad = errors.get_column(ROW).unique().implode()
-        work.quarantine.write(raw.frame.filter(pl.col(ROW).is_in(bad)))
-        work.candidates.write(mapped.values.filter(~pl.col(ROW).is_in(bad)))
+        good = ~pl.col(ROW).is_in(bad)
+        work.quarantine.write(raw.frame.filter(~good))
+        work.candidates.write(mapped.values.filter(good))
         if fields:
-            keys = key_columns(mapped.values, mapped.source_text, fields)
-            work.keys.write(keys.with_columns((~pl.col(ROW).is_in(bad)).alias(_CANDIDATE)))
+            work.records.write(raw.frame.filter(good))
+            work.keys.write(key_columns(mapped.values, mapped.source_text, fields).with_columns(good.alias(_CANDIDATE)))
 
 
-def _records_again(file: Path, mapping: Mapping, rows: pl.Series, limits: Limits | None) -> Iterator[pl.DataFrame]:
-    """The records at source ``rows``, as received (a second read of the file)."""
-    wanted = rows.implode()
-    for raw in iter_extract(file, mapping.spec.source, limits):
-        yield raw.frame.filter(pl.col(ROW).is_in(wanted))
-
-
-def _sorted_quarantine(work: _Work, errors: pl.DataFrame, folder: Path) -> Path | None:
-    path = work.quarantine.close()
+def _sorted_quarantine(work: _Work, errors: pl.DataFrame, retracted: pl.Series) -> pl.DataFrame:
+    """Every quarantined record as received (unparsable ones as ``_raw_record``), by source row."""
     malformed = errors.filter(pl.col("rule") == "malformed-record").select(ROW, pl.col("value").alias(RAW_RECORD))
-    parts = [pl.scan_parquet(path)] if path else []
-    if not malformed.is_empty():
-        parts.append(malformed.lazy())
-    if not parts:
-        return None
-    out = ParquetStream(folder / "quarantine-sorted.parquet", compression="lz4", durable=False)
-    out.write(pl.concat(parts, how="diagonal").sort(ROW).collect())
-    return out.close()
+    parts = [part for part in (work.quarantine.lazy(), malformed.lazy()) if part is not None]
+    records = work.records.lazy()
+    if retracted.len() and records is not None:
+        parts.append(records.filter(pl.col(ROW).is_in(retracted.implode())))
+    return pl.concat(parts, how="diagonal").sort(ROW).collect()
 
 
 def stream_extract(file: Path, mapping: Mapping, schema: RowSchema, work_dir: Path, publish: Publish | None = None,
@@ -137,54 +126,47 @@ def stream_extract(file: Path, mapping: Mapping, schema: RowSchema, work_dir: Pa
     ``publish``. Work files are written in ``work_dir``."""
     sha = sha256 or file_sha256(file)
     when = received_at(file)
-    work_dir.mkdir(parents=True, exist_ok=True)
     work = _Work(work_dir)
     try:
         _first_pass(file, mapping, schema, work, limits)
     except ExtractRejected as exc:
-        for stream in work.streams():
-            stream.abort()
         return ExtractOutcome(file.name, sha, when, 0, 0, 0, f"{exc.reason}: {exc.message}",
                               rejection_reason=exc.reason)
     contract = mapping.contract
     fields = unique_fields(contract)
-    keys_file = work.keys.close()
-    keys = pl.scan_parquet(keys_file) if keys_file else None
+    keys = work.keys.lazy()
     duplicates = duplicate_errors(keys, fields, work.rows_in) if keys is not None else error_frame([])
-    errors_file = work.errors.close()
-    errors = pl.concat([pl.read_parquet(errors_file), duplicates] if errors_file else [duplicates])
-    errors = errors.sort([ROW, "column"], nulls_last=True)
+    errors = pl.concat([*work.errors.batches(), duplicates]).sort([ROW, "column"], nulls_last=True)
     retracted = pl.Series(ROW, [], dtype=pl.Int64)
     if keys is not None and not duplicates.is_empty():
         retracted = keys.filter(pl.col(_CANDIDATE) & pl.col(ROW).is_in(duplicates.get_column(ROW).unique().implode())
                                 ).select(ROW).collect().get_column(ROW)
     metrics = DatasetMetrics(contract)
-    candidates = work.candidates.close()
     published = 0
-    for batch in row_groups(candidates) if candidates else []:
+    for batch in work.candidates.batches():
         batch = batch.filter(~pl.col(ROW).is_in(retracted.implode())) if retracted.len() else batch
         metrics.add(batch.select(contract.field_names))
         published += batch.height
-        if publish is not None:
+        if publish is not None and batch.height:
             publish(batch)
-    if retracted.len():
-        for records in _records_again(file, mapping, retracted, limits):
-            work.quarantine.write(records)
     if metrics.rows == 0:  # no row published: the dataset rules still see the contract's columns
         metrics.add(pl.DataFrame(schema=polars_schema(contract)))
-    quarantined = _sorted_quarantine(work, errors, work_dir)
-    rows_quarantined = pl.scan_parquet(quarantined).select(pl.len()).collect().item() if quarantined else 0
-    errors_out = ParquetStream(work_dir / "errors-sorted.parquet", compression="lz4", durable=False)
+    quarantined = _sorted_quarantine(work, errors, retracted)
+    quarantine_file = work_dir / "quarantined.parquet"
+    errors_file = work_dir / "errors.parquet"
+    if not quarantined.is_empty():
+        quarantined.write_parquet(quarantine_file, compression="lz4")
     if not errors.is_empty():
-        errors_out.write(errors)
+        errors.write_parquet(errors_file, compression="lz4")
     outcome = ExtractOutcome(
         source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
-        rows_published=published, rows_quarantined=rows_quarantined,
+        rows_published=published, rows_quarantined=quarantined.height,
         rejected=f"missing-column: {', '.join(work.missing)}" if work.missing else None,
         rejection_reason="missing-column" if work.missing else None,
         rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()),
         metrics=metrics.result(_published_duplicates(keys, fields, retracted, published)),
-        errors=errors_out.close(), quarantined=quarantined,
+        errors=errors_file if not errors.is_empty() else None,
+        quarantined=quarantine_file if not quarantined.is_empty() else None,
     )
     if outcome.rows_in != outcome.rows_published + outcome.rows_quarantined:  # an engine bug, never data
         raise AccordError(f"row accounting broken: {outcome.rows_in} in, {outcome.rows_published} published, "

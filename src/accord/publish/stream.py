@@ -59,8 +59,27 @@ class ParquetStream:
             self.abort()
 
 
-def row_groups(path: Path) -> Iterator[pl.DataFrame]:
-    """The row groups of a Parquet file, one frame each: the batches as they were written."""
-    parquet = pq.ParquetFile(path)
-    for index in range(parquet.num_row_groups):
-        yield pl.DataFrame(parquet.read_row_group(index))
+class WorkParts:
+    """Intermediate frames of one extract, one Parquet file per batch in ``folder`` (written by polars, on
+    all cores; lz4, fast to write and read back), read back lazily or batch by batch in order."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.parts: list[Path] = []
+        self.rows = 0
+
+    def write(self, frame: pl.DataFrame) -> None:
+        if frame.is_empty() and self.parts:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"part-{len(self.parts):06d}.parquet"
+        frame.write_parquet(path, compression="lz4", statistics=False)
+        self.parts.append(path)
+        self.rows += frame.height
+
+    def lazy(self) -> pl.LazyFrame | None:
+        return pl.scan_parquet(self.parts) if self.parts else None
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        for path in self.parts:
+            yield pl.read_parquet(path)

@@ -44,7 +44,9 @@ def sniff_delimiter(text: str) -> str:
 def _one_record_per_line(piece: bytes, quote: str) -> str | None:
     """A character absent from ``piece`` when each of its lines is one record (no quote character, no NUL,
     no lone carriage return), to read it line by line; None when the exact parser is needed."""
-    if quote.encode() in piece or b"\x00" in piece or piece.count(b"\r") != piece.count(b"\r\n"):
+    if quote.encode() in piece or b"\x00" in piece:
+        return None
+    if b"\r" in piece and piece.count(b"\r") != piece.count(b"\r\n"):
         return None
     return next((c for c in _SPARE_SEPARATORS if c.encode() not in piece), None)
 
@@ -65,11 +67,11 @@ def _line_count(piece: bytes) -> int:
     return piece.count(b"\n") + (not piece.endswith(b"\n"))
 
 
-def _split(piece: bytes, separator: str, first_line: int, names: list[str], delimiter: str,
+def _split(piece: bytes, separator: str, first_line: int, count: int, names: list[str], delimiter: str,
            malformed: list[tuple[int, str, str]]) -> pl.DataFrame:
     """The records of ``piece``: at once when every line has the header's width (the usual case), else line
     by line, ragged lines reported and empty ones skipped."""
-    width, count = len(names) - 1, _line_count(piece)
+    width = len(names) - 1
     if piece.count(delimiter.encode()) == width * count:
         try:
             frame: pl.DataFrame | None = _parse(piece, names, delimiter)
@@ -177,8 +179,9 @@ def iter_csv(file: Path, source: SourceSpec, limits: Limits, block_bytes: int = 
             names = checked_header(file, header.split(delimiter), limits)
         if piece:
             malformed: list[tuple[int, str, str]] = []
-            frame = _split(piece, separator, line, names, delimiter, malformed)
-            line += _line_count(piece)
+            count = _line_count(piece)
+            frame = _split(piece, separator, line, count, names, delimiter, malformed)
+            line += count
             batches += 1
             yield finish(frame, malformed, limits, encoding, nul_checked=True)
     if not batches:
