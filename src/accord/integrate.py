@@ -30,7 +30,7 @@ from accord.publish.stream import ParquetStream, WorkParts
 from accord.reasons import ROW
 
 MERGED = "_merged_count"
-ROWS_PER_RANGE = 1_000_000
+ROWS_PER_RANGE = 250_000
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,18 @@ def survivor_order(contract: Contract) -> tuple[list[pl.Expr], list[bool]]:
 
 
 def deduplicate(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
-    """One row per primary key (all rows kept when the contract has none), sorted by key."""
+    """One row per primary key (all rows kept when the contract has none), sorted by key. The ranking runs on
+    the key and order columns only; the whole rows are gathered once, winners only."""
     key = contract.primary_key
     if not key:
         return frame.with_columns(pl.lit(1, dtype=pl.Int64).alias(MERGED))
     order, descending = survivor_order(contract)
-    ranked = frame.sort(order, descending=descending, nulls_last=True)
-    counted = ranked.with_columns(pl.len().over(key).cast(pl.Int64).alias(MERGED))
-    return counted.unique(subset=key, keep="first", maintain_order=True).sort(key)
+    ranking = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"), *key,
+                           *(expr.alias(f"_order{i}") for i, expr in enumerate(order)))
+    ranked = ranking.sort([f"_order{i}" for i in range(len(order))], descending=descending, nulls_last=True)
+    winners = ranked.with_columns(pl.len().over(key).cast(pl.Int64).alias(MERGED)).unique(
+        subset=key, keep="first", maintain_order=True).sort(key)
+    return frame[winners.get_column("_index")].with_columns(winners.get_column(MERGED))
 
 
 def _bounds(parts: list[Path], column: str, ranges: int) -> pl.Series:

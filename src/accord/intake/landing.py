@@ -108,9 +108,6 @@ class Intake:
             return self._reject(file, agency, f"{file.name!r} is not a regular file", result)
         if problem := file_name_problem(file.name):
             return self._reject(file, agency, problem, result)
-        if file.stat().st_size > self.limits.max_file_bytes:
-            return self._reject(file, agency, f"file is {file.stat().st_size} bytes, above the limit of "
-                                f"{self.limits.max_file_bytes}", result)
         candidates = matching_mappings(agency, file.name, self.mappings)
         if len(candidates) != 1:
             patterns = ", ".join(m.spec.source.pattern for m in self.mappings if m.agency == agency)
@@ -118,6 +115,10 @@ class Intake:
             return self._reject(file, agency, f"{why} of agency {agency!r} matches {file.name!r} "
                                 f"(patterns: {patterns})", result)
         mapping = candidates[0]
+        limit = self.limits.file_limit(mapping.spec.source.format)
+        if file.stat().st_size > limit:
+            return self._reject(file, agency, f"file is {file.stat().st_size} bytes, above the limit of {limit}",
+                                result)
         sha = file_sha256(file)
         received = _received(file)
         size = file.stat().st_size

@@ -11,6 +11,7 @@ from pathlib import Path
 from accord.errors import ExtractRejected
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".ods")
+STREAMED_FORMATS = ("csv", "parquet")  # read in batches: memory does not grow with the file
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Limits:
     max_zip_ratio: int = 100
     max_unzipped_bytes: int = 1024 * 1024 * 1024
 
+    def file_limit(self, source_format: str) -> int:
+        return self.max_streamed_file_bytes if source_format in STREAMED_FORMATS else self.max_file_bytes
+
     @classmethod
     def from_env(cls) -> Limits:
         values = {f.name: int(os.environ[f"ACCORD_{f.name.upper()}"]) for f in fields(cls)
@@ -29,9 +33,9 @@ class Limits:
         return cls(**values)
 
 
-def check_file_size(file: Path, limits: Limits, *, streamed: bool = False) -> None:
+def check_file_size(file: Path, limits: Limits, source_format: str) -> None:
     size = file.stat().st_size
-    limit = limits.max_streamed_file_bytes if streamed else limits.max_file_bytes
+    limit = limits.file_limit(source_format)
     if size > limit:
         raise ExtractRejected(f"file is {size} bytes, above the limit of {limit}", reason="too-large", file=file)
     if size == 0:

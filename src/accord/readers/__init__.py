@@ -33,9 +33,8 @@ def iter_extract(file: Path, source: SourceSpec, limits: Limits | None = None) -
     """Read ``file`` as declared by the mapping's ``source`` block, within ``limits``, in batches (at least
     one, whose frame holds the columns even when the file has no record)."""
     limits = limits or Limits.from_env()
-    streamed = source.format in STREAMED
-    check_file_size(file, limits, streamed=streamed)
-    if streamed:
+    check_file_size(file, limits, source.format)
+    if source.format in STREAMED:
         yield from STREAMED[source.format](file, source, limits)
     else:
         yield WHOLE[source.format](file, source, limits)
