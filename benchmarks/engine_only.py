@@ -14,12 +14,18 @@ from accord.publish.pseudonym import load_key
 from accord.settings import data_dirs
 from accord.submission import process_submission
 
-project, data = Path(sys.argv[1]), data_dirs(sys.argv[2])
-registry = ContractRegistry.load(project / "contracts")
-intake = Intake(data, load_mappings(project / "mappings", registry))
-key = load_key()
-for submission in intake.pickup().accepted:
-    mapping = intake.mapping_for(submission)
-    process_submission(submission, mapping, data, intake.store, key)
-    publish_agency(mapping.contract, mapping.agency, data, key)
-    integrate(mapping.contract, data.published, key)
+
+def main() -> None:
+    project, data = Path(sys.argv[1]), data_dirs(sys.argv[2])
+    registry = ContractRegistry.load(project / "contracts")
+    intake = Intake(data, load_mappings(project / "mappings", registry))
+    key = load_key()
+    for submission in intake.pickup().accepted:
+        mapping = intake.mapping_for(submission)
+        process_submission(submission, mapping, data, intake.store, key)
+        publish_agency(mapping.contract, mapping.agency, data, key)
+        integrate(mapping.contract, data.published, key)
+
+
+if __name__ == "__main__":  # pseudonymisation workers re-import this module
+    main()

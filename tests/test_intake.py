@@ -105,13 +105,18 @@ def test_unknown_agencies_stray_files_and_unclaimed_names(intake, data):
     assert len(kept) == 5  # refused files are kept aside (the empty folder Bad-Agency too, as a folder)
 
 
-def test_file_size_limit(data, mappings, monkeypatch):
+def test_file_size_limit_depends_on_whether_the_format_is_streamed(data, mappings, monkeypatch):
+    """Spreadsheets and JSON are parsed whole: ACCORD_MAX_FILE_BYTES; delimited text and Parquet are read in
+    batches: ACCORD_MAX_STREAMED_FILE_BYTES."""
     monkeypatch.setenv("ACCORD_MAX_FILE_BYTES", "100")
+    monkeypatch.setenv("ACCORD_MAX_STREAMED_FILE_BYTES", "300")
     pickup = Intake(data, list(mappings.values())).pickup()
-    assert sorted(s.file_name for s in pickup.accepted) == []
-    assert {s.detail.split(",")[0] for s in pickup.rejected} == {
-        f"file is {os.path.getsize(SAMPLES / s.agency / s.file_name)} bytes" for s in pickup.rejected}
-    assert all(s.detail.endswith("above the limit of 100") for s in pickup.rejected)
+    assert [s.file_name for s in pickup.accepted] == ["personnes_2026-12.csv"]  # 276 bytes
+    limits = {s.file_name: s.detail.rsplit(" ", 1)[1] for s in pickup.rejected}
+    assert limits == {"clients_2026-11.xlsx": "100", "people_2026-11.ndjson": "100", "payments_2026-11.csv": "300",
+                      "paiements_2026-11.csv": "300", "personnes_2026-11.csv": "300"}
+    assert all(s.detail == f"file is {os.path.getsize(SAMPLES / s.agency / s.file_name)} bytes, above the limit "
+               f"of {limits[s.file_name]}" for s in pickup.rejected)
 
 
 def test_reprocessing_a_submission_is_idempotent(intake, data, pseudonym_key):

@@ -83,6 +83,10 @@ class _Work:
         self.rows_in = 0
         self.missing: list[str] | None = None
 
+    def close(self) -> None:
+        for parts in (self.candidates, self.records, self.quarantine, self.errors, self.keys):
+            parts.finish()
+
 
 def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, limits: Limits | None) -> None:
     fields = unique_fields(mapping.contract)
@@ -128,10 +132,17 @@ def stream_extract(file: Path, mapping: Mapping, schema: RowSchema, work_dir: Pa
     when = received_at(file)
     work = _Work(work_dir)
     try:
-        _first_pass(file, mapping, schema, work, limits)
+        return _process(file, mapping, schema, work, work_dir, publish, sha, when, limits)
     except ExtractRejected as exc:
         return ExtractOutcome(file.name, sha, when, 0, 0, 0, f"{exc.reason}: {exc.message}",
                               rejection_reason=exc.reason)
+    finally:
+        work.close()
+
+
+def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_dir: Path, publish: Publish | None,
+             sha: str, when: dt.datetime, limits: Limits | None) -> ExtractOutcome:
+    _first_pass(file, mapping, schema, work, limits)
     contract = mapping.contract
     fields = unique_fields(contract)
     keys = work.keys.lazy()
