@@ -50,10 +50,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--steps", default="floor,pandas,accord_engine,accord_check,accord_run")
+    parser.add_argument("--steps", default="floor,pandas,accord_engine,accord_check,accord_run,samples_engine,"
+                                           "samples_run,run_1_worker,run_2_workers")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="accord-bench-"))
     extract = write(work / "personnes_2026-11.csv", args.rows)
+    halves = [write(work / "halves" / f"personnes_2026-{month}.csv", args.rows // 2, first_id=i * args.rows)
+              for i, month in enumerate((11, 12))]
     env = {**os.environ, "ACCORD_PII_KEY": "benchmark-key-0123456789abcdef0123456789", "POLARS_MAX_THREADS": "2",
            "DAGSTER_HOME": str(work / "dagster_home"), "XDG_CONFIG_HOME": str(work / "xdg")}
     (work / "dagster_home").mkdir()
@@ -65,7 +68,18 @@ def main() -> None:
         (data / "landing" / "rrn").mkdir(parents=True)
         shutil.copyfile(extract, data / "landing" / "rrn" / extract.name)
 
+    def landing_of(files: list[Path]) -> Callable[[], None]:
+        def prepare() -> None:
+            shutil.rmtree(data, ignore_errors=True)
+            for file in files:
+                target = data / "landing" / file.parent.name.replace("halves", "rrn") / file.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(file, target)
+        return prepare
+
+    samples = sorted((ROOT / "samples" / "landing").glob("*/*"))
     python = str(BIN / "python")
+    run = [str(BIN / "accord"), "run", "--quiet", "--data-dir", str(data), "--project-dir", str(ROOT)]
     steps: dict[str, tuple[list[str], Callable[[], None]]] = {
         "floor": ([python, "-c", FLOOR, str(extract), str(work / "floor.parquet")], lambda: None),
         "pandas": ([python, str(ROOT / "benchmarks" / "pandas_path.py"), str(extract), str(work / "pd.parquet")],
@@ -73,8 +87,14 @@ def main() -> None:
         "accord_engine": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data)], fresh_landing),
         "accord_check": ([str(BIN / "accord"), "check", str(extract), "--agency", "rrn", "--contract", "person",
                           "--quiet", "--project-dir", str(ROOT)], lambda: None),
-        "accord_run": ([str(BIN / "accord"), "run", "--quiet", "--data-dir", str(data), "--project-dir", str(ROOT)],
-                       fresh_landing),
+        "accord_run": (run, fresh_landing),
+        # the bundled samples: 6 small files from 3 agencies; run - engine = what Dagster adds to a run
+        "samples_engine": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data)],
+                           landing_of(samples)),
+        "samples_run": (run, landing_of(samples)),
+        # the same rows in two files (two submissions), one worker process or two
+        "run_1_worker": ([*run, "--workers", "1"], landing_of(halves)),
+        "run_2_workers": ([*run, "--workers", "2"], landing_of(halves)),
     }
     results = {}
     for name in args.steps.split(","):
@@ -95,6 +115,12 @@ def main() -> None:
     if "accord_engine" in results and "accord_run" in results:
         overhead = results["accord_run"]["median_s"] - results["accord_engine"]["median_s"]
         ratios["dagster_overhead_s"] = round(overhead, 2)
+    if "samples_engine" in results and "samples_run" in results:
+        overhead = results["samples_run"]["median_s"] - results["samples_engine"]["median_s"]
+        ratios["dagster_overhead_3_agencies_s"] = round(overhead, 2)
+    if "run_1_worker" in results and "run_2_workers" in results:
+        ratios["speedup_2_workers"] = round(results["run_1_worker"]["median_s"] / results["run_2_workers"]["median_s"],
+                                            2)
     print(json.dumps(ratios, indent=2))
     out = ROOT / "benchmarks" / "results" / f"bench-{args.rows}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps({"rows": args.rows, "file_bytes": extract.stat().st_size, "repeat": args.repeat,

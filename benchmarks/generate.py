@@ -33,12 +33,13 @@ def rows(n: int, seed: int = 2026, first_id: int = 0) -> list[str]:
     return out
 
 
-def write(path: Path, n: int) -> Path:
+def write(path: Path, n: int, first_id: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="cp1252", newline="") as handle:
         handle.write(HEADER + "\r\n")
         for start in range(0, n, 100_000):
-            handle.write("\r\n".join(rows(min(100_000, n - start), seed=start, first_id=start)) + "\r\n")
+            handle.write("\r\n".join(rows(min(100_000, n - start), seed=first_id + start,
+                                                first_id=first_id + start)) + "\r\n")
     return path
 
 

@@ -1,10 +1,17 @@
 """What ``accord run`` and ``make run`` do, through the Dagster instance in ``$DAGSTER_HOME`` so every run
 shows in the UI: pick up the landing zone, run each submission not processed yet in its own partition,
-then publish agencies, integrated datasets and the summary."""
+then publish agencies, integrated datasets and the summary.
+
+With ``workers > 1``, submission runs go to that many worker processes (forked from a fork server that has
+imported Dagster, the code location and Great Expectations once), so several submissions are processed at once; each worker holds one batch-bounded
+engine, so memory grows with the number of workers, not with the files."""
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,35 +27,74 @@ from pipelines.factories import partitions_name, submission_job_name
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
+@dataclass(frozen=True)
+class RunRecord:
+    """One Dagster run: its id, whether it succeeded, and its asset checks (name, passed)."""
+
+    run_id: str
+    success: bool
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, result: dg.ExecuteInProcessResult) -> RunRecord:
+        return cls(result.run_id, result.success,
+                   [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()])
+
+
 @dataclass
 class RunReport:
     pickup: Pickup
-    runs: list[dg.ExecuteInProcessResult] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
         return all(r.success for r in self.runs)
 
 
+@functools.cache
+def _definitions(project_dir: Path, data_dir: Path) -> dg.Definitions:
+    return build_definitions(project_dir, data_dir)
+
+
+def run_submission(project_dir: Path, data_dir: Path, target: str, submission_id: str) -> RunRecord:
+    """Run one submission's partition in this process (in a worker process, too)."""
+    job = _definitions(project_dir, data_dir).resolve_job_def(submission_job_name(target))
+    with dg.DagsterInstance.get() as instance:
+        return RunRecord.of(job.execute_in_process(instance=instance, partition_key=submission_id,
+                                                   raise_on_error=False, run_config=QUIET))
+
+
 def materialize_all(project_dir: Path, data_dir: Path,
-                    progress: Callable[[int, int, str], None] | None = None) -> RunReport:
-    """``progress(done, total, label)`` is called before each run."""
+                    progress: Callable[[int, int, str], None] | None = None, *, workers: int = 1) -> RunReport:
+    """``progress(done, total, label)`` is called as runs start (one process) or finish (several)."""
     project = project_dirs(project_dir)
-    defs = build_definitions(project.root, data_dir)
     mappings = load_mappings(project.mappings, ContractRegistry.load(project.contracts))
     intake = Intake(data_dirs(data_dir), mappings)
     report = RunReport(pickup=intake.pickup())
     pending = [s for s in intake.store.all() if s.status == "received"]  # new, or left by a failed run
     with dg.DagsterInstance.get() as instance:
-        for done, submission in enumerate(pending):
-            if progress:
-                progress(done, len(pending) + 1, f"{submission.agency}/{submission.file_name}")
+        for submission in pending:
             instance.add_dynamic_partitions(partitions_name(submission.target), [submission.submission_id])
-            job = defs.resolve_job_def(submission_job_name(submission.target))
-            report.runs.append(job.execute_in_process(instance=instance, partition_key=submission.submission_id,
-                                                      raise_on_error=False, run_config=QUIET))
-        if progress:
-            progress(len(pending), len(pending) + 1, "publishing")
-        publish = defs.resolve_job_def(PUBLISH_JOB)
-        report.runs.append(publish.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET))
+    jobs = [(project.root, Path(data_dir), s.target, s.submission_id) for s in pending]
+    labels = [f"{s.agency}/{s.file_name}" for s in pending]
+    total = len(pending) + 1
+    if workers > 1 and len(pending) > 1:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pipelines.runner", "great_expectations"])  # imported once, not per worker
+        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+            for done, record in enumerate(pool.map(run_submission, *zip(*jobs, strict=True))):
+                report.runs.append(record)
+                if progress:
+                    progress(done + 1, total, labels[done])
+    else:
+        for done, job in enumerate(jobs):
+            if progress:
+                progress(done, total, labels[done])
+            report.runs.append(run_submission(*job))
+    if progress:
+        progress(len(pending), total, "publishing")
+    publish = _definitions(project.root, Path(data_dir)).resolve_job_def(PUBLISH_JOB)
+    with dg.DagsterInstance.get() as instance:
+        report.runs.append(RunRecord.of(publish.execute_in_process(instance=instance, raise_on_error=False,
+                                                                   run_config=QUIET)))
     return report

@@ -80,7 +80,7 @@ def test_full_run_through_the_instance(data, home):
         assert records[0].asset_materialization.metadata["merged_records"].value == 2
         partitions = instance.get_dynamic_partitions("person_v1_submissions")
         assert len(partitions) == 4
-    checks = [(e.check_name, e.passed) for run in report.runs for e in run.get_asset_check_evaluations()]
+    checks = [check for run in report.runs for check in run.checks]
     assert sorted(checks) == sorted([("dataset_rules", True)] * 6 + [("rows_balanced", True)] * 6 +
                                     [("row_rules", False)] * 5 + [("row_rules", True)])  # December is clean
     summary = json.loads((data.reports / "run-summary.json").read_text())
@@ -102,3 +102,16 @@ def test_full_run_through_the_instance(data, home):
     assert {p: p.resolve() for p in data.published.glob("*/v1/agency=*")} == published_before
     summary = json.loads((data.reports / "run-summary.json").read_text())
     assert summary["submissions_by_status"] == {"duplicate": 6, "processed": 6}
+
+
+def test_submissions_in_worker_processes_give_the_same_results(data, home):
+    report = materialize_all(ROOT, data.root, workers=2)
+    assert report.success and len(report.runs) == 7
+    assert sorted(c for run in report.runs for c in run.checks if c[0] == "rows_balanced") == [
+        ("rows_balanced", True)] * 6
+    summary = json.loads((data.reports / "run-summary.json").read_text())
+    assert {(r["agency"], r["contract"]): (r["rows_in"], r["rows_published"]) for r in summary["results"]} == {
+        ("cba", "benefit_payment"): (8, 6), ("rrn", "benefit_payment"): (10, 8), ("cba", "person"): (11, 8),
+        ("nho", "person"): (10, 6), ("rrn", "person"): (15, 12)}
+    with dg.DagsterInstance.get() as instance:
+        assert {instance.get_run_by_id(r.run_id).status for r in report.runs} == {dg.DagsterRunStatus.SUCCESS}

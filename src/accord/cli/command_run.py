@@ -33,6 +33,8 @@ def run(
     samples: Annotated[bool, typer.Option(help="first copy the bundled sample extracts into landing/")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print run-summary.json instead of the table")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing; use the exit code")] = False,
+    workers: Annotated[int, typer.Option(help="submissions processed at once, each in its own process",
+                                         envvar="ACCORD_WORKERS", min=1)] = 1,
 ) -> None:
     """Run the pipeline on the landing zone through Dagster (same as materialising all assets in the UI)."""
     project = project_dirs(project_dir)
@@ -49,7 +51,7 @@ def run(
         task = bar.add_task("runs", total=None)
         report = materialize_all(project.root, data.root,
                                  lambda done, total, label: bar.update(task, completed=done, total=total,
-                                                                       description=label))
+                                                                       description=label), workers=workers)
     summary_file = data.reports / "run-summary.json"
     failed = not report.success or not summary_file.exists()
     if as_json and summary_file.exists():
