@@ -2,9 +2,10 @@
 shows in the UI: pick up the landing zone, run each submission not processed yet in its own partition,
 then publish agencies, integrated datasets and the summary.
 
-With ``workers > 1``, submission runs go to that many worker processes (forked from a fork server that has
-imported Dagster, the code location and Great Expectations once), so several submissions are processed at once; each worker holds one batch-bounded
-engine, so memory grows with the number of workers, not with the files."""
+With ``workers > 1``, submission runs go to that many worker processes, forked from a fork server that has
+imported Dagster, the code location and Great Expectations once, so several submissions are processed at
+once; each worker holds one batch-bounded engine, so memory grows with the number of workers, not with the
+files."""
 
 from __future__ import annotations
 
