@@ -174,3 +174,25 @@ def test_unreadable_file_is_rejected_not_crashing(mappings, data):
     [rejected] = [s for s in result.submissions if s["status"] == "rejected"]
     assert rejected["rejected"] == "format: not a valid spreadsheet: the zip container is damaged or truncated"
     assert (result.rows_in, result.rows_published, result.rows_quarantined) == (10, 6, 4)
+
+
+def test_batches_duplicates_across_them_and_records_as_received(mappings, tmp_path, monkeypatch):
+    """Read in blocks of 150 bytes (a few lines each), a duplicated person_id twelve lines apart is found
+    across batches; both records are quarantined as they were sent, and the outcome equals a one-batch read."""
+    from accord.readers import csv_reader
+
+    mapping = mappings["rrn/person"]
+    lines = (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes().decode("cp1252").splitlines()
+    copy = lines[2].replace("RRN-0002", "RRN-0002").replace("123456782", "130692544")  # same id, other SIN
+    file = tmp_path / "personnes_2027-01.csv"
+    file.write_bytes("\r\n".join([*lines, copy]).encode("cp1252") + b"\r\n")
+    whole = process_extract(file, mapping, row_schema(mapping.contract))
+    monkeypatch.setattr(csv_reader, "BLOCK_BYTES", 150)
+    batched = process_extract(file, mapping, row_schema(mapping.contract))
+    assert batched.errors.equals(whole.errors) and batched.quarantined.equals(whole.quarantined)
+    assert batched.published.sort("_source_row").equals(whole.published.sort("_source_row"))
+    assert batched.errors.filter(pl.col("rule") == "unique").select("_source_row", "column", "value").rows() == [
+        (3, "person_id", "RRN-0002"), (14, "person_id", "RRN-0002")]
+    assert (batched.rows_in, batched.rows_published, batched.rows_quarantined) == (13, 8, 5)
+    assert batched.quarantined.filter(pl.col("NO_DOSSIER") == "RRN-0002").select("_source_row", "NAS").rows() == [
+        (3, "123456782"), (14, "130692544")]

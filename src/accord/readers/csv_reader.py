@@ -157,11 +157,11 @@ def _exact(file: Path, pieces: Iterable[bytes], delimiter: str, source: SourceSp
     yield build_extract(file, header, records, malformed, limits, encoding)
 
 
-def iter_csv(file: Path, source: SourceSpec, limits: Limits, block_bytes: int = BLOCK_BYTES) -> Iterator[RawExtract]:
+def iter_csv(file: Path, source: SourceSpec, limits: Limits, block_bytes: int | None = None) -> Iterator[RawExtract]:
     """The records of ``file`` in batches; memory is bounded by ``block_bytes``, not by the file's size.
     Pieces whose lines are all records go through polars; from the first piece that is not (a quote
     character, say), the csv module reads the rest, so a record is never cut."""
-    encoding, pieces = iter_utf8(file, source.encoding, block_bytes)
+    encoding, pieces = iter_utf8(file, source.encoding, block_bytes or BLOCK_BYTES)
     first = next(pieces, b"")
     delimiter = source.delimiter or sniff_delimiter(first[:65536].decode("utf-8", errors="replace"))
     names: list[str] = []
