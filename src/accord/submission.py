@@ -112,6 +112,7 @@ def process_submission(
 ) -> tuple[SubmissionResult, DatasetResult | None]:
     contract = mapping.contract
     work = dirs.root / ".work" / submission.submission_id
+    shutil.rmtree(work, ignore_errors=True)  # left by a run that was killed
     stager = _Stager(submission, mapping, dirs, key, received_at(submission.archived))
     try:
         outcome = stream_extract(submission.archived, mapping, row_schema(contract), work, stager,
