@@ -87,8 +87,10 @@ def _normalised(column: pl.Series) -> pl.Series:
     """``normalise`` for a whole column, in polars."""
     if column.dtype in (pl.Date, pl.Datetime):
         return column.dt.to_string("iso")
-    text = column.cast(pl.String).str.normalize("NFC").str.replace_all(r"\s+", " ").str.strip_chars(" ")
-    return text.str.to_lowercase()
+    text = column.cast(pl.String)
+    if not text.str.contains(r"[^!-~]|[A-Z]").any():  # printable ASCII, no space, no capital: already normal
+        return text
+    return text.str.normalize("NFC").str.replace_all(r"\s+", " ").str.strip_chars(" ").str.to_lowercase()
 
 
 def pseudonym(key: PseudonymKey, value: object) -> str:
