@@ -57,12 +57,15 @@ def _definitions(project_dir: Path, data_dir: Path) -> dg.Definitions:
     return build_definitions(project_dir, data_dir)
 
 
-def run_submission(project_dir: Path, data_dir: Path, target: str, submission_id: str) -> RunRecord:
-    """Run one submission's partition in this process (in a worker process, too)."""
+def run_submission(project_dir: Path, data_dir: Path, target: str, submission_id: str,
+                   instance: dg.DagsterInstance | None = None) -> RunRecord:
+    """Run one submission's partition in this process (in a worker process, too, with its own instance)."""
     job = _definitions(project_dir, data_dir).resolve_job_def(submission_job_name(target))
-    with dg.DagsterInstance.get() as instance:
-        return RunRecord.of(job.execute_in_process(instance=instance, partition_key=submission_id,
-                                                   raise_on_error=False, run_config=QUIET))
+    if instance is None:
+        with dg.DagsterInstance.get() as own:
+            return run_submission(project_dir, data_dir, target, submission_id, own)
+    return RunRecord.of(job.execute_in_process(instance=instance, partition_key=submission_id,
+                                               raise_on_error=False, run_config=QUIET))
 
 
 def materialize_all(project_dir: Path, data_dir: Path,
@@ -73,29 +76,28 @@ def materialize_all(project_dir: Path, data_dir: Path,
     intake = Intake(data_dirs(data_dir), mappings)
     report = RunReport(pickup=intake.pickup())
     pending = [s for s in intake.store.all() if s.status == "received"]  # new, or left by a failed run
-    with dg.DagsterInstance.get() as instance:
-        for submission in pending:
-            instance.add_dynamic_partitions(partitions_name(submission.target), [submission.submission_id])
     jobs = [(project.root, Path(data_dir), s.target, s.submission_id) for s in pending]
     labels = [f"{s.agency}/{s.file_name}" for s in pending]
     total = len(pending) + 1
-    if workers > 1 and len(pending) > 1:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipelines.runner", "great_expectations"])  # imported once, not per worker
-        with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
-            for done, record in enumerate(pool.map(run_submission, *zip(*jobs, strict=True))):
-                report.runs.append(record)
-                if progress:
-                    progress(done + 1, total, labels[done])
-    else:
-        for done, job in enumerate(jobs):
-            if progress:
-                progress(done, total, labels[done])
-            report.runs.append(run_submission(*job))
-    if progress:
-        progress(len(pending), total, "publishing")
-    publish = _definitions(project.root, Path(data_dir)).resolve_job_def(PUBLISH_JOB)
     with dg.DagsterInstance.get() as instance:
+        for submission in pending:
+            instance.add_dynamic_partitions(partitions_name(submission.target), [submission.submission_id])
+        if workers > 1 and len(pending) > 1:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["pipelines.runner", "great_expectations"])  # imported once, not per worker
+            with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
+                for done, record in enumerate(pool.map(run_submission, *zip(*jobs, strict=True))):
+                    report.runs.append(record)
+                    if progress:
+                        progress(done + 1, total, labels[done])
+        else:
+            for done, job in enumerate(jobs):
+                if progress:
+                    progress(done, total, labels[done])
+                report.runs.append(run_submission(*job, instance=instance))
+        if progress:
+            progress(len(pending), total, "publishing")
+        publish = _definitions(project.root, Path(data_dir)).resolve_job_def(PUBLISH_JOB)
         report.runs.append(RunRecord.of(publish.execute_in_process(instance=instance, raise_on_error=False,
                                                                    run_config=QUIET)))
     return report
