@@ -19,7 +19,7 @@ import polars as pl
 
 from accord.intake.limits import Limits
 from accord.mapping.spec import SourceSpec
-from accord.readers.base import RawExtract, build_extract, checked_header, concat_batches, finish
+from accord.readers.base import RawExtract, build_extract, checked_header, finish
 from accord.readers.text import BLOCK_BYTES, iter_utf8
 from accord.reasons import ROW
 
@@ -192,8 +192,3 @@ def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
     if first:
         yield first
     yield from rest
-
-
-def read_csv(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
-    """The whole file as one ``RawExtract``."""
-    return concat_batches(iter_csv(file, source, limits))
