@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from accord.contracts.model import Contract
+from accord.errors import AccordError
 from accord.publish.manifest import INTEGRATED, build_manifest, write_manifest
 from accord.publish.parquet import contract_dir, dataset_schema, with_metadata
 from accord.publish.pseudonym import PseudonymKey
@@ -127,11 +128,9 @@ def integrate(contract: Contract, published: Path, key: PseudonymKey) -> Integra
             for agency, n in merged.group_by("_agency").len().rows():
                 counts[agency] = counts.get(agency, 0) + n
         written = output.close()
-        if written is None:
-            empty = with_metadata(schema.empty_table(), contract, metadata)
-            publish_snapshot(root / INTEGRATED, {f"{contract.id}.parquet": empty})
-        else:
-            publish_snapshot(root / INTEGRATED, {f"{contract.id}.parquet": written})
+        if written is None:  # _ranges yields at least one (possibly empty) frame: cannot happen
+            raise AccordError("the integrated dataset was not written", file=root)
+        publish_snapshot(root / INTEGRATED, {f"{contract.id}.parquet": written})
         write_manifest(root, build_manifest(contract, root, key.key_id))
     rows = sum(counts.values())
     return IntegratedResult(file=root / INTEGRATED / f"{contract.id}.parquet", rows=rows,

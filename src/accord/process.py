@@ -7,7 +7,7 @@ Memory is bounded by the batch size, not by the size of the file:
    unique fields go to a key file;
 2. uniqueness, which needs the whole extract, is checked on the key file (``accord.validation.uniqueness``);
 3. the candidates that hold no duplicated value are handed to ``publish`` batch by batch and measured for
-   the dataset rules; the records of the others are read again from the source for the quarantine file.
+   the dataset rules; the others join the quarantine file as received, from the first pass's work file.
 
 Nothing is written outside ``work``; a file that cannot be processed at all comes back ``rejected`` with
 the reason, never as an exception.
@@ -34,7 +34,7 @@ from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, ROW, error_frame
 from accord.validation import DatasetMetrics, RowSchema
-from accord.validation.uniqueness import duplicate_errors, key_columns, unique_fields
+from accord.validation.uniqueness import duplicate_errors, duplicated_counts, key_columns, unique_fields
 
 Publish = Callable[[pl.DataFrame], None]
 RAW_RECORD = "_raw_record"  # quarantine column holding the text of a record that could not be parsed
@@ -192,8 +192,7 @@ def _published_duplicates(keys: pl.LazyFrame | None, fields: list[str], retracte
     if keys is None:
         return {}
     kept = keys.filter(pl.col(_CANDIDATE) & ~pl.col(ROW).is_in(retracted.implode()))
-    found = duplicate_errors(kept, fields, published)
-    return {f: found.filter(pl.col("column") == f).height for f in fields}
+    return duplicated_counts(kept, fields, published)
 
 
 @dataclass

@@ -217,3 +217,11 @@ def test_undecodable_byte_offset_is_counted_from_the_start_of_the_file(tmp_path,
     file.write_bytes("id\nabc\nxé\n".encode("cp1252"))
     with pytest.raises(ExtractRejected, match="bytes at offset 8 are not valid utf-8"):
         list(iter_csv(file, SourceSpec(format="csv", encoding="utf-8"), Limits(), block_bytes=block_bytes))
+
+
+def test_the_formats_read_in_batches_are_those_with_the_streamed_size_limit():
+    from accord.intake.limits import STREAMED_FORMATS
+    from accord.readers import STREAMED, WHOLE
+
+    assert set(STREAMED) == set(STREAMED_FORMATS)
+    assert not set(WHOLE) & set(STREAMED_FORMATS)

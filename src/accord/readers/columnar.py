@@ -22,11 +22,7 @@ def iter_parquet(file: Path, source: SourceSpec, limits: Limits) -> Iterator[Raw
     """Every column as text (dates ISO), in batches; ``_source_row`` is the 1-based record number."""
     try:
         parquet = pq.ParquetFile(file)
-        names = parquet.schema_arrow.names
-        if len(names) > limits.max_columns:
-            raise ExtractRejected(f"the file has {len(names)} columns, above the limit of {limits.max_columns}",
-                                  reason="too-many-columns", file=file)
-        names = checked_header(file, names, limits)
+        names = checked_header(file, parquet.schema_arrow.names, limits)
         first = 1
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
             yield _text_batch(pl.DataFrame(batch), names, first, limits)

@@ -21,6 +21,8 @@ from typing import Any
 import polars as pl
 
 from accord.contracts.model import Bound, Contract, Field
+from accord.reasons import ROW
+from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,10 @@ class DatasetMetrics:
                 out[spec.metric] = float(self.rows)
             elif spec.check == "duplicated_rows":
                 out[spec.metric] = float(duplicated.get(spec.field or "", 0))
+            elif spec.check == "null_percent":
+                out[spec.metric] = self.counts[spec.metric] * 100.0 / self.rows if self.rows else 0.0
             elif spec.metric in self.counts:
-                count = self.counts[spec.metric]
-                out[spec.metric] = count * 100.0 / self.rows if spec.check == "null_percent" and self.rows else (
-                    0.0 if spec.check == "null_percent" else count)
+                out[spec.metric] = self.counts[spec.metric]
         return out
 
 
@@ -157,9 +159,10 @@ def dataset_metrics(contract: Contract, frame: pl.DataFrame) -> dict[str, float]
     """Every rule's metric over ``frame``, held in memory."""
     metrics = DatasetMetrics(contract)
     metrics.add(frame)
-    duplicated = {f.name: int(frame.select((pl.col(f.name).is_duplicated() & pl.col(f.name).is_not_null()).sum())
-                              .item()) for f in contract.fields if f.unique and f.name in frame.columns}
-    return metrics.result(duplicated)
+    fields = [f for f in unique_fields(contract) if f in frame.columns]
+    numbered = frame.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW))  # duplicates are per record
+    keys = key_columns(numbered, pl.DataFrame(), fields)
+    return metrics.result(duplicated_counts(keys.lazy(), fields, frame.height))
 
 
 def _context(docs_dir: Path) -> Any:

@@ -51,6 +51,12 @@ def duplicate_errors(keys: pl.LazyFrame, fields: list[str], rows: int) -> pl.Dat
     return pl.concat([f.collect(engine="streaming") for f in found]).cast(ERROR_COLUMNS).sort(ROW, "column")
 
 
+def duplicated_counts(keys: pl.LazyFrame, fields: list[str], rows: int) -> dict[str, int]:
+    """Per unique field, the records whose value another record holds."""
+    found = duplicate_errors(keys, fields, rows)
+    return {f: found.filter(pl.col("column") == f).height for f in fields}
+
+
 def frame_duplicate_errors(frame: pl.DataFrame, sent: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """``duplicate_errors`` of a frame held in memory."""
     fields = unique_fields(contract)
