@@ -1,7 +1,7 @@
 """Safe YAML loading that remembers the line of every key, so errors can name ``file:line``.
 
-Only ``yaml.SafeLoader`` is used: no tags, no object construction. Duplicate keys, which PyYAML would
-silently collapse, are refused.
+Only the safe loader is used (libyaml's ``CSafeLoader`` when PyYAML has it): no tags, no object
+construction. Duplicate keys, which PyYAML would silently collapse, are refused.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import yaml
 from accord.errors import AccordError
 
 PathPart = str | int
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader (same rules, in C) when built
 
 
 def format_path(parts: Sequence[PathPart]) -> str:
@@ -84,7 +85,7 @@ def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocumen
         raise error("file not found", file=file) from None
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text ({exc.reason})", file=file) from None
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

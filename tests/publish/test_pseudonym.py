@@ -100,19 +100,25 @@ def test_no_clear_text_pii_in_any_published_file(mappings, data, registry, pseud
         assert leaked == [], file
 
 
-def test_batch_hmac_equals_the_standard_library(pseudonym_key):
+def test_column_hmac_equals_the_standard_library(pseudonym_key):
     import hmac as std
 
     import polars as pl
 
-    from accord.publish.pseudonym import _hmac_many
+    from accord.publish.pseudonym import PseudonymKey
 
     texts = ["046454286", "bélanger", "", "x" * 500]
-    for secret in (pseudonym_key.secret, b"k" * 100):  # a key longer than the SHA-256 block is hashed first
-        assert _hmac_many(secret, texts) == [std.digest(secret, t.encode(), "sha256").hex() for t in texts]
-    column = pl.Series("sin", ["046454286", None, "046454286"])
-    assert pseudonymise(column, pseudonym_key).to_list() == [pseudonym(pseudonym_key, "046454286"), None,
-                                                              pseudonym(pseudonym_key, "046454286")]
+    column = pl.Series("sin", [*texts, None])
+    # a key longer than the SHA-256 block is hashed first; a key with non-ASCII characters is keyed as UTF-8
+    for key in (pseudonym_key, PseudonymKey(b"k" * 100), PseudonymKey("clé-€-0123456789abcdef0123456789".encode())):
+        assert pseudonymise(column, key).to_list() == [std.digest(key.secret, t.encode(), "sha256").hex()
+                                                       for t in texts] + [None]
+    # a repeated value (keyed once, joined back) and distinct values (keyed one by one) give the same pseudonyms
+    repeated = pseudonymise(pl.Series("sin", ["046454286", None, " 046454286 ", "046454286"]), pseudonym_key)
+    distinct = pseudonymise(pl.Series("sin", ["046454286", None, "Bélanger"]), pseudonym_key)
+    assert repeated.to_list() == [pseudonym(pseudonym_key, "046454286"), None] + [pseudonym(pseudonym_key,
+                                                                                           "046454286")] * 2
+    assert distinct.to_list() == [pseudonym(pseudonym_key, "046454286"), None, pseudonym(pseudonym_key, "bélanger")]
 
 
 def test_column_normalisation_equals_the_per_value_rule():
