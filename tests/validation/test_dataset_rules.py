@@ -72,3 +72,17 @@ def test_gx_passes_clean_data_and_fails_with_counts(payment, tmp_path):
     assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 2
     empty = run_dataset_rules(payment, "empty", _payments([], []), tmp_path / "docs")
     assert [(o.type, o.unexpected_count) for o in empty.failed] == [("row_count", 0)]
+
+
+def test_data_docs_index_links_the_newest_validations_only(payment, tmp_path, monkeypatch):
+    """GX reads every linked result to rebuild the index; the limit keeps a submission's cost flat as the
+    history grows. Every validation keeps its page."""
+    from accord.validation import dataset_rules
+
+    monkeypatch.setattr(dataset_rules, "DOCS_INDEX_LIMIT", 2)
+    for name in ("oldest-set", "middle-set", "newest-set"):
+        run_dataset_rules(payment, name, _payments(["A"], ["1.00"]), tmp_path / "docs")
+    index = (tmp_path / "docs" / "index.html").read_text()
+    assert [name for name in ("oldest-set", "middle-set", "newest-set") if name in index] == ["middle-set",
+                                                                                            "newest-set"]
+    assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 3

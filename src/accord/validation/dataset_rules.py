@@ -24,6 +24,8 @@ from accord.contracts.model import Bound, Contract, Field
 from accord.reasons import ROW
 from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
 
+DOCS_INDEX_LIMIT = 200  # newest validations linked from the Data Docs index; every page stays on disk
+
 
 @dataclass(frozen=True)
 class ExpectationSpec:
@@ -189,7 +191,10 @@ def _context(docs_dir: Path) -> Any:
         "accord": {
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            # GX reads every linked validation result to rebuild the index: bounded, so a submission's cost
+            # does not grow with the history
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
+                                   "validation_results_limit": DOCS_INDEX_LIMIT},
         }
     }
     return gx.get_context(project_config=config)
