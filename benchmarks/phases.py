@@ -1,0 +1,91 @@
+"""Where the engine's time goes: the engine alone (as ``engine_only.py``) with wall-clock timers around its
+phases, summed over the run, main thread only (writes on the background writer threads overlap them).
+
+    python benchmarks/phases.py PROJECT_DIR DATA_DIR      # DATA_DIR/landing/<agency>/<file> as for a run
+
+Timers wrap the functions where the engine calls them; a generator's time is the time spent inside its
+``next`` calls. Nested phases are included in their parents (``process_submission`` holds most others)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import accord.integrate
+import accord.process
+import accord.publish.parquet
+import accord.submission
+from accord.publish.stream import WorkParts
+from accord.validation.dataset_rules import DatasetMetrics
+from accord.validation.row_rules import RowSchema
+
+SPENT: dict[str, float] = defaultdict(float)
+PHASES: list[tuple[Any, str]] = [  # (module or class where the engine looks the function up, name)
+    (accord.submission, "process_submission"),
+    (accord.process, "iter_extract"),
+    (accord.process, "apply_mapping"),
+    (RowSchema, "check"),
+    (accord.process, "duplicate_errors"),
+    (accord.process, "_first_pass"),
+    (accord.process, "_sorted_quarantine"),
+    (accord.process, "_published_duplicates"),
+    (DatasetMetrics, "add"),
+    (WorkParts, "batches"),
+    (accord.submission._Stager, "__call__"),
+    (accord.submission._Stager, "finish"),
+    (accord.submission, "_write_quarantine"),
+    (accord.publish.parquet, "pseudonymise"),
+    (accord.submission, "validate_metrics"),
+    (accord.integrate, "integrate"),
+    (accord.integrate, "_ranges"),
+    (accord.integrate, "deduplicate"),
+]
+
+
+def _timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    if inspect.isgeneratorfunction(function):
+        @functools.wraps(function)
+        def generator(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            inner = function(*args, **kwargs)
+            while True:
+                start = time.perf_counter()
+                try:
+                    item = next(inner)
+                except StopIteration:
+                    return
+                finally:
+                    SPENT[name] += time.perf_counter() - start
+                yield item
+        return generator
+
+    @functools.wraps(function)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            SPENT[name] += time.perf_counter() - start
+    return timed
+
+
+def main() -> None:
+    for module, name in PHASES:
+        setattr(module, name, _timed(name, getattr(module, name)))
+    import engine_only  # after the timers: it binds process_submission and integrate by name
+
+    start = time.perf_counter()
+    engine_only.main()
+    total = time.perf_counter() - start
+    for name, seconds in sorted(SPENT.items(), key=lambda item: -item[1]):
+        print(f"{name:22} {seconds:7.2f} s")
+    print(f"{'engine (after imports)':22} {total:7.2f} s")
+
+
+if __name__ == "__main__":
+    sys.argv = sys.argv[:1] + sys.argv[1:3]
+    main()
