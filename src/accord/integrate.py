@@ -64,17 +64,20 @@ def survivor_order(contract: Contract) -> tuple[list[pl.Expr], list[bool]]:
 
 
 def deduplicate(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
-    """One row per primary key (all rows kept when the contract has none), sorted by key. The ranking runs on
-    the key and order columns only; the whole rows are gathered once, winners only."""
+    """One row per primary key (all rows kept when the contract has none), sorted by key. The key and order
+    columns alone are sorted once, by key then survivorship, so each key's winner comes first; the whole rows
+    are gathered once, winners only."""
     key = contract.primary_key
     if not key:
         return frame.with_columns(pl.lit(1, dtype=pl.Int64).alias(MERGED))
     order, descending = survivor_order(contract)
+    names = [f"_order{i}" for i in range(len(order))]
     ranking = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"), *key,
-                           *(expr.alias(f"_order{i}") for i, expr in enumerate(order)))
-    ranked = ranking.sort([f"_order{i}" for i in range(len(order))], descending=descending, nulls_last=True)
+                           *(expr.alias(name) for expr, name in zip(order, names, strict=True)))
+    ranked = ranking.sort([*key, *names], descending=[False] * len(key) + descending,
+                          nulls_last=[False] * len(key) + [True] * len(names))
     winners = ranked.with_columns(pl.len().over(key).cast(pl.Int64).alias(MERGED)).unique(
-        subset=key, keep="first", maintain_order=True).sort(key)
+        subset=key, keep="first", maintain_order=True)
     return frame[winners.get_column("_index")].with_columns(winners.get_column(MERGED))
 
 
