@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -87,5 +86,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.argv = sys.argv[:1] + sys.argv[1:3]
     main()

@@ -75,8 +75,8 @@ def test_gx_passes_clean_data_and_fails_with_counts(payment, tmp_path):
 
 
 def test_data_docs_index_links_the_newest_validations_only(payment, tmp_path, monkeypatch):
-    """GX reads every linked result to rebuild the index; the limit keeps a submission's cost flat as the
-    history grows. Every validation keeps its page."""
+    """GX reads every linked result to rebuild the index; the limit bounds that work as the history grows.
+    Every validation keeps its page."""
     from accord.validation import dataset_rules
 
     monkeypatch.setattr(dataset_rules, "DOCS_INDEX_LIMIT", 2)
