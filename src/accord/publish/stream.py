@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from types import TracebackType
 
 import polars as pl
 import pyarrow as pa
@@ -49,11 +48,8 @@ class _OneAhead:
 
 
 class ParquetStream:
-    def __init__(self, path: Path, *, compression: str = "zstd", durable: bool = True) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.compression = compression
-        self.durable = durable
-        self.rows = 0
         self._temporary = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
         self._writer: pq.ParquetWriter | None = None
         self._background = _OneAhead()
@@ -62,10 +58,9 @@ class ParquetStream:
         table = batch.to_arrow() if isinstance(batch, pl.DataFrame) else batch
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self._temporary, table.schema, compression=self.compression)
+            self._writer = pq.ParquetWriter(self._temporary, table.schema, compression="zstd")
         writer = self._writer
         self._background.submit(lambda: writer.write_table(table, row_group_size=max(1, table.num_rows)))
-        self.rows += table.num_rows
 
     def close(self) -> Path | None:
         """The complete file, or None when nothing was written (an existing file at ``path`` is removed)."""
@@ -75,9 +70,8 @@ class ParquetStream:
             return None
         self._writer.close()
         self._writer = None
-        if self.durable:
-            with self._temporary.open("rb") as handle:
-                os.fsync(handle.fileno())
+        with self._temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
         os.replace(self._temporary, self.path)
         return self.path
 
@@ -90,14 +84,6 @@ class ParquetStream:
                 self._writer = None
             self._temporary.unlink(missing_ok=True)
 
-    def __enter__(self) -> ParquetStream:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        if kind is not None:
-            self.abort()
-
 
 class WorkParts:
     """Intermediate frames of one extract, one Parquet file per batch in ``folder`` (lz4: fast to write and
@@ -106,7 +92,6 @@ class WorkParts:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.parts: list[Path] = []
-        self.rows = 0
         self._background = _OneAhead()
 
     def write(self, frame: pl.DataFrame) -> None:
@@ -116,7 +101,6 @@ class WorkParts:
         path = self.folder / f"part-{len(self.parts):06d}.parquet"
         self._background.submit(lambda: frame.write_parquet(path, compression="lz4", statistics=False))
         self.parts.append(path)
-        self.rows += frame.height
 
     def finish(self) -> WorkParts:
         """Wait until every part is on disk."""
