@@ -78,6 +78,8 @@ def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: 
     write_errors_csv(report, errors_csv)
     if outcome.quarantined is not None:
         pl.scan_parquet(outcome.quarantined).sink_parquet(rows_file, compression="zstd")
+    else:  # problems but no record (a missing column in an empty file): no rows file from an earlier run
+        rows_file.unlink(missing_ok=True)
     return errors_csv
 
 
