@@ -191,8 +191,8 @@ def _context(docs_dir: Path) -> Any:
         "accord": {
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-            # GX reads every linked validation result to rebuild the index: bounded, so a submission's cost
-            # does not grow with the history
+            # GX reads every linked validation result to rebuild the index: bounded, so that reading stops
+            # growing with the history (listing the stored results still does)
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
                                    "validation_results_limit": DOCS_INDEX_LIMIT},
         }
