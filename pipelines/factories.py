@@ -16,14 +16,14 @@ from accord.intake import Intake
 from accord.integrate import integrate
 from accord.mapping import Mapping
 from accord.publish.pseudonym import load_key
-from accord.submission import SubmissionResult, process_submission
+from accord.submission import SubmissionResult, run_submission
 from accord.summary import write_run_summary
 from pipelines.resources import AccordResource
 
 ROW_RULES = "row_rules"
 DATASET_RULES = "dataset_rules"
 ROWS_BALANCED = "rows_balanced"
-RETRIES = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)
+RETRIES = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)  # publication steps
 
 
 def contract_prefix(contract: Contract) -> list[str]:
@@ -90,7 +90,7 @@ def submissions_asset(contract: Contract, mappings: list[Mapping]) -> dg.AssetsD
     key = dg.AssetKey([*contract_prefix(contract), "submissions"])
 
     @dg.asset(
-        key=key, partitions_def=partitions_for(contract), group_name=contract_slug(contract), retry_policy=RETRIES,
+        key=key, partitions_def=partitions_for(contract), group_name=contract_slug(contract),
         description=f"Each submission for {contract.label}: read, mapped, row-checked (pandera), dataset-checked "
                     "(Great Expectations), bad rows quarantined, good rows staged for publication.",
         check_specs=[
@@ -104,10 +104,15 @@ def submissions_asset(contract: Contract, mappings: list[Mapping]) -> dg.AssetsD
     )
     def _asset(context: dg.AssetExecutionContext, accord: AccordResource) -> dg.MaterializeResult:
         intake = Intake(accord.data, mappings)
-        submission = intake.store.get(context.partition_key)
-        mapping = intake.mapping_for(submission)
-        result, checked = process_submission(submission, mapping, accord.data, intake.store, load_key())
-        context.log.info(f"{submission.submission_id}: {result.rows_in} in, {result.rows_published} published, "
+        done = run_submission(context.partition_key, intake, load_key())
+        if done is None:
+            raise dg.Failure(f"submission {context.partition_key} is not pending, or another run holds it",
+                             allow_retries=False)
+        result, checked = done
+        if result.status == "failed":
+            raise dg.Failure(f"submission {result.submission_id} failed: {result.failure}", allow_retries=False,
+                             metadata={"failure": result.failure or ""})
+        context.log.info(f"{result.submission_id}: {result.rows_in} in, {result.rows_published} published, "
                          f"{result.rows_quarantined} quarantined, {result.status}")
         return dg.MaterializeResult(
             metadata={"dagster/row_count": result.rows_published, "agency": result.agency,

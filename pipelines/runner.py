@@ -20,11 +20,13 @@ import dagster as dg
 
 from accord.contracts import ContractRegistry
 from accord.intake import Intake, Pickup
+from accord.intake.store import PENDING
 from accord.mapping import load_mappings
 from accord.settings import data_dirs, project_dirs
 from pipelines.definitions import PUBLISH_JOB, build_definitions
 from pipelines.factories import partitions_name, submission_job_name
 
+PRELOAD = ["dagster", "great_expectations", "pandera.polars", "accord.submission"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
@@ -57,13 +59,13 @@ def _definitions(project_dir: Path, data_dir: Path) -> dg.Definitions:
     return build_definitions(project_dir, data_dir)
 
 
-def run_submission(project_dir: Path, data_dir: Path, target: str, submission_id: str,
+def run_submission_job(project_dir: Path, data_dir: Path, target: str, submission_id: str,
                    instance: dg.DagsterInstance | None = None) -> RunRecord:
     """Run one submission's partition in this process (in a worker process, too, with its own instance)."""
     job = _definitions(project_dir, data_dir).resolve_job_def(submission_job_name(target))
     if instance is None:
         with dg.DagsterInstance.get() as own:
-            return run_submission(project_dir, data_dir, target, submission_id, own)
+            return run_submission_job(project_dir, data_dir, target, submission_id, own)
     return RunRecord.of(job.execute_in_process(instance=instance, partition_key=submission_id,
                                                raise_on_error=False, run_config=QUIET))
 
@@ -75,7 +77,7 @@ def materialize_all(project_dir: Path, data_dir: Path,
     mappings = load_mappings(project.mappings, ContractRegistry.load(project.contracts))
     intake = Intake(data_dirs(data_dir), mappings)
     report = RunReport(pickup=intake.pickup())
-    pending = [s for s in intake.store.all() if s.status == "received"]  # new, or left by a failed run
+    pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
     jobs = [(project.root, Path(data_dir), s.target, s.submission_id) for s in pending]
     labels = [f"{s.agency}/{s.file_name}" for s in pending]
     total = len(pending) + 1
@@ -84,9 +86,11 @@ def materialize_all(project_dir: Path, data_dir: Path,
             instance.add_dynamic_partitions(partitions_name(submission.target), [submission.submission_id])
         if workers > 1 and len(pending) > 1:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["pipelines.runner", "great_expectations"])  # imported once, not per worker
+            # imported once, not per worker; nothing that runs polars (pipelines.definitions builds the definitions,
+            # linting contracts with polars): a polars thread pool started before a fork deadlocks the children
+            context.set_forkserver_preload(PRELOAD)
             with ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context) as pool:
-                for done, record in enumerate(pool.map(run_submission, *zip(*jobs, strict=True))):
+                for done, record in enumerate(pool.map(run_submission_job, *zip(*jobs, strict=True))):
                     report.runs.append(record)
                     if progress:
                         progress(done + 1, total, labels[done])
@@ -94,7 +98,7 @@ def materialize_all(project_dir: Path, data_dir: Path,
             for done, job in enumerate(jobs):
                 if progress:
                     progress(done, total, labels[done])
-                report.runs.append(run_submission(*job, instance=instance))
+                report.runs.append(run_submission_job(*job, instance=instance))
         if progress:
             progress(len(pending), total, "publishing")
         publish = _definitions(project.root, Path(data_dir)).resolve_job_def(PUBLISH_JOB)

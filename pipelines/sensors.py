@@ -31,14 +31,14 @@ def landing_sensor(mappings: Sequence[Mapping], jobs: Sequence[Any]) -> dg.Senso
                description="Picks up files dropped in landing/<agency>/ and runs each new submission.")
     def _sensor(context: dg.SensorEvaluationContext, accord: AccordResource) -> dg.SensorResult:
         pickup = Intake(accord.data, list(mappings)).pickup()
-        for refused in pickup.rejected:
+        for refused in pickup.refused:
             context.log.warning(f"refused {refused.agency}/{refused.file_name}: {refused.detail}")
         for duplicate in pickup.duplicates:
             context.log.info(f"duplicate {duplicate.agency}/{duplicate.file_name}: {duplicate.detail}")
         adds, runs = partition_requests(pickup)
         if not runs:
             return dg.SensorResult(skip_reason=f"no new submission ({len(pickup.duplicates)} duplicates, "
-                                               f"{len(pickup.rejected)} refused)")
+                                               f"{len(pickup.refused)} refused)")
         return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=adds)
 
     return _sensor

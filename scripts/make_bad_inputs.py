@@ -68,6 +68,16 @@ def csv_files() -> dict[str, bytes]:
         "nul_bytes.csv": text(HEADER, GOOD[0], "P3,X\x003,PENSION,1.00,2026-01-15,PAID").encode(),
         "truncated.csv": text(HEADER, *GOOD).encode()[:-12],
         "binary_garbage.csv": bytes(random.Random(7).randrange(256) for _ in range(4096)),
+        # a stray quote on line 2 opens a value that would swallow the 4000 records after it
+        "stray_quote_early.csv": text(HEADER, 'P0,"X0,PENSION,1.00,2026-01-15,PAID',
+                                      *(f"P{i},X{i},PENSION,10.00,2026-01-15,PAID" for i in range(1, 4001))).encode(),
+        "lone_cr.csv": text(HEADER, "P1,X1,PENSION,10.00,2026-01-15,PA\rID", GOOD[1]).encode(),
+        "sniffer_bomb.csv": (',"a' * 21_000 + "\n" + GOOD[0] + "\n").encode(),  # 24 s in csv.Sniffer
+        "reserved_column.csv": text(HEADER + ",_source_row", GOOD[0] + ",1").encode(),
+        "long_line.csv": text(HEADER, GOOD[0], "P9," + "X" * 300_000 + ",PENSION,1.00,2026-01-15,PAID",
+                              GOOD[1]).encode(),  # read with max_line_bytes 200000
+        "=cmd.csv": text(HEADER, "P1,X1,PENSION,abc,2026-01-15,PAID").encode(),
+        "escape_sequences.csv": text(HEADER, "P1,X1,PENSION,1\x1b[31m[red]0[/red],2026-01-15,PAID").encode(),
     }
     return files
 
@@ -113,7 +123,41 @@ def xlsx_files() -> dict[str, bytes]:
         "xml_entity_expansion.xlsx": zip_with(parts),
         "truncated.xlsx": good[: len(good) // 2],
         "csv_named_xlsx.xlsx": text(HEADER, *GOOD).encode(),
+        "zip_bomb.bin": zip_with({"[Content_Types].xml": b"<x/>", "xl/worksheets/sheet1.xml": b"\0" * 50_000_000}),
+        "sparse_far_cell.xlsx": far_cell(good),
+        "repeat_bomb.ods": ods_repeated(100_000, 1000),
     }
+
+
+def far_cell(book: bytes) -> bytes:
+    """A valid workbook plus one cell at XFD1048576: 5 KB that ask the sheet reader for 16384 x 1048576 cells."""
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>z</t></is></c></row></sheetData>'
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</sheetData>", far).encode()
+    return zip_with(parts)
+
+
+def ods_repeated(rows: int, columns: int) -> bytes:
+    """An OpenDocument sheet whose one row of values is repeated ``rows`` times over ``columns`` columns."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+        '<office:spreadsheet><table:table table:name="Data"><table:table-row>'
+        + "".join(f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+                  for h in HEADER.split(","))
+        + f'</table:table-row><table:table-row table:number-rows-repeated="{rows}"><table:table-cell '
+        f'table:number-columns-repeated="{columns}" office:value-type="string"><text:p>x</text:p></table:table-cell>'
+        '</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>')
+    manifest = ('<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
+                'manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+                'vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" '
+                'manifest:media-type="text/xml"/></manifest:manifest>')
+    return zip_with({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "content.xml": content.encode(),
+                     "META-INF/manifest.xml": manifest.encode()})
 
 
 def json_files() -> dict[str, bytes]:
@@ -124,6 +168,17 @@ def json_files() -> dict[str, bytes]:
         "ndjson_deep_nesting.ndjson": text(line, "[" * 100_000 + "]" * 100_000).encode(),
         "json_not_an_array.json": b'{"payment_id": "P1"}',
         "json_deep_nesting.json": ("[" * 100_000 + "]" * 100_000).encode(),
+        # a U+2028 inside a string is text, not a line break
+        "line_separator.ndjson": text(line, line.replace("P1", "P2").replace('"X1"', '"X\u20282"')).encode(),
+        "duplicate_keys.ndjson": text(line.replace('"amount": "10.00"', '"amount": "10.00", "amount": "99.00"'),
+                                      line.replace("P1", "P2")).encode(),
+        "huge_integer.ndjson": text(line.replace('"10.00"', "9" * 5000), line.replace("P1", "P2")).encode(),
+        "nested_900.ndjson": text(line.replace('"PAID"', '"PAID", "x": ' + "[" * 900 + "]" * 900),
+                                  line.replace("P1", "P2")).encode(),
+        "huge_integer.json": ("[" + line.replace('"10.00"', "9" * 5000) + ", " + line.replace("P1", "P2") + "]"
+                              ).encode(),
+        "duplicate_keys.json": ("[" + line.replace('"P1"', '"P1", "payment_id": "P7"') + ", "
+                                + line.replace("P1", "P2") + "]").encode(),
     }
 
 
@@ -134,7 +189,13 @@ def parquet_files() -> dict[str, bytes]:
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     data = buffer.getvalue()
-    return {"valid.parquet": data, "corrupt.parquet": data[:100] + b"\0" * 50 + data[150:]}
+    value = "x" * 100_000  # 600,000 times one dictionary value: 1.8 KB on disk, 60 GB decoded
+    bomb = pa.table({"payment_id": pa.DictionaryArray.from_arrays(pa.array([0] * 600_000, pa.int32()),
+                                                                  pa.array([value]))})
+    buffer = io.BytesIO()
+    pq.write_table(bomb, buffer, compression="zstd")
+    return {"valid.parquet": data, "corrupt.parquet": data[:100] + b"\0" * 50 + data[150:],
+            "dictionary_bomb.parquet": buffer.getvalue()}
 
 
 def fixed_width_files() -> dict[str, bytes]:
@@ -145,7 +206,9 @@ def fixed_width_files() -> dict[str, bytes]:
     good = [row("P1", "X1", "PENSION", "10.00", "2026-01-15", "PAID"), row("P2", "X2", "HOUSING", "20.50",
                                                                           "2026-01-16", "PENDING")]
     return {"fixed_width.txt": text(*good).encode(),
-            "fixed_width_long_line.txt": text(good[0] + "  overflow", good[1]).encode()}
+            "fixed_width_long_line.txt": text(good[0] + "  overflow", good[1]).encode(),
+            # an ASCII file separator inside a value: a character of the value, not a line break
+            "file_separator.txt": text(good[0].replace("X1      ", "X\x1c1     "), good[1]).encode()}
 
 
 def main() -> None:

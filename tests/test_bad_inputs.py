@@ -34,7 +34,8 @@ CATALOGUE: dict[tuple[str, str], tuple] = {
     ("lab_csv", "pipe_delimited.csv"): (2, 2, 0, {}),
     ("lab_csv", "crlf_and_lf.csv"): (2, 2, 0, {}),
     ("lab_csv", "embedded_newline.csv"): (2, 2, 0, {}),
-    ("lab_csv", "unbalanced_quote.csv"): (2, 1, 1, {"malformed-record": 1}),  # the rest of the file is one record
+    # the quote opened on line 3 is never closed: lines 3 and 4 are each quarantined, with their raw text
+    ("lab_csv", "unbalanced_quote.csv"): (3, 1, 2, {"malformed-record": 2}),
     ("lab_csv", "ragged_rows.csv"): (4, 2, 2, {"malformed-record": 2}),
     ("lab_csv", "trailing_delimiter.csv"): (1, 0, 1, {"malformed-record": 1}),
     ("lab_csv", "duplicate_headers.csv"): ("rejected", "duplicate-header"),
@@ -53,6 +54,15 @@ CATALOGUE: dict[tuple[str, str], tuple] = {
     ("lab_csv", "nul_bytes.csv"): (2, 1, 1, {"malformed-record": 1}),
     ("lab_csv", "truncated.csv"): (2, 1, 1, {"malformed-record": 1}),
     ("lab_csv", "binary_garbage.csv"): ("rejected", "missing-column"),
+    # the value opened by the stray quote of line 2 passes 100,000 characters on line 2435: lines 2 to 2435 are
+    # each quarantined with their raw text, reading resumes on line 2436 (1567 records published)
+    ("lab_csv", "stray_quote_early.csv"): (4001, 1567, 2434, {"malformed-record": 2434}),
+    ("lab_csv", "lone_cr.csv"): (2, 1, 1, {"malformed-record": 1}),  # one record, not two halves
+    ("lab_csv", "sniffer_bomb.csv"): ("rejected", "missing-column"),  # and in milliseconds, not 24 s
+    ("lab_csv", "reserved_column.csv"): ("rejected", "reserved-column"),
+    ("lab_csv", "long_line.csv"): (3, 2, 1, {"malformed-record": 1}),  # max_line_bytes 200,000 (LIMITS)
+    ("lab_csv", "=cmd.csv"): (1, 0, 1, {"type-error": 1}),
+    ("lab_csv", "escape_sequences.csv"): (1, 0, 1, {"type-error": 1}),
     ("lab_xlsx", "valid.xlsx"): (1, 1, 0, {}),
     ("lab_xlsx", "excel_serial_dates.xlsx"): (1, 0, 1, {"type-error": 1}),
     ("lab_xlsx", "formula_cells.xlsx"): (1, 0, 1, {"required": 1}),  # no cached value: nothing to trust
@@ -62,15 +72,27 @@ CATALOGUE: dict[tuple[str, str], tuple] = {
     ("lab_xlsx", "xml_entity_expansion.xlsx"): ("rejected", "format"),
     ("lab_xlsx", "truncated.xlsx"): ("rejected", "format"),
     ("lab_xlsx", "csv_named_xlsx.xlsx"): ("rejected", "format"),
+    ("lab_xlsx", "zip_bomb.bin"): ("rejected", "decompression-bomb"),  # recognised by its bytes, not its name
+    ("lab_xlsx", "sparse_far_cell.xlsx"): ("rejected", "too-many-cells"),  # before the reader allocates 512 GB
+    ("lab_xlsx", "repeat_bomb.ods"): ("rejected", "too-many-cells"),
     ("lab_ndjson", "ndjson_bad_lines.ndjson"): (4, 2, 2, {"malformed-record": 2}),
     ("lab_ndjson", "ndjson_deep_nesting.ndjson"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_ndjson", "line_separator.ndjson"): (2, 2, 0, {}),
+    ("lab_ndjson", "duplicate_keys.ndjson"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_ndjson", "huge_integer.ndjson"): (2, 1, 1, {"type-error": 1}),
+    ("lab_ndjson", "nested_900.ndjson"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_json", "huge_integer.json"): (2, 1, 1, {"type-error": 1}),
+    ("lab_json", "duplicate_keys.json"): (2, 1, 1, {"malformed-record": 1}),
     ("lab_json", "json_deep_nesting.json"): ("rejected", "format"),
     ("lab_json", "json_not_an_array.json"): ("rejected", "format"),
     ("lab_parquet", "valid.parquet"): (2, 1, 1, {"enum": 1}),
     ("lab_parquet", "corrupt.parquet"): ("rejected", "format"),
+    ("lab_parquet", "dictionary_bomb.parquet"): ("rejected", "decompression-bomb"),
     ("lab_fw", "fixed_width.txt"): (2, 2, 0, {}),
     ("lab_fw", "fixed_width_long_line.txt"): (2, 1, 1, {"malformed-record": 1}),
+    ("lab_fw", "file_separator.txt"): (2, 2, 0, {}),  # \x1c is a character of the value, not a line break
 }
+ENVIRONMENT = {"long_line.csv": {"ACCORD_MAX_LINE_BYTES": "200000"}}  # a 300 KB line stands for a 1 GiB one
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +103,7 @@ def lab_mappings():
 def test_catalogue_is_complete_and_large_enough():
     on_disk = {(p.parent.name, p.name) for p in CATALOGUE_DIR.glob("lab_*/*")}
     assert on_disk == set(CATALOGUE)
-    assert len(CATALOGUE) >= 40
+    assert len(CATALOGUE) >= 65
 
 
 def _run(agency: str, name: str, tmp_path: Path, lab_mappings, pseudonym_key):
@@ -91,8 +113,11 @@ def _run(agency: str, name: str, tmp_path: Path, lab_mappings, pseudonym_key):
     intake = Intake(dirs, lab_mappings)
     pickup = intake.pickup()
     [submission] = pickup.accepted
-    result, _ = process_submission(submission, intake.mapping_for(submission), dirs, intake.store, pseudonym_key,
-                                   dataset_rules=False)
+    with pytest.MonkeyPatch.context() as patch:
+        for variable, value in ENVIRONMENT.get(name, {}).items():
+            patch.setenv(variable, value)
+        result, _ = process_submission(submission, intake.mapping_for(submission), dirs, intake.store, pseudonym_key,
+                                       dataset_rules=False)
     return dirs, result
 
 
@@ -130,3 +155,25 @@ def test_formula_cells_are_inert_in_the_error_report(tmp_path, lab_mappings, pse
     _, result = _run("lab_csv", "formula_injection.csv", tmp_path, lab_mappings, pseudonym_key)
     report = pl.read_csv(result.errors_csv, infer_schema=False)
     assert report.select("source_row", "rule", "value").rows() == [("2", "type-error", "'=cmd|' /C calc'!A0")]
+
+
+def test_a_formula_file_name_is_inert_in_the_error_report(tmp_path, lab_mappings, pseudonym_key):
+    _, result = _run("lab_csv", "=cmd.csv", tmp_path, lab_mappings, pseudonym_key)
+    report = pl.read_csv(result.errors_csv, infer_schema=False)
+    assert report.select("source_file", "source_row", "rule").rows() == [("'=cmd.csv", "2", "type-error")]
+
+
+def test_escape_sequences_and_markup_in_values_never_reach_the_terminal(tmp_path):
+    from typer.testing import CliRunner
+
+    from accord.cli import app
+
+    extract = CATALOGUE_DIR / "lab_csv" / "escape_sequences.csv"
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "contracts", project / "contracts")
+    shutil.copytree(CATALOGUE_DIR / "mappings", project / "mappings")
+    result = CliRunner().invoke(app, ["check", str(extract), "--agency", "lab_csv", "--contract", "benefit_payment",
+                                      "--project-dir", str(project)], color=True)
+    assert result.exit_code == 1, result.output
+    assert "\x1b[31m" not in result.output  # the agency's escape sequence is shown, not obeyed,
+    assert "amount '1\\x1b[31m[red]0[/red]' cannot be read as a number" in result.output  # and markup is text

@@ -10,13 +10,14 @@ from typing import Any
 
 from accord.contracts.model import Contract
 from accord.intake import Intake
+from accord.intake.store import PENDING
 from accord.mapping import Mapping
 from accord.publish.manifest import build_manifest, write_manifest
 from accord.publish.parquet import agency_dir, contract_dir
 from accord.publish.pseudonym import PseudonymKey, load_key
 from accord.publish.snapshots import publication_lock, publish_snapshot
 from accord.settings import DataDirs
-from accord.submission import process_submission, staging_dir
+from accord.submission import run_submission, staging_dir
 
 
 def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: PseudonymKey) -> Path:
@@ -49,14 +50,19 @@ class AgencyResult:
     submissions: list[dict[str, Any]] = field(default_factory=list)
     rule_counts: dict[str, int] = field(default_factory=dict)
     dataset_rules_success: bool = True
+    all_balanced: bool = True  # every submission balanced (a failed one never is)
 
     @property
     def balanced(self) -> bool:
-        return self.rows_in == self.rows_published + self.rows_quarantined
+        return self.all_balanced and self.rows_in == self.rows_published + self.rows_quarantined
 
     @property
     def rejected(self) -> list[str]:
         return [s["source_file"] for s in self.submissions if s["status"] == "rejected"]
+
+    @property
+    def failed(self) -> list[str]:
+        return [s["source_file"] for s in self.submissions if s["status"] == "failed"]
 
 
 def agency_results(dirs: DataDirs) -> dict[tuple[str, str, str], AgencyResult]:
@@ -72,6 +78,7 @@ def agency_results(dirs: DataDirs) -> dict[tuple[str, str, str], AgencyResult]:
         for rule, n in record["rule_counts"].items():
             result.rule_counts[rule] = result.rule_counts.get(rule, 0) + n
         result.dataset_rules_success &= record["dataset_rules_success"] is not False
+        result.all_balanced &= bool(record["balanced"])
     return results
 
 
@@ -83,10 +90,9 @@ def run_agency(mapping: Mapping, dirs: DataDirs, *, key: PseudonymKey | None = N
     intake = Intake(dirs, [mapping])
     intake.pickup(mapping.agency, only=mapping)
     contract = mapping.contract
-    for submission in intake.store.all():
-        if submission.status == "received" and submission.agency == mapping.agency and \
-                submission.contract == f"{contract.id}/v{contract.major}":
-            process_submission(submission, mapping, dirs, intake.store, key, dataset_rules=dataset_rules)
+    for submission in intake.store.with_status(*PENDING):
+        if submission.agency == mapping.agency and submission.contract == f"{contract.id}/v{contract.major}":
+            run_submission(submission.submission_id, intake, key, dataset_rules=dataset_rules)
     publish_agency(contract, mapping.agency, dirs, key)
     return agency_results(dirs).get((mapping.agency, contract.id, contract.version),
                                     AgencyResult(mapping.agency, contract.id, contract.version))

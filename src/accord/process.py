@@ -32,12 +32,11 @@ from accord.mapping import Mapping, apply_mapping, missing_columns
 from accord.publish.parquet import received_at
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
-from accord.reasons import ERROR_COLUMNS, ROW, error_frame
+from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
 from accord.validation import DatasetMetrics, RowSchema
 from accord.validation.uniqueness import duplicate_errors, duplicated_counts, key_columns, unique_fields
 
 Publish = Callable[[pl.DataFrame], None]
-RAW_RECORD = "_raw_record"  # quarantine column holding the text of a record that could not be parsed
 _CANDIDATE = "_candidate"
 
 

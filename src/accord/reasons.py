@@ -10,6 +10,8 @@ from __future__ import annotations
 import polars as pl
 
 ROW = "_source_row"
+RAW_RECORD = "_raw_record"  # quarantine column holding the text of a record that could not be parsed
+RESERVED_COLUMNS = (ROW, RAW_RECORD)  # accord's own columns: a source column may not be named like one
 
 ERROR_COLUMNS = pl.Schema(
     {ROW: pl.Int64(), "column": pl.String(), "rule": pl.String(), "value": pl.String(), "detail": pl.String()}

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from accord.storage.private import private_dir
+
 DATA_DIR_ENV = "ACCORD_DATA_DIR"
 PROJECT_DIR_ENV = "ACCORD_PROJECT_DIR"
 
@@ -36,9 +38,19 @@ class DataDirs:
     def reports(self) -> Path:
         return self.root / "reports"
 
+    @property
+    def work(self) -> Path:
+        """Work files of the submissions being processed (private, removed when a submission is done)."""
+        return self.root / ".work"
+
     def create(self) -> DataDirs:
-        for zone in (self.landing, self.archive, self.quarantine, self.published, self.reports):
+        """Create the zones: ``archive``, ``quarantine`` and the work folder hold agency data in clear and are
+        private (``accord.storage.private``); ``landing`` is written by agencies, ``published`` read by
+        consumers, ``reports`` read by both."""
+        for zone in (self.landing, self.published, self.reports):
             zone.mkdir(parents=True, exist_ok=True)
+        for zone in (self.archive, self.quarantine, self.work):
+            private_dir(zone)
         return self
 
 

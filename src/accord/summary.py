@@ -9,20 +9,22 @@ from typing import Any
 
 from accord.agency import agency_results
 from accord.intake import store_for
+from accord.intake.store import PENDING
 from accord.publish.quarantine import quarantine_dir
 from accord.settings import DataDirs
+from accord.storage.atomic import write_text
 
 
 def summary_rows(dirs: DataDirs) -> list[dict[str, Any]]:
     rows = []
     ordered = sorted(agency_results(dirs).items(), key=lambda kv: (kv[0][1], kv[0][0]))
     for (agency, contract, version), result in ordered:
-        major = int(version.split(".")[0])
+        major = int(version.split(".")[0]) if version else 0  # 0: a failure before the contract was known
         rows.append({
             "agency": agency, "contract": contract, "contract_version": version,
             "submissions": len(result.submissions), "rows_in": result.rows_in,
             "rows_published": result.rows_published, "rows_quarantined": result.rows_quarantined,
-            "balanced": result.balanced, "rejected_files": result.rejected,
+            "balanced": result.balanced, "rejected_files": result.rejected, "failed_files": result.failed,
             "published_dir": str(dirs.published / contract / f"v{major}" / f"agency={agency}"),
             "quarantine_dir": str(quarantine_dir(dirs.quarantine, agency, contract, major)),
         })
@@ -32,18 +34,21 @@ def summary_rows(dirs: DataDirs) -> list[dict[str, Any]]:
 def write_run_summary(dirs: DataDirs, run_id: str | None = None) -> Path:
     """Write ``reports/run-summary.json`` from the submission records and results."""
     rows = summary_rows(dirs)
+    records = store_for(dirs).all()
     statuses: dict[str, int] = {}
-    for submission in store_for(dirs).all():
+    for submission in records:
         statuses[submission.status] = statuses.get(submission.status, 0) + 1
+    unfinished = [{"submission_id": s.submission_id, "agency": s.agency, "file": s.file_name, "status": s.status,
+                   "reason": s.reason, "detail": s.detail}
+                  for s in records if s.status in (*PENDING, "failed", "receiving")]
     payload = {
         "produced_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
         "data_dir": str(dirs.root),
         "submissions_by_status": dict(sorted(statuses.items())),
-        "all_balanced": all(r["balanced"] for r in rows),
+        # rows balanced everywhere, and no submission left unfinished (pending, being processed or failed)
+        "all_balanced": all(r["balanced"] for r in rows) and not unfinished,
+        "unfinished": unfinished,
         "results": rows,
     }
-    target = dirs.reports / "run-summary.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(payload, indent=2))
-    return target
+    return write_text(dirs.reports / "run-summary.json", json.dumps(payload, indent=2))

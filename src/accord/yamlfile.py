@@ -1,7 +1,9 @@
 """Safe YAML loading that remembers the line of every key, so errors can name ``file:line``.
 
 Only the safe loader is used (libyaml's ``CSafeLoader`` when PyYAML has it): no tags, no object
-construction. Duplicate keys, which PyYAML would silently collapse, are refused.
+construction. Duplicate keys, which PyYAML would silently collapse, are refused. So are anchors and aliases
+(``&a`` / ``*a``): nothing in a contract or mapping needs them, and nested aliases make a 658-byte file
+expand to gigabytes ("billion laughs"). A file is read only up to ``MAX_YAML_BYTES``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import yaml
 from accord.errors import AccordError
 
 PathPart = str | int
+MAX_YAML_BYTES = 1024 * 1024
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader (same rules, in C) when built
 
 
@@ -77,14 +80,34 @@ def _index(node: yaml.Node, path: tuple[PathPart, ...], lines: dict[tuple[PathPa
             _index(item, (*path, i), lines, columns, file, error)
 
 
+def _refuse_aliases(text: str, file: Path, error: type[AccordError]) -> None:
+    """Refuse anchors and aliases, from the parser's events (one linear pass, nothing built)."""
+    try:
+        for event in yaml.parse(text, Loader=_SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise error("anchors and aliases (& and *) are not allowed: write the value out in full",
+                            file=file, line=line)
+    except yaml.MarkedYAMLError:
+        return  # the loader reports the syntax error, with its line
+
+
 def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocument:
     """Read ``file`` with the safe loader; raise ``error`` naming the file and line on any problem."""
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_YAML_BYTES + 1)
     except FileNotFoundError:
         raise error("file not found", file=file) from None
+    except IsADirectoryError:
+        raise error("is a folder, not a file", file=file) from None
+    if len(raw) > MAX_YAML_BYTES:
+        raise error(f"file is larger than {MAX_YAML_BYTES} bytes", file=file)
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text ({exc.reason})", file=file) from None
+    _refuse_aliases(text, file, error)
     loader = _SafeLoader(text)
     try:
         node = loader.get_single_node()

@@ -73,7 +73,7 @@ def _sha(agency: str, name: str) -> str:
 def test_full_run_through_the_instance(data, home):
     report = materialize_all(ROOT, data.root)
     assert report.success and len(report.runs) == 7  # six submissions, then publish
-    assert (len(report.pickup.accepted), len(report.pickup.duplicates), len(report.pickup.rejected)) == (6, 0, 0)
+    assert (len(report.pickup.accepted), len(report.pickup.duplicates), len(report.pickup.refused)) == (6, 0, 0)
     with dg.DagsterInstance.get() as instance:
         records = instance.fetch_materializations(dg.AssetKey(["person", "v1", "integrated"]), limit=1).records
         assert records[0].asset_materialization.metadata["dagster/row_count"].value == 24

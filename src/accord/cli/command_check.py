@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from accord.cli.console import console, errors
+from accord.cli.console import console, errors, plain
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError
 from accord.mapping import Mapping, load_mappings
@@ -48,7 +48,7 @@ def check(
     try:
         mapping = _mapping(project_dir, agency, contract, version)
     except AccordError as exc:
-        errors.print(exc.describe(), markup=False)
+        errors.print(plain(exc.describe()))
         raise typer.Exit(EXIT_UNREADABLE) from None
     with console.status(f"checking {extract.name}…" if lang == "en" else f"vérification de {extract.name}…"):
         result, table = check_extract(extract, mapping, report / "data_docs" if report else None)
@@ -57,16 +57,16 @@ def check(
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False, default=str))
     elif not quiet:
-        console.print(result.summary(lang), markup=False, highlight=False)
+        console.print(plain(result.summary(lang)), highlight=False)
         if result.errors:
             shown = Table("row" if lang == "en" else "ligne", "column" if lang == "en" else "colonne",
                           "rule" if lang == "en" else "règle", "message")
             for e in result.errors[:MAX_SHOWN]:
-                shown.add_row(str(e["source_row"]), e["source_column"] or "", e["rule"],
-                              e["message_en"] if lang == "en" else e["message_fr"])
+                shown.add_row(str(e["source_row"]), plain(e["source_column"] or ""), plain(e["rule"]),
+                              plain(e["message_en"] if lang == "en" else e["message_fr"]))
             console.print(shown)
             if len(result.errors) > MAX_SHOWN:
                 console.print(f"… {len(result.errors) - MAX_SHOWN} more", highlight=False)
         if report is not None:
-            console.print(f"report: {paths['html']}", highlight=False)
+            console.print(plain(f"report: {paths['html']}"), highlight=False)
     raise typer.Exit(result.exit_code)

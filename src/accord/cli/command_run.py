@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from accord.cli.console import console, errors, summary_table
+from accord.cli.console import console, errors, plain, summary_table
 from accord.settings import data_dirs, project_dirs
 
 
@@ -60,13 +60,16 @@ def run(
         raise typer.Exit(1 if failed or not json.loads(summary_file.read_text())["all_balanced"] else 0)
     pickup = report.pickup
     console.print(f"landing zone: {len(pickup.accepted)} new submission(s), {len(pickup.duplicates)} duplicate(s) "
-                  f"ignored, {len(pickup.rejected)} refused", highlight=False)
-    for refused in pickup.rejected:
-        errors.print(f"  refused {refused.agency}/{refused.file_name}: {refused.detail}", markup=False)
+                  f"ignored, {len(pickup.refused)} refused", highlight=False)
+    for refused in pickup.refused:
+        errors.print(plain(f"  refused {refused.agency}/{refused.file_name}: {refused.detail}"))
     if not summary_file.exists():
         errors.print("[red]the run produced no summary[/]")
         raise typer.Exit(1)
     summary = json.loads(summary_file.read_text())
+    for unfinished in summary["unfinished"]:
+        errors.print(plain(f"  {unfinished['status']} {unfinished['agency']}/{unfinished['file']}: "
+                           f"{unfinished['reason']} {unfinished['detail']}".rstrip()))
     console.print(summary_table(summary["results"]))
     console.print(f"published   {data.published}")
     console.print(f"quarantine  {data.quarantine}")
@@ -75,5 +78,6 @@ def run(
     console.print(f"dagster runs {', '.join(r.run_id[:8] for r in report.runs)} "
                   f"(instance: {os.environ['DAGSTER_HOME']})", highlight=False)
     if not report.success or not summary["all_balanced"]:
-        errors.print("[red]run failed[/]" if not report.success else "[red]row accounting does not balance[/]")
+        errors.print("[red]run failed[/]" if not report.success else
+                     "[red]not balanced: a submission is unfinished or its rows do not add up[/]")
         raise typer.Exit(1)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from accord.findings import Finding
 
@@ -18,13 +20,34 @@ console = Console(width=None if sys.stdout.isatty() else 120, emoji=False)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 120, emoji=False, soft_wrap=True)
 
 
+def visible(text: object) -> str:
+    """``text`` with every control or format character (escape sequences, bidirectional overrides, ...) shown
+    as an escape such as ``\\x1b``: what an agency wrote can never drive the operator's terminal."""
+    value = str(text)
+    if value.isprintable():
+        return value
+    return "".join(c if c.isprintable() or c == "\n" else _escape(c) for c in value)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if unicodedata.category(char) in ("Zs",):  # a space of another kind: keep it
+        return char
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def plain(text: object) -> Text:
+    """Agency text as rich prints it: visible control characters, no markup (``[red]`` is just text)."""
+    return Text(visible(text))
+
+
 def summary_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="accord run summary", show_lines=False)
     for name, justify in (("agency", "left"), ("contract", "left"), ("files", "right"), ("rows in", "right"),
                           ("published", "right"), ("quarantined", "right"), ("balanced", "center")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in rows:
-        table.add_row(r["agency"], f"{r['contract']} v{r['contract_version']}", str(r["submissions"]),
+        table.add_row(plain(r["agency"]), plain(f"{r['contract']} v{r['contract_version']}"), str(r["submissions"]),
                       str(r["rows_in"]),
                       str(r["rows_published"]), str(r["rows_quarantined"]),
                       "[green]yes[/]" if r["balanced"] else "[red]NO[/]")
@@ -37,7 +60,7 @@ def report_findings(files: list[Path], lint: Callable[[Path], list[Finding]], no
     for file in files:
         findings = lint(file)
         for finding in findings:
-            errors.print(str(finding), markup=False, highlight=False)
+            errors.print(plain(finding), highlight=False)
         failed += bool(findings)
     console.print(f"{len(files)} {noun}(s) checked, {failed} with errors")
     return failed

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from accord.cli import command_check, command_contract, command_mapping, command_run
+from accord.cli.console import errors, plain
+
+EXIT_INTERNAL = 3  # accord itself failed (0, 1, 2 are each command's answers: see its --help)
 
 app = typer.Typer(help="accord: harmonise agency extracts onto shared data contracts.", no_args_is_help=True,
-                  add_completion=False)
+                  add_completion=False, pretty_exceptions_enable=False)
 app.command("run")(command_run.run)
 app.command("check")(command_check.check)
 app.add_typer(command_contract.app, name="contract")
@@ -15,4 +20,10 @@ app.add_typer(command_mapping.app, name="mapping")
 
 
 def main() -> None:
-    app()
+    """Run the command line; an unexpected error exits with ``EXIT_INTERNAL``, never with a command's answer
+    (usage errors and answers exit through typer, as ``SystemExit``)."""
+    try:
+        app()
+    except Exception as exc:
+        errors.print(plain(f"internal error: {type(exc).__name__}: {exc}"))
+        sys.exit(EXIT_INTERNAL)

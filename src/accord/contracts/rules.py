@@ -12,6 +12,7 @@ from typing import Any
 from accord.contracts.codelists import code_list_findings
 from accord.contracts.model import CLASSIFICATIONS, LOGICAL_TYPES, Bound
 from accord.findings import Finding
+from accord.regex import regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path
 
 DECIMAL_TYPE = re.compile(r"^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$", re.IGNORECASE)
@@ -49,10 +50,10 @@ def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocu
         add("logicalType", f"unsupported logical type {ltype!r} (accord supports {', '.join(LOGICAL_TYPES)})")
     options = prop.get("logicalTypeOptions") or {}
     if "pattern" in options:
-        try:
-            re.compile(options["pattern"])
-        except re.error as exc:
-            add("logicalTypeOptions.pattern", f"pattern does not compile: {exc}")
+        problem = regex_problem(str(options["pattern"]))
+        if problem:
+            add("logicalTypeOptions.pattern", "pattern does not compile in the row-rule engine (Rust regex, "
+                "no look-around or back-references): " + problem)
     has_codes = bool(prop.get("enum")) or any(
         c.get("property") == "codeList" for c in prop.get("customProperties") or [] if isinstance(c, dict))
     if has_codes and ltype != "string":

@@ -1,47 +1,78 @@
-"""The landing-zone lifecycle.
+"""The landing-zone lifecycle: ``landing/<agency>/<file>`` -> archive + submission record.
 
-``landing/<agency>/<file>`` -> on pickup: SHA-256, moved to ``archive/<agency>/<date>/<sha256>-<file>``
-(read-only), and a submission record. The same bytes sent again by the same agency are recorded as a
-``duplicate`` and not processed. Unsafe entries (symbolic links, bad agency ids or file names, files no
-mapping claims) are recorded as ``rejected`` and moved to ``archive/_rejected/``; links are removed, never
-followed. An agency's files only ever feed that agency's mappings.
+One pickup at a time per data directory (a lock). For each landing entry, on its own (whatever happens to one
+entry is recorded on that entry and never stops the others):
+
+1. the entry is judged by its name and kind: agency folder, file name, one mapping of that agency claiming it;
+2. an intent is recorded (``receiving``), the file is opened once and copied from its descriptor into a new
+   private file in the archive, hashed on the way (``accord.intake.entries``);
+3. the copy gets its final name, ``archive/<agency>/<date>/<sha256>-<file>`` (read-only), or
+   ``archive/_refused/<date>/<id>`` for a refused file kept as evidence;
+4. the intent becomes the record: ``received``, ``duplicate`` (same bytes as an earlier submission of the
+   agency: not processed again) or ``refused`` (with a reason code);
+5. the landing entry is removed, if its name still holds the same file.
+
+A pickup killed between any two steps is finished or undone by the next one (``_recover``): the result is the
+same as if it had not been killed. An agency's files only ever feed that agency's mappings.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
+import contextlib
+import functools
+import logging
 import os
-import shutil
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import IO
 
-from accord.checksums import file_sha256
+from accord import faults
 from accord.errors import AccordError
+from accord.intake.entries import (
+    Copied,
+    Entry,
+    EntryChanged,
+    EntryRefused,
+    Identity,
+    LocalLanding,
+    copy_into,
+    display_name,
+    fsync_dir,
+    settle,
+)
 from accord.intake.limits import Limits
 from accord.intake.names import agency_problem, file_name_problem
 from accord.intake.store import Submission, SubmissionStore
 from accord.mapping import Mapping
 from accord.settings import DataDirs
+from accord.storage.private import private_dir
 
-UPLOADING = ".upload-"
+log = logging.getLogger("accord.intake")
+KEEP = "keep:"  # landing_entry of a record whose entry is left in place (never removed by accord)
+TOP = "_"  # the agency of a record for an entry that is not inside a valid agency folder
+REFUSED = "_refused"
 
 
 @dataclass
 class Pickup:
     accepted: list[Submission] = field(default_factory=list)
     duplicates: list[Submission] = field(default_factory=list)
-    rejected: list[Submission] = field(default_factory=list)
+    refused: list[Submission] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)  # entries still being written: for the next pickup
+
+
+_STORES: dict[tuple[int, Path], SubmissionStore] = {}
 
 
 def store_for(dirs: DataDirs) -> SubmissionStore:
-    return SubmissionStore(dirs.archive / "submissions.db")
-
-
-def _received(file: Path) -> str:
-    return dt.datetime.fromtimestamp(int(file.lstat().st_mtime), dt.UTC).isoformat()
+    """The submission store of a data directory (one per process: it holds a connection pool)."""
+    key = (os.getpid(), dirs.archive)
+    if key not in _STORES:
+        _STORES[key] = SubmissionStore.sqlite(dirs.archive / "submissions.db")
+    return _STORES[key]
 
 
 def contract_key(mapping: Mapping) -> str:
@@ -52,97 +83,222 @@ def matching_mappings(agency: str, name: str, mappings: list[Mapping]) -> list[M
     return [m for m in mappings if m.agency == agency and fnmatchcase(name, m.spec.source.pattern)]
 
 
+def _location(record: Submission) -> tuple[str | None, str]:
+    """The landing folder and name a record's entry came from."""
+    if record.agency != TOP:
+        return record.agency, record.file_name
+    folder, _, name = record.file_name.rpartition("/")
+    return folder or None, name
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What pickup decided from an entry's name and kind, before reading a byte of it."""
+
+    agency: str  # the record's agency (TOP when the folder is not a valid agency)
+    mapping: Mapping | None = None  # accepted for this mapping
+    reason: str = ""  # refused: reason code
+    detail: str = ""
+
+
 class Intake:
-    def __init__(self, dirs: DataDirs, mappings: list[Mapping], limits: Limits | None = None) -> None:
+    def __init__(self, dirs: DataDirs, mappings: list[Mapping], limits: Limits | None = None,
+                 store: SubmissionStore | None = None) -> None:
         self.dirs = dirs.create()
         self.mappings = mappings
         self.limits = limits or Limits.from_env()
-        self.store = store_for(dirs)
+        self.store = store or store_for(dirs)
+        self.landing = LocalLanding(dirs.landing)
         self.agencies = {m.agency for m in mappings}
 
-    def _reject(self, entry: Path, agency: str, reason: str, result: Pickup) -> None:
-        """Record a refused landing entry and take it out of the landing zone (links are removed, not followed)."""
-        size = 0 if entry.is_symlink() or not entry.is_file() else entry.stat().st_size
-        submission = Submission(
-            submission_id=f"{agency or '_'}-rejected-{uuid.uuid4().hex[:12]}", agency=agency or "_", contract=None,
-            file_name=entry.name, sha256="", size=size, received_at=_received(entry), archived_path=None,
-            status="rejected", detail=reason)
-        if entry.is_symlink():
-            entry.unlink()
-        else:
-            target = self.dirs.archive / "_rejected" / dt.date.today().isoformat() / submission.submission_id
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(entry, target)
-            submission = dataclasses.replace(submission, archived_path=str(target))
-        result.rejected.append(self.store.add(submission))
-
+    # -- pickup -------------------------------------------------------------------------------------------
     def pickup(self, agency: str | None = None, only: Mapping | None = None) -> Pickup:
-        """Take every file out of the landing zone (or one agency's folder, or only the files one mapping
+        """Take every entry out of the landing zone (or one agency's folder, or only the files one mapping
         reads) and record it."""
         result = Pickup()
         if not self.dirs.landing.is_dir():
             return result
-        for entry in sorted(self.dirs.landing.iterdir()):
-            if agency is not None and entry.name != agency:
-                continue
-            if entry.is_symlink():
-                self._reject(entry, "", f"landing entry {entry.name!r} is a symbolic link: not followed", result)
-            elif not entry.is_dir():
-                self._reject(entry, "", f"{entry.name!r} is not inside an agency folder", result)
-            elif problem := agency_problem(entry.name):
-                self._reject(entry, "", problem, result)
-            elif entry.name not in self.agencies:
-                self._reject(entry, "", f"no mapping is declared for agency {entry.name!r}", result)
-            else:
-                for file in sorted(entry.iterdir()):
-                    if file.name.startswith(UPLOADING):  # an upload still being written by ``submit``
-                        continue
-                    if only is None or fnmatchcase(file.name, only.spec.source.pattern):
-                        self._pickup_file(entry.name, file, result)
+        with self.store.locks.hold("pickup"):
+            self._recover()
+            for entry in self.landing.entries():
+                if agency is None or entry.name == agency:
+                    self._isolated(entry, result, functools.partial(self._top, entry, result, only))
         return result
 
-    def _pickup_file(self, agency: str, file: Path, result: Pickup) -> None:
-        if file.is_symlink():
-            return self._reject(file, agency, f"{file.name!r} is a symbolic link: not followed", result)
-        if not file.is_file():
-            return self._reject(file, agency, f"{file.name!r} is not a regular file", result)
-        if problem := file_name_problem(file.name):
-            return self._reject(file, agency, problem, result)
-        candidates = matching_mappings(agency, file.name, self.mappings)
+    def _isolated(self, entry: Entry, result: Pickup, step: Callable[[], None]) -> None:
+        """Run ``step``; an unexpected failure is recorded on ``entry`` and the pickup goes on."""
+        try:
+            step()
+        except Exception as exc:
+            log.exception("pickup of %s failed", entry.display)
+            with contextlib.suppress(Exception):  # the record itself may be what fails (a broken database)
+                self._refuse(entry, entry.folder or TOP, "internal-error",
+                             f"accord could not take this entry in ({type(exc).__name__}: {exc})", result,
+                             remove=False)
+
+    def _top(self, entry: Entry, result: Pickup, only: Mapping | None) -> None:
+        if entry.kind == "link":
+            return self._refuse(entry, TOP, "symlink", f"landing entry {entry.display!r} is a symbolic link: "
+                                "not followed", result)
+        if entry.kind != "dir":
+            return self._judged(entry, _Verdict(TOP, reason="not-in-agency-folder",
+                                                detail=f"{entry.display!r} is not inside an agency folder"), result)
+        bad_id = agency_problem(entry.name)
+        problem = bad_id or (f"no mapping is declared for agency {entry.name!r}"
+                             if entry.name not in self.agencies else None)
+        try:
+            files = self.landing.entries(entry.name)
+        except EntryRefused as exc:  # swapped for something else since it was listed
+            return self._refuse(entry, TOP, exc.reason, exc.message, result, remove=False)
+        if bad_id is not None and not files and not self._known(entry):  # said once, and left in place
+            self._refuse(entry, TOP, "unknown-agency", bad_id, result, remove=False)
+        for file in files:
+            if only is None or fnmatchcase(file.name, only.spec.source.pattern):
+                self._isolated(file, result, functools.partial(self._file, entry.name, file, problem, result))
+        return None
+
+    def _known(self, entry: Entry) -> bool:
+        """A refusal of this very entry (same name and identity) is on record and the entry is still there."""
+        marks = (str(entry.identity), f"{KEEP}{entry.identity}")
+        return any(r.landing_entry in marks and _location(r) == (entry.folder, entry.display)
+                   for r in self.store.unfinished_landing())
+
+    def _file(self, folder: str, entry: Entry, folder_problem: str | None, result: Pickup) -> None:
+        agency = folder if agency_problem(folder) is None else TOP
+        if self._known(entry):
+            return None
+        if entry.kind == "link":
+            return self._refuse(entry, agency, "symlink", f"{entry.display!r} is a symbolic link: not followed",
+                                result)
+        if entry.kind != "file":
+            return self._refuse(entry, agency, "not-a-file", f"{entry.display!r} is not a regular file", result,
+                                remove=entry.kind != "dir")
+        if folder_problem is not None:
+            return self._judged(entry, _Verdict(agency, reason="unknown-agency", detail=folder_problem), result)
+        if problem := file_name_problem(entry.name):
+            return self._judged(entry, _Verdict(agency, reason="bad-name", detail=problem), result)
+        candidates = matching_mappings(agency, entry.name, self.mappings)
         if len(candidates) != 1:
             patterns = ", ".join(m.spec.source.pattern for m in self.mappings if m.agency == agency)
             why = "no mapping" if not candidates else f"{len(candidates)} mappings"
-            return self._reject(file, agency, f"{why} of agency {agency!r} matches {file.name!r} "
-                                f"(patterns: {patterns})", result)
-        mapping = candidates[0]
-        limit = self.limits.file_limit(mapping.spec.source.format)
-        if file.stat().st_size > limit:
-            return self._reject(file, agency, f"file is {file.stat().st_size} bytes, above the limit of {limit}",
-                                result)
-        sha = file_sha256(file)
-        received = _received(file)
-        size = file.stat().st_size
+            return self._judged(entry, _Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",
+                                                detail=f"{why} of agency {agency!r} matches {entry.display!r} "
+                                                       f"(patterns: {patterns})"), result)
+        return self._judged(entry, _Verdict(agency, mapping=candidates[0]), result)
+
+    def _judged(self, entry: Entry, verdict: _Verdict, result: Pickup) -> None:
+        """Copy a regular file into the archive under an intent, then record what it is."""
+        accepted = verdict.mapping is not None
+        limit = self.limits.file_limit(verdict.mapping.spec.source.format) if verdict.mapping else \
+            self.limits.max_file_bytes
+        token = uuid.uuid4().hex[:16]
+        folder = self._archive_folder(verdict.agency if accepted else REFUSED, entry)
+        temporary = folder / f".incoming-{token}"
+        refused_id = f"{verdict.agency}-refused-{token}"
+        evidence = folder / refused_id
+        intent = self.store.add(Submission(
+            submission_id=f"intent-{token}", agency=verdict.agency, contract=None,
+            file_name=self._record_name(entry, verdict.agency), sha256="", size=entry.identity.size,
+            received_at=entry.received_at, archived_path=str(temporary), status="receiving",
+            detail="" if accepted else str(evidence), landing_entry=str(entry.identity)))
+        faults.point("pickup.after-intent")
+        try:
+            with self.landing.open(entry, limit) as (fd, identity):
+                copied = copy_into(fd, identity, temporary, limit)
+        except EntryChanged as exc:
+            self.store.delete(intent.submission_id)
+            result.waiting.append(f"{entry.folder}/{entry.display}")
+            log.info("%s/%s is changing (%s): left for the next pickup", entry.folder, entry.display, exc)
+            return
+        except EntryRefused as exc:
+            self.store.delete(intent.submission_id)
+            reason, detail = (exc.reason, exc.message) if accepted else (
+                verdict.reason, f"{verdict.detail} (not kept: {exc.message})")
+            return self._refuse(entry, verdict.agency, reason, detail, result, remove=exc.removable)
+        faults.point("pickup.after-copy")
+        if verdict.mapping is not None:
+            final = self._accept(intent, copied, verdict.agency, verdict.mapping)
+        else:
+            settle(copied, evidence)
+            faults.point("pickup.after-archive")
+            final = self.store.replace(intent.submission_id, replace(
+                intent, submission_id=refused_id, sha256=copied.sha256, archived_path=str(evidence),
+                status="refused", reason=verdict.reason, detail=verdict.detail))
+        faults.point("pickup.after-record")
+        final = self._finish(entry, final, identity)
+        {"received": result.accepted, "duplicate": result.duplicates}.get(final.status, result.refused).append(final)
+
+    def _accept(self, intent: Submission, copied: Copied, agency: str, mapping: Mapping) -> Submission:
+        sha = copied.sha256
         original = self.store.original(agency, sha)
+        common = replace(intent, contract=contract_key(mapping), sha256=sha, size=copied.size, detail="")
         if original is not None:
-            file.unlink()
-            duplicate = Submission(
-                submission_id=f"{agency}-{sha[:16]}-dup-{uuid.uuid4().hex[:8]}", agency=agency,
-                contract=contract_key(mapping), file_name=file.name, sha256=sha, size=size,
-                received_at=received, archived_path=original.archived_path, status="duplicate",
+            copied.path.unlink()
+            faults.point("pickup.after-archive")
+            duplicate = self.store.replace(intent.submission_id, replace(
+                common, submission_id=f"{agency}-{sha[:16]}-dup-{intent.submission_id[-8:]}",
+                archived_path=original.archived_path, status="duplicate",
                 detail=f"same bytes as submission {original.submission_id} ({original.file_name})",
-                duplicate_of=original.submission_id)
-            result.duplicates.append(self.store.add(duplicate))
-            return None
-        target = self.dirs.archive / agency / received[:10] / f"{sha}-{file.name}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(file, target)
-        os.chmod(target, 0o444)
-        accepted = Submission(
-            submission_id=f"{agency}-{sha[:16]}", agency=agency, contract=contract_key(mapping),
-            file_name=file.name, sha256=sha, size=size, received_at=received, archived_path=str(target),
-            status="received")
-        result.accepted.append(self.store.add(accepted))
-        return None
+                duplicate_of=original.submission_id))
+            return duplicate
+        target = settle(copied, copied.path.parent / f"{sha}-{intent.file_name}")
+        faults.point("pickup.after-archive")
+        return self.store.replace(intent.submission_id, replace(
+            common, submission_id=f"{agency}-{sha[:16]}", archived_path=str(target), status="received"))
+
+    def _refuse(self, entry: Entry, agency: str, reason: str, detail: str, result: Pickup, *,
+                remove: bool = True) -> None:
+        """Record a refusal without keeping the entry (links, folders, special files, files over a limit)."""
+        refusal = self.store.add(Submission(
+            submission_id=f"{agency}-refused-{uuid.uuid4().hex[:16]}", agency=agency, contract=None,
+            file_name=self._record_name(entry, agency), sha256="", size=entry.identity.size,
+            received_at=entry.received_at, archived_path=None, status="refused", reason=reason,
+            detail=detail, landing_entry=str(entry.identity) if remove else f"{KEEP}{entry.identity}"))
+        faults.point("pickup.after-record")
+        result.refused.append(self._finish(entry, refusal, entry.identity) if remove else refusal)
+
+    def _finish(self, entry: Entry, record: Submission, identity: Identity) -> Submission:
+        """Remove the landing entry (if its name still holds what was read) and say so on the record."""
+        self.landing.remove(entry, identity)
+        faults.point("pickup.after-remove")
+        return self.store.update(record.submission_id, landing_entry=None)
+
+    @staticmethod
+    def _record_name(entry: Entry, agency: str) -> str:
+        if agency == TOP and entry.folder is not None:
+            return f"{display_name(entry.folder)}/{entry.display}"
+        return entry.display
+
+    def _archive_folder(self, agency: str, entry: Entry) -> Path:
+        return private_dir(self.dirs.archive / agency / entry.received_at[:10])
+
+    def _recover(self) -> None:
+        """Finish or undo what a killed pickup left: intents are undone (their entry is picked up again),
+        records whose landing entry is still there get it removed."""
+        for intent in self.store.with_status("receiving"):
+            for leftover in (intent.archived_path, intent.detail):
+                if leftover:
+                    Path(leftover).unlink(missing_ok=True)
+            self.store.delete(intent.submission_id)
+        for record in self.store.unfinished_landing():
+            folder, name = _location(record)
+            gone = not self._remove_recorded(folder, name, record)
+            if gone:
+                self.store.update(record.submission_id, landing_entry=None)
+
+    def _remove_recorded(self, folder: str | None, name: str, record: Submission) -> bool:
+        """Remove a recorded entry that is still there; True when it stays (an entry refused in place)."""
+        try:
+            current = next((e for e in self.landing.entries(folder) if e.display == name), None)
+        except (EntryRefused, FileNotFoundError):
+            return False
+        mark = record.landing_entry or ""
+        if current is None or str(current.identity) != mark.removeprefix(KEEP):
+            return False
+        if mark.startswith(KEEP):
+            return True
+        self.landing.remove(current)
+        return False
 
     def mapping_for(self, submission: Submission) -> Mapping:
         found = [m for m in matching_mappings(submission.agency, submission.file_name, self.mappings)
@@ -152,16 +308,39 @@ class Intake:
         return found[0]
 
 
-def submit(dirs: DataDirs, agency: str, name: str, data: bytes) -> Path:
-    """Put an extract into the landing zone (the upload entry point): the agency id and file name are
-    checked first, so a hostile name such as ``../../etc/passwd.csv`` never becomes a path."""
+def submit(dirs: DataDirs, agency: str, name: str, source: bytes | IO[bytes], limit: int | None = None) -> Path:
+    """Put an extract into the landing zone (the upload entry point). The agency id and file name are checked
+    first, so a hostile name such as ``../../etc/passwd.csv`` never becomes a path; the bytes are streamed to a
+    private file outside the landing zone (at most ``limit`` of them) and moved in whole, so a pickup never
+    sees half an upload."""
     problem = agency_problem(agency) or file_name_problem(name)
     if problem:
         raise AccordError(problem, path=name)
     folder = dirs.landing / agency
     folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f"{UPLOADING}{uuid.uuid4().hex}"
-    temporary.write_bytes(data)
     target = folder / name
-    os.replace(temporary, target)
+    if target.exists() or target.is_symlink():
+        raise AccordError(f"a file named {name!r} is already waiting in the landing zone of {agency}", path=name)
+    incoming = private_dir(dirs.root / ".incoming")
+    temporary = incoming / f"upload-{uuid.uuid4().hex}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        written = 0
+        chunks = [source] if isinstance(source, bytes) else iter(lambda: source.read(1 << 20), b"")
+        for chunk in chunks:
+            written += len(chunk)
+            if limit is not None and written > limit:
+                raise AccordError(f"the file is larger than the limit of {limit} bytes", path=name)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.fchmod(fd, 0o640)
+    except BaseException:
+        os.close(fd)
+        temporary.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    os.rename(temporary, target)
+    fsync_dir(folder)
     return target

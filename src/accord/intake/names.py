@@ -1,5 +1,10 @@
 """What an agency id and a submitted file name may look like. Anything else is refused, never cleaned up:
-a name is evidence, and silently changing it would hide what the agency sent."""
+a name is evidence, and silently changing it would hide what the agency sent.
+
+A file name also becomes part of the names accord derives from it (``<sha256>-<name>`` in the archive,
+``<sha256[:16]>-<name>.errors.csv`` in quarantine); ``MAX_NAME_BYTES`` keeps every one of them within the 255
+bytes a file system allows (``tests/test_intake.py`` checks each derived name against it).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import re
 import unicodedata
 
 AGENCY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
-MAX_NAME_BYTES = 200
+MAX_NAME_BYTES = 180
+FILE_SYSTEM_NAME_BYTES = 255
 
 
 def agency_problem(agency: str) -> str | None:
@@ -24,8 +30,8 @@ def file_name_problem(name: str) -> str | None:
         return f"file name {name!r} contains a path (/, \\ or ..): path traversal refused"
     if name.startswith("."):
         return f"file name {name!r} is hidden (starts with '.')"
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in name):
-        return f"file name {name!r} contains control characters"
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        return f"file name is longer than {MAX_NAME_BYTES} bytes"
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") for c in name):
+        return f"file name {name!r} contains control or unassigned characters"
+    if len(name.encode("utf-8", errors="surrogatepass")) > MAX_NAME_BYTES:
+        return f"file name is {len(name.encode('utf-8', errors='surrogatepass'))} bytes, longer than {MAX_NAME_BYTES}"
     return None

@@ -1,34 +1,59 @@
-"""Submission records: one row per file picked up from the landing zone, in ``archive/submissions.db``
-(SQLite, safe for the sensor and runs to use at the same time)."""
+"""Submission records: one row per landing entry accord took in, in SQLite (``archive/submissions.db``, the
+embedded default) or PostgreSQL (``$ACCORD_DATABASE_URL``), through SQLAlchemy Core, so one code path serves
+both. Safe for the sensor and several runs at once.
+
+Statuses (``docs/intake.md``):
+
+- ``receiving``: a pickup has started copying the entry into the archive (an intent: a pickup killed here is
+  undone by the next one, which picks the entry up again);
+- ``received``: archived, waiting to be processed; ``processing``: a run holds it (``attempts`` counts runs);
+- ``processed`` | ``rejected`` (the file cannot be used as a whole) | ``failed`` (accord could not finish it);
+- ``duplicate``: the same bytes as an earlier submission of the agency; ``refused``: refused at pickup.
+
+``landing_entry`` holds the identity of the landing entry a record came from until that entry is removed, so a
+pickup killed between archiving and removing finishes the removal instead of counting a duplicate.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
-STATUSES = ("received", "processed", "duplicate", "rejected")
+import sqlalchemy as sa
 
-_SCHEMA = """
-create table if not exists submissions (
-    seq integer primary key autoincrement,
-    submission_id text not null unique,
-    agency text not null,
-    contract text,
-    file_name text not null,
-    sha256 text not null,
-    size integer not null,
-    received_at text not null,
-    archived_path text,
-    status text not null check (status in ('received', 'processed', 'duplicate', 'rejected')),
-    detail text not null default '',
-    duplicate_of text
-);
-create unique index if not exists one_original_per_content
-    on submissions (agency, sha256) where status <> 'duplicate' and status <> 'rejected';
-"""
+from accord.intake.locks import FileLocks
+
+STATUSES = ("receiving", "received", "processing", "processed", "rejected", "failed", "duplicate", "refused")
+PENDING = ("received", "processing")
+ACCEPTED = ("received", "processing", "processed", "rejected", "failed")  # statuses of an original submission
+MAX_ATTEMPTS = 3
+
+_metadata = sa.MetaData()
+_table = sa.Table(
+    "submissions", _metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.Text, nullable=False, unique=True),
+    sa.Column("agency", sa.Text, nullable=False),
+    sa.Column("contract", sa.Text),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.Text, nullable=False, server_default=""),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.Text, nullable=False),
+    sa.Column("archived_path", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, server_default=""),
+    sa.Column("detail", sa.Text, nullable=False, server_default=""),
+    sa.Column("duplicate_of", sa.Text),
+    sa.Column("landing_entry", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("updated_at", sa.Text, nullable=False, server_default=""),
+    sa.CheckConstraint(f"status in ({', '.join(repr(s) for s in STATUSES)})", name="known_status"),
+)
+_ORIGINAL = _table.c.status.in_(ACCEPTED)
+sa.Index("one_original_per_content", _table.c.agency, _table.c.sha256, unique=True,
+         sqlite_where=_ORIGINAL, postgresql_where=_ORIGINAL)
 
 
 @dataclass(frozen=True)
@@ -42,8 +67,11 @@ class Submission:
     received_at: str
     archived_path: str | None
     status: str
+    reason: str = ""
     detail: str = ""
     duplicate_of: str | None = None
+    landing_entry: str | None = None
+    attempts: int = 0
 
     @property
     def target(self) -> str:
@@ -59,52 +87,108 @@ class Submission:
         return Path(self.archived_path)
 
 
-_COLUMNS = ", ".join(Submission.__dataclass_fields__)
+_FIELDS = [f.name for f in fields(Submission)]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
 
 
 class SubmissionStore:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+    """The records, and the locks that keep two pickups or two runs of one submission apart."""
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+    def __init__(self, url: str, locks: FileLocks) -> None:
+        self.url = url
+        self.locks = locks
+        self.engine = sa.create_engine(url, connect_args={"timeout": 60} if url.startswith("sqlite") else {},
+                                       pool_pre_ping=True)
+        if url.startswith("sqlite"):
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        with self.locks.hold("schema"):
+            _metadata.create_all(self.engine)
+
+    @classmethod
+    def sqlite(cls, path: Path) -> SubmissionStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return cls(sqlite_url(path), FileLocks(path.parent / ".locks"))
 
     def add(self, submission: Submission) -> Submission:
-        values = [getattr(submission, name) for name in Submission.__dataclass_fields__]
-        with self._connect() as db:
-            placeholders = ", ".join("?" * len(values))  # column names are constants, values are bound
-            db.execute(f"insert into submissions ({_COLUMNS}) values ({placeholders})", values)  # noqa: S608
+        with self.engine.begin() as db:
+            db.execute(_table.insert().values(**_values(submission), updated_at=_now()))
         return submission
 
+    def update(self, submission_id: str, **changes: Any) -> Submission:
+        with self.engine.begin() as db:
+            db.execute(_table.update().where(_table.c.submission_id == submission_id)
+                       .values(**changes, updated_at=_now()))
+        return self.get(submission_id)
+
+    def replace(self, old_id: str, submission: Submission) -> Submission:
+        """Turn the record ``old_id`` (an intent) into ``submission``, in one transaction."""
+        with self.engine.begin() as db:
+            db.execute(_table.update().where(_table.c.submission_id == old_id)
+                       .values(**_values(submission), updated_at=_now()))
+        return submission
+
+    def delete(self, submission_id: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(_table.delete().where(_table.c.submission_id == submission_id))
+
+    def set_status(self, submission_id: str, status: str, reason: str = "", detail: str = "") -> None:
+        self.update(submission_id, status=status, reason=reason, detail=detail)
+
+    def begin_processing(self, submission_id: str) -> Submission:
+        """Mark the submission as held by a run; one more attempt."""
+        with self.engine.begin() as db:
+            db.execute(_table.update().where(_table.c.submission_id == submission_id)
+                       .values(status="processing", attempts=_table.c.attempts + 1, updated_at=_now()))
+        return self.get(submission_id)
+
     def original(self, agency: str, sha256: str) -> Submission | None:
-        """The accepted submission with these bytes from this agency, if any."""
-        rows = self._select("agency = ? and sha256 = ? and status in ('received', 'processed')", agency, sha256)
+        """The original submission with these bytes from this agency, if any."""
+        rows = self._select((_table.c.agency == agency) & (_table.c.sha256 == sha256) & _ORIGINAL)
         return rows[0] if rows else None
 
     def get(self, submission_id: str) -> Submission:
-        rows = self._select("submission_id = ?", submission_id)
+        rows = self._select(_table.c.submission_id == submission_id)
         if not rows:
             raise KeyError(submission_id)
         return rows[0]
 
-    def set_status(self, submission_id: str, status: str, detail: str = "") -> None:
-        with self._connect() as db:
-            db.execute("update submissions set status = ?, detail = ? where submission_id = ?",
-                       (status, detail, submission_id))
-
     def all(self) -> list[Submission]:
-        return self._select("1 = 1")
+        return self._select(sa.true())
 
-    def _select(self, where: str, *args: object) -> list[Submission]:
-        with self._connect() as db:
-            rows = db.execute(f"select {_COLUMNS} from submissions where {where} order by seq", args).fetchall()  # noqa: S608
+    def with_status(self, *statuses: str) -> list[Submission]:
+        return self._select(_table.c.status.in_(statuses))
+
+    def unfinished_landing(self) -> list[Submission]:
+        """Records whose landing entry may still be in the landing zone."""
+        return self._select(_table.c.landing_entry.is_not(None))
+
+    def count(self) -> int:
+        with self.engine.connect() as db:
+            return int(db.execute(sa.select(sa.func.count()).select_from(_table)).scalar_one())
+
+    def _select(self, where: Any) -> list[Submission]:
+        columns = [_table.c[name] for name in _FIELDS]
+        with self.engine.connect() as db:
+            rows = db.execute(sa.select(*columns).where(where).order_by(_table.c.seq)).all()
         return [Submission(*row) for row in rows]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _values(submission: Submission) -> dict[str, Any]:
+    return {name: getattr(submission, name) for name in _FIELDS}
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("pragma journal_mode=wal")
+    cursor.execute("pragma synchronous=full")
+    cursor.close()

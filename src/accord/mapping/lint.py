@@ -12,13 +12,13 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 from pydantic import BaseModel, ValidationError
 
 from accord.contracts import Contract, ContractRegistry, Field
 from accord.errors import ContractError, MappingError
 from accord.findings import Finding
 from accord.mapping.spec import FieldSpec, MappingSpec
+from accord.regex import regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 
 _STEP_TYPES = {"date": ("date", "timestamp"), "number": ("number", "integer"), "boolean": ("boolean",)}
@@ -90,10 +90,9 @@ def _spec_findings(doc: YamlDocument, out: _Collector) -> tuple[MappingSpec | No
 
 
 def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: _Collector) -> None:
-    try:
-        pl.select(pl.lit("").str.contains(pattern))
-    except pl.exceptions.ComputeError as exc:
-        out.add(parts, f"regular expression does not compile: {str(exc).splitlines()[0]}")
+    problem = regex_problem(pattern)
+    if problem:
+        out.add(parts, f"regular expression does not compile: {problem}")
 
 
 def _field_findings(name: str, spec: FieldSpec, field: Field, out: _Collector) -> None:

@@ -30,6 +30,7 @@ from accord.mapping.loader import Mapping
 from accord.mapping.spec import MappingSpec, SourceSpec
 from accord.readers import RawExtract, read_extract
 from accord.reasons import ROW
+from accord.regex import all_match
 
 SYNONYMS: dict[str, list[str]] = {
     "person_id": ["no dossier", "numero dossier", "dossier", "identifiant", "client id", "id", "person id",
@@ -180,7 +181,7 @@ def _transforms(values: list[str], contract_field: Field, choice: FieldChoice) -
         case "string" if contract_field.codes:
             _codes(values, contract_field, choice)
         case "string" if contract_field.pattern and any(v != v.upper() for v in values) and \
-                all(re.fullmatch(contract_field.pattern, v.upper()) for v in values[:50]):
+                all_match([v.upper() for v in values[:50]], contract_field.pattern):
             choice.lines.append("case: upper")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from accord.reasons import ROW, with_messages
+from accord.storage.atomic import replacing
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -40,7 +41,13 @@ def error_report(errors: pl.DataFrame, agency: str, source_file: str,
     )
 
 
-def write_errors_csv(report: pl.DataFrame, file: Path) -> None:
-    safe = report.with_columns(neutralise(c) for c in ("value", "detail", "message_en", "message_fr"))
-    file.parent.mkdir(parents=True, exist_ok=True)
-    safe.write_csv(file)
+def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text column neutralised: values, but also file and column names, which an agency chooses too."""
+    return frame.with_columns(neutralise(c) for c, dtype in frame.schema.items() if dtype == pl.String)
+
+
+def write_errors_csv(report: pl.DataFrame, file: Path, *, private: bool = True) -> None:
+    """The report as CSV, spreadsheet-safe, replacing ``file`` whole (owner-only unless ``private`` is off:
+    it holds the values the agency sent)."""
+    with replacing(file, private=private) as temporary:
+        spreadsheet_safe(report).write_csv(temporary)

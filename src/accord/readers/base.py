@@ -10,7 +10,7 @@ import polars as pl
 
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
-from accord.reasons import ERROR_COLUMNS, ROW, error_frame
+from accord.reasons import ERROR_COLUMNS, RESERVED_COLUMNS, ROW, error_frame
 
 
 @dataclass
@@ -39,6 +39,10 @@ def checked_header(file: Path, header: list[str], limits: Limits) -> list[str]:
     if blank:
         raise ExtractRejected(f"header has empty column names at positions {blank}", reason="blank-header",
                               file=file)
+    reserved = [n for n in names if n in RESERVED_COLUMNS]
+    if reserved:
+        raise ExtractRejected(f"column name {reserved[0]!r} is reserved by accord (it names the source row of each "
+                              "record in its reports): rename the column", reason="reserved-column", file=file)
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ExtractRejected(f"duplicate column names in header: {', '.join(duplicates)}",

@@ -1,16 +1,86 @@
-"""JSON array of objects and NDJSON (one object per line). Nested values are kept as JSON text."""
+"""JSON array of objects and NDJSON (one object per line). Nested values are kept as JSON text.
+
+Numbers are kept as the agency wrote them (``1.10`` stays ``1.10``; an integer of thousands of digits is
+text like any other value, bounded by ``max_field_chars``). A record is malformed, not published, when it is
+not valid JSON (``NaN`` and ``Infinity`` included), nests deeper than ``max_json_depth``, or gives the same key
+twice in one object (JSON leaves it open which value counts; accord does not guess).
+
+NDJSON is read in batches and lines are split on line feeds only (a U+2028 inside a string is text, not a
+line break); its columns are every key seen in the file, so it is read twice: once for the keys, once for the
+records. A JSON array is parsed whole, within ``max_json_bytes``.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping.spec import SourceSpec
-from accord.readers.base import RawExtract, build_extract
-from accord.readers.text import decode
+from accord.readers.base import RawExtract, build_extract, checked_header
+from accord.readers.text import BLOCK_BYTES, TextStream, decode, iter_utf8
+
+NDJSON_BATCH_LINES = 50_000
+Malformed = list[tuple[int, str, str]]
+
+
+class _Number(str):
+    """A JSON number, as written."""
+
+
+class _Object(dict[str, Any]):
+    duplicated: str | None = None
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                obj.duplicated = key
+                break
+            seen.add(key)
+    return obj
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_Number, parse_float=_Number,
+                            parse_constant=_constant)
+
+
+def _problem(value: Any, max_depth: int) -> str | None:
+    """Why a parsed record cannot be used (too deep, a key given twice), or None; iterative, never recursive."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > max_depth:
+            return f"nested deeper than {max_depth} levels"
+        if isinstance(item, dict):
+            duplicated = getattr(item, "duplicated", None)
+            if duplicated is not None:
+                return f"the key {duplicated!r} appears more than once in one object"
+            stack += [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return None
+
+
+def _dumps(value: Any) -> str:
+    """JSON text of a nested value, numbers as written (depth already bounded)."""
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {_dumps(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_dumps(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _text(value: Any) -> str | None:
@@ -19,60 +89,99 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
         return str(value)
-    return json.dumps(value, ensure_ascii=False)
+    return _dumps(value)
 
 
-def _assemble(file: Path, objects: list[tuple[int, dict[str, Any]]], malformed: list[tuple[int, str, str]],
+def _record(text: str, limits: Limits) -> tuple[dict[str, Any] | None, str]:
+    """One JSON object, or None and why not."""
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON at column {exc.colno}: {exc.msg}"
+    except RecursionError:
+        return None, f"nested deeper than {limits.max_json_depth} levels"
+    except ValueError as exc:
+        return None, f"invalid JSON: {exc}"
+    if not isinstance(value, dict):
+        return None, "not a JSON object"
+    problem = _problem(value, limits.max_json_depth)
+    return (None, problem) if problem else (value, "")
+
+
+def _assemble(file: Path, names: list[str], objects: list[tuple[int, dict[str, Any]]], malformed: Malformed,
               encoding: str, limits: Limits) -> RawExtract:
-    header: dict[str, None] = {}
-    for _, obj in objects:
-        header.update(dict.fromkeys(obj))
-    names = list(header)
     records: list[tuple[int, list[str | None]]] = [(row, [_text(obj.get(n)) for n in names]) for row, obj in objects]
     return build_extract(file, names, records, malformed, limits, encoding)
 
 
-def read_ndjson(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
-    text, encoding = decode(file, file.read_bytes(), source.encoding)
+def _lines(text: TextStream) -> Iterator[tuple[int, str]]:
+    """Non-blank lines, numbered, split on line feeds only."""
+    number = 0
+    for piece in text.pieces:
+        lines = piece.decode("utf-8").split("\n")
+        if piece.endswith(b"\n"):
+            lines.pop()
+        for line in lines:
+            number += 1
+            if line.strip():
+                yield number, line.removesuffix("\r")
+
+
+def read_ndjson(file: Path, source: SourceSpec, limits: Limits) -> Iterator[RawExtract]:
+    keys: dict[str, None] = {}
+    first_problem = ""
+    scan = iter_utf8(file, source.encoding, BLOCK_BYTES, limits.max_line_bytes)
+    for number, line in _lines(scan):
+        value, problem = _record(line, limits)
+        if value is not None:
+            keys.update(dict.fromkeys(value))
+            if len(keys) > limits.max_columns:
+                break
+        elif not first_problem:
+            first_problem = f"line {number}: {problem}"
+    if not keys:
+        why = f" ({first_problem})" if first_problem else ""
+        raise ExtractRejected(f"the file holds no readable JSON object{why}", reason="no-header", file=file)
+    names = checked_header(file, list(keys), limits)
+    text = iter_utf8(file, source.encoding, BLOCK_BYTES, limits.max_line_bytes)
     objects: list[tuple[int, dict[str, Any]]] = []
-    malformed: list[tuple[int, str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            malformed.append((number, line[:200], f"invalid JSON at column {exc.colno}: {exc.msg}"))
-            continue
-        except RecursionError:
-            malformed.append((number, line[:200], "JSON nested too deeply"))
-            continue
-        if not isinstance(value, dict):
-            malformed.append((number, line[:200], "not a JSON object"))
-            continue
-        objects.append((number, value))
-    return _assemble(file, objects, malformed, encoding, limits)
+    malformed: Malformed = []
+    for number, line in _lines(text):
+        value, problem = _record(line, limits)
+        if value is None:
+            malformed.append((number, line[:200], problem))
+        else:
+            objects.append((number, value))
+        if len(objects) + len(malformed) >= NDJSON_BATCH_LINES:
+            yield _assemble(file, names, objects, malformed + text.take_long_lines(), text.encoding, limits)
+            objects, malformed = [], []
+    yield _assemble(file, names, objects, malformed + text.take_long_lines(), text.encoding, limits)
 
 
 def read_json(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
     text, encoding = decode(file, file.read_bytes(), source.encoding)
     try:
-        value = json.loads(text)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ExtractRejected(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                               reason="format", file=file) from None
     except RecursionError:
-        raise ExtractRejected("JSON nested too deeply", reason="format", file=file) from None
+        raise ExtractRejected(f"JSON nested deeper than {limits.max_json_depth} levels", reason="format",
+                              file=file) from None
+    except ValueError as exc:
+        raise ExtractRejected(f"invalid JSON: {exc}", reason="format", file=file) from None
     if not isinstance(value, list):
         raise ExtractRejected("a JSON extract must be an array of objects", reason="format", file=file)
     objects = []
-    malformed: list[tuple[int, str, str]] = []
+    malformed: Malformed = []
     for number, item in enumerate(value, start=1):
-        if isinstance(item, dict):
-            objects.append((number, item))
+        problem = "not a JSON object" if not isinstance(item, dict) else _problem(item, limits.max_json_depth)
+        if problem:
+            malformed.append((number, _dumps(item)[:200] if not problem.startswith("nested") else "", problem))
         else:
-            malformed.append((number, json.dumps(item)[:200], "not a JSON object"))
-    return _assemble(file, objects, malformed, encoding, limits)
+            objects.append((number, item))
+    keys: dict[str, None] = {}
+    for _, obj in objects:
+        keys.update(dict.fromkeys(obj))
+    return _assemble(file, list(keys), objects, malformed, encoding, limits)

@@ -7,14 +7,18 @@ without ``.0``. ``_source_row`` is the spreadsheet row number a person sees.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineWorkbook
 
 from accord.errors import ExtractRejected
-from accord.intake.limits import Limits, check_zip_container
+from accord.intake.limits import Limits
 from accord.mapping.spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract
+from accord.readers.containers import check_zip_container
 
 
 def cell_text(value: object) -> str | None:
@@ -39,22 +43,31 @@ def read_spreadsheet(file: Path, source: SourceSpec, limits: Limits) -> RawExtra
         if sheet_name not in workbook.sheet_names:
             raise ExtractRejected(f"sheet '{sheet_name}' not found (sheets: {', '.join(workbook.sheet_names)})",
                                   reason="sheet", file=file)
-        rows = workbook.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_name(sheet_name)
+        if sheet.height * sheet.width > limits.max_sheet_cells:
+            raise ExtractRejected(f"the sheet spans {sheet.height} rows x {sheet.width} columns, above the limit "
+                                  f"of {limits.max_sheet_cells} cells", reason="too-many-cells", file=file)
+        rows = sheet.iter_rows()  # row by row (leading empty rows included: indexes are row numbers - 1)
+        return _records(file, list(itertools.islice(rows, source.header_row)), rows, source, limits)
     except ExtractRejected:
         raise
     except Exception as exc:
         raise ExtractRejected(f"not a readable spreadsheet ({type(exc).__name__}: {exc})", reason="format",
                               file=file) from None
+
+
+def _records(file: Path, head: list[list[Any]], rest: Iterator[list[Any]], source: SourceSpec,
+             limits: Limits) -> RawExtract:
     header_index = source.header_row - 1
-    if len(rows) <= header_index:
+    if len(head) <= header_index:
         raise ExtractRejected("the sheet has no header row", reason="no-header", file=file)
-    header = [cell_text(c) or "" for c in rows[header_index]]
+    header = [cell_text(c) or "" for c in head[header_index]]
     while header and header[-1] == "":
         header.pop()
     records: list[tuple[int, list[str | None]]] = []
     malformed: list[tuple[int, str, str]] = []
-    for index in range(header_index + 1, len(rows)):
-        cells = [cell_text(c) for c in rows[index]]
+    for index, row in enumerate(rest, start=header_index + 1):
+        cells = [cell_text(c) for c in row]
         if all(c is None for c in cells):
             continue
         extra = [c for c in cells[len(header):] if c is not None]

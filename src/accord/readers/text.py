@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 from charset_normalizer import from_bytes
 
 from accord.errors import ExtractRejected
@@ -99,16 +100,98 @@ def _chosen(file: Path, encoding: str | None, first: bytes, blocks: Callable[[],
     return chosen
 
 
-def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES) -> tuple[str, Iterator[bytes]]:
-    """The encoding used and the file's text, UTF-8 encoded, as pieces that each end with a line feed (except
-    the last); a "\r\n" is never split. Undecodable bytes reject the file with their offset."""
+class TextStream:
+    """The text of a file, UTF-8 encoded, in pieces that each end with a line feed (except the last); a
+    "\r\n" is never split. Lines are split on "\n" only. A line longer than ``max_line_bytes`` is never
+    held whole: it is dropped while it is read, an empty line takes its place (so line numbers stay true), and
+    ``long_lines`` says which it was."""
+
+    def __init__(self, encoding: str, chunks: Iterator[bytes], max_line_bytes: int) -> None:
+        self.encoding = encoding
+        self.limit = max_line_bytes
+        self.long_lines: list[tuple[int, str]] = []  # (line number, first characters)
+        self.pieces = self._bounded(chunks)
+
+    def take_long_lines(self) -> list[tuple[int, str, str]]:
+        """The long lines found so far, as malformed records ``(line, raw text, reason)``; forgotten after."""
+        found = [(n, text, f"the line is longer than {self.limit} bytes") for n, text in self.long_lines]
+        self.long_lines.clear()
+        return found
+
+    def _long(self, line: int, start: bytes) -> None:
+        self.long_lines.append((line, start[:800].decode("utf-8", errors="replace")[:200]))
+
+    def _bounded(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        carry: list[bytes] = []  # the start of an incomplete line, at most ``limit`` bytes
+        carried = 0
+        line = 1  # number of the line the carry belongs to
+        skipping = False  # inside a long line: dropped up to its line feed
+        for data in chunks:
+            position = 0
+            out: list[bytes] = []
+            if skipping:
+                end = data.find(b"\n")
+                if end < 0:
+                    continue
+                out.append(b"\n")
+                line, position, skipping = line + 1, end + 1, False
+            cut = data.rfind(b"\n", position) + 1
+            if cut == 0:  # no line feed: all of it continues the current line
+                carry.append(data[position:])
+                carried += len(data) - position
+                if carried > self.limit:
+                    self._long(line, b"".join(carry))
+                    carry, carried, skipping = [], 0, True
+                if out:
+                    yield b"".join(out)
+                continue
+            first_end = data.find(b"\n", position)
+            if carried + first_end - position > self.limit:  # the carried line ends here, too long
+                self._long(line, b"".join([*carry, data[position:position + 800]]))
+                out.append(b"\n")
+                line, position, carry, carried = line + 1, first_end + 1, [], 0
+            body = self._inner(data[position:cut], line)
+            out += [*carry, body]
+            line += body.count(b"\n")
+            carry, carried = [data[cut:]], len(data) - cut
+            yield b"".join(out)
+        if skipping:
+            return
+        rest = b"".join(carry)
+        if len(rest) > self.limit:
+            self._long(line, rest)
+        elif rest:
+            yield rest
+
+    def _inner(self, body: bytes, line: int) -> bytes:
+        """``body`` (whole lines) with those longer than the limit replaced by empty lines."""
+        if len(body) <= self.limit:
+            return body
+        ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
+        lengths = np.diff(ends, prepend=-1) - 1
+        if lengths.max(initial=0) <= self.limit:
+            return body
+        parts, start = [], 0
+        for index in np.flatnonzero(lengths > self.limit):
+            begin = int(ends[index] - lengths[index])
+            self._long(line + int(index), body[begin:begin + 800])
+            parts += [body[start:begin], b"\n"]
+            start = int(ends[index]) + 1
+        parts.append(body[start:])
+        return b"".join(parts)
+
+
+def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES,
+              max_line_bytes: int = 32 * 1024 * 1024) -> TextStream:
+    """The file's text as a ``TextStream``, decoded block by block with the declared or detected encoding.
+    Undecodable bytes reject the file with their offset."""
     first = next(read_blocks(file, 1_000_000), b"")
     chosen = _chosen(file, encoding, first, lambda: read_blocks(file, size))
     already_utf8 = codecs.lookup(chosen).name == "utf-8"  # validated, passed on as they are
 
-    def pieces() -> Iterator[bytes]:
+    def chunks() -> Iterator[bytes]:
         decoder = codecs.getincrementaldecoder(chosen)()
-        start, carry = 0, b""
+        start = 0
         for block in itertools.chain(read_blocks(file, size), [b""]):
             pending = len(decoder.getstate()[0])
             try:
@@ -117,17 +200,13 @@ def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES) -> tupl
                 raise ExtractRejected(f"bytes at offset {start - pending + exc.start} are not valid {chosen}",
                                       reason="encoding", file=file) from None
             start += len(block)
-            data = block if already_utf8 else text.encode("utf-8")
-            cut = data.rfind(b"\n") + 1 if block else len(data)
-            if cut:
-                yield carry + memoryview(data)[:cut]
-                carry = data[cut:]
-            else:
-                carry += data
-        if carry:
-            yield carry
+            if already_utf8:
+                if block:
+                    yield block
+            elif text:
+                yield text.encode("utf-8")
 
-    return chosen, pieces()
+    return TextStream(chosen, chunks(), max_line_bytes)
 
 
 def decode(file: Path, data: bytes, encoding: str | None) -> tuple[str, str]:

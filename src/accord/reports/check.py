@@ -69,7 +69,9 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources)
     dataset: DatasetResult | None = None
     if outcome.rejected is None and docs_dir is not None:
-        dataset = validate_metrics(contract, f"check.{mapping.agency}.{file.name}", outcome.metrics, docs_dir)
+        # named by content, not by file name: the name would reach the Data Docs HTML, unescaped by GX
+        dataset = validate_metrics(contract, f"check.{mapping.agency}.{outcome.source_sha256[:16]}", outcome.metrics,
+                                   docs_dir)
     status = "unreadable" if outcome.rejected else "quarantined" if outcome.rows_quarantined else "clean"
     report = CheckReport(
         file=str(file), agency=mapping.agency, contract=contract.id, contract_version=contract.version,

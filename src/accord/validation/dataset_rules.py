@@ -216,6 +216,7 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
     )
 
     specs = suite_spec(contract)
+    docs_dir = docs_dir.resolve()  # GX needs an absolute folder (a relative one crashed inside it)
     context = _context(docs_dir)
     batch = (context.data_sources.add_pandas("accord").add_dataframe_asset(dataset)
              .add_batch_definition_whole_dataframe("whole"))

@@ -1,0 +1,1 @@
+"""Storage: where accord's files live, and who may read them."""
