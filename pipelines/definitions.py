@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from accord.contracts import ContractRegistry
-from accord.mapping import load_mappings
+from accord.mapping import scan_mappings
 from accord.settings import DATA_DIR_ENV, PROJECT_DIR_ENV, project_dirs
 from pipelines.factories import (
     agency_asset,
@@ -31,7 +31,8 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
     project = project_dirs(project_dir or os.environ.get(PROJECT_DIR_ENV) or DEFAULT_PROJECT)
     data = data_dir or os.environ.get(DATA_DIR_ENV) or project.root / "data"
     contracts = ContractRegistry.load(project.contracts)
-    mappings = load_mappings(project.mappings, contracts)
+    scan = scan_mappings(project.mappings, contracts)  # an agency's broken mapping stops that agency only
+    mappings = scan.mappings
     assets: list[dg.AssetsDefinition] = []
     jobs = []
     integrated_keys = []
@@ -53,7 +54,7 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
     return dg.Definitions(
         assets=[*assets, summary],
         jobs=jobs,
-        sensors=[landing_sensor(mappings, [j for j in jobs if j.name != PUBLISH_JOB])],
+        sensors=[landing_sensor(scan, [j for j in jobs if j.name != PUBLISH_JOB])],
         resources={"accord": AccordResource(project_dir=str(project.root), data_dir=str(data))},
     )
 

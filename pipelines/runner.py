@@ -21,7 +21,7 @@ import dagster as dg
 from accord.contracts import ContractRegistry
 from accord.intake import Intake, Pickup
 from accord.intake.store import PENDING
-from accord.mapping import load_mappings
+from accord.mapping import scan_mappings
 from accord.settings import data_dirs, project_dirs
 from pipelines.definitions import PUBLISH_JOB, build_definitions
 from pipelines.factories import partitions_name, submission_job_name
@@ -74,8 +74,8 @@ def materialize_all(project_dir: Path, data_dir: Path,
                     progress: Callable[[int, int, str], None] | None = None, *, workers: int = 1) -> RunReport:
     """``progress(done, total, label)`` is called as runs start (one process) or finish (several)."""
     project = project_dirs(project_dir)
-    mappings = load_mappings(project.mappings, ContractRegistry.load(project.contracts))
-    intake = Intake(data_dirs(data_dir), mappings)
+    scan = scan_mappings(project.mappings, ContractRegistry.load(project.contracts))
+    intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems)
     report = RunReport(pickup=intake.pickup())
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
     jobs = [(project.root, Path(data_dir), s.target, s.submission_id) for s in pending]

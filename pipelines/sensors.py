@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 
 from accord.intake import Intake, Pickup
-from accord.mapping import Mapping
+from accord.mapping import MappingSet
 from pipelines.factories import partitions_name, submission_job_name
 from pipelines.resources import AccordResource
 
@@ -25,12 +25,14 @@ def partition_requests(pickup: Pickup) -> tuple[list[dg.AddDynamicPartitionsRequ
     return adds, runs
 
 
-def landing_sensor(mappings: Sequence[Mapping], jobs: Sequence[Any]) -> dg.SensorDefinition:
+def landing_sensor(scan: MappingSet, jobs: Sequence[Any]) -> dg.SensorDefinition:
     @dg.sensor(name="landing_zone", jobs=list(jobs), minimum_interval_seconds=15,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Picks up files dropped in landing/<agency>/ and runs each new submission.")
     def _sensor(context: dg.SensorEvaluationContext, accord: AccordResource) -> dg.SensorResult:
-        pickup = Intake(accord.data, list(mappings)).pickup()
+        pickup = Intake(accord.data, scan.mappings, broken=scan.problems).pickup()
+        for waiting in pickup.waiting:
+            context.log.warning(f"waiting: {waiting}")
         for refused in pickup.refused:
             context.log.warning(f"refused {refused.agency}/{refused.file_name}: {refused.detail}")
         for duplicate in pickup.duplicates:

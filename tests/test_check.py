@@ -4,6 +4,9 @@ values made inert for spreadsheets and browsers."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -79,3 +82,34 @@ def test_values_are_inert_in_csv_and_html(tmp_path):
     html = (tmp_path / "r" / "report.html").read_text()
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_relative_report_folder_works_and_internal_errors_exit_3(tmp_path, monkeypatch):
+    """``--report rapport/`` (relative, as the README shows it) used to crash inside Great Expectations and
+    exit 1, the code for "rows would be quarantined"."""
+    monkeypatch.chdir(tmp_path)
+    sample = SAMPLES / "rrn" / "personnes_2026-11.csv"
+    args = ["check", str(sample), "--agency", "rrn", "--contract", "person", "--project-dir", str(ROOT),
+            "--report", "rapport/"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output  # 3 rows would be quarantined
+    assert (tmp_path / "rapport" / "report.html").exists() and (tmp_path / "rapport" / "errors.csv").exists()
+
+    done = subprocess.run([sys.executable, "-c", "import sys, accord.reports.check as c; "
+                           "c.stream_extract = lambda *a, **k: 1/0; "
+                           "from accord.cli import main; sys.argv = ['accord', *sys.argv[1:]]; main()", *args],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 3, done.stderr  # 3: accord failed, never mistaken for an answer about the file
+    assert "internal error: ZeroDivisionError: division by zero" in done.stderr
+
+
+def test_a_hostile_file_name_never_reaches_the_data_docs(tmp_path):
+    hostile = tmp_path / 'personnes_<img src=x onerror="alert(1)">.csv'
+    shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", hostile)
+    report = tmp_path / "report"
+    result = runner.invoke(app, ["check", str(hostile), "--agency", "rrn", "--contract", "person", "--project-dir",
+                                 str(ROOT), "--report", str(report)])
+    assert result.exit_code == 1, result.output
+    pages = [p.read_text() for p in (report / "data_docs").rglob("*.html")]
+    assert pages and not any("onerror" in page for page in pages)
+    assert 'onerror="alert(1)"' not in (report / "report.html").read_text()  # our own report escapes it

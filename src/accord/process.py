@@ -216,7 +216,8 @@ def process_extract(file: Path, mapping: Mapping, schema: RowSchema, *, sha256: 
         outcome = stream_extract(file, mapping, schema, Path(work), batches.append, sha256=sha256, limits=limits)
         quarantined = pl.read_parquet(outcome.quarantined) if outcome.quarantined else pl.DataFrame()
         errors = outcome.error_records()
-    published = pl.concat(batches) if batches else pl.DataFrame(schema={ROW: pl.Int64})
+    published = pl.concat(batches) if batches else pl.DataFrame(
+        schema={ROW: pl.Int64, **polars_schema(mapping.contract)})
     return ExtractFrames(outcome, published, errors, quarantined)
 
 

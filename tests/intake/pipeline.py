@@ -62,8 +62,13 @@ def state(data_dir: Path) -> dict[str, Any]:
                for p in sorted((dirs.reports / "submissions").glob("*.json"))}
     for report in reports.values():
         report.pop("data_docs", None)
+    # what a reader sees (through each partition's current snapshot), and the parts staged for publication
+    published = {str(p.relative_to(dirs.root)): _digest(p) for pattern in ("*/v*/agency=*/*.parquet",
+                                                                           "*/v*/_integrated/*.parquet",
+                                                                           "*/v*/.staged/*/*.parquet")
+                 for p in sorted(dirs.published.glob(pattern))}
     return {"records": records, "archive": files(dirs.archive), "quarantine": files(dirs.quarantine),
-            "published": files(dirs.published, "*.parquet"), "reports": reports,
+            "published": published, "reports": reports,
             "leftovers": sorted(str(p.relative_to(dirs.root)) for p in dirs.root.rglob("*")
                                 if p.name.startswith((".tmp-", ".incoming-")) or p.parent == dirs.work)}
 

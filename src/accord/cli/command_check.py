@@ -13,7 +13,7 @@ from rich.table import Table
 from accord.cli.console import console, errors, plain
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError
-from accord.mapping import Mapping, load_mappings
+from accord.mapping import Mapping, scan_mappings
 from accord.reports.check import EXIT_UNREADABLE, check_extract, write_reports
 from accord.settings import project_dirs
 
@@ -22,8 +22,10 @@ MAX_SHOWN = 20
 
 def _mapping(project_dir: Path | None, agency: str, contract: str, version: int | None) -> Mapping:
     project = project_dirs(project_dir)
-    candidates = [m for m in load_mappings(project.mappings, ContractRegistry.load(project.contracts))
-                  if m.agency == agency and m.contract.id == contract
+    scan = scan_mappings(project.mappings, ContractRegistry.load(project.contracts))
+    if agency in scan.broken:
+        raise scan.broken[agency][0]
+    candidates = [m for m in scan.mappings if m.agency == agency and m.contract.id == contract
                   and (version is None or m.contract.major == version)]
     if len(candidates) != 1:
         raise AccordError(f"no single mapping for agency '{agency}' and contract '{contract}'"

@@ -103,9 +103,12 @@ class _Verdict:
 
 class Intake:
     def __init__(self, dirs: DataDirs, mappings: list[Mapping], limits: Limits | None = None,
-                 store: SubmissionStore | None = None) -> None:
+                 store: SubmissionStore | None = None, broken: dict[str, str] | None = None) -> None:
+        """``broken``: agency -> why its mappings do not load; that agency's files wait in the landing zone
+        (refusing them would throw its deliveries away for a mistake in its mapping)."""
         self.dirs = dirs.create()
         self.mappings = mappings
+        self.broken = broken or {}
         self.limits = limits or Limits.from_env()
         self.store = store or store_for(dirs)
         self.landing = LocalLanding(dirs.landing)
@@ -143,6 +146,10 @@ class Intake:
         if entry.kind != "dir":
             return self._judged(entry, _Verdict(TOP, reason="not-in-agency-folder",
                                                 detail=f"{entry.display!r} is not inside an agency folder"), result)
+        if entry.name in self.broken:
+            log.warning("files of %s wait: its mapping does not load (%s)", entry.name, self.broken[entry.name])
+            result.waiting.append(f"{entry.name}/: {self.broken[entry.name]}")
+            return None
         bad_id = agency_problem(entry.name)
         problem = bad_id or (f"no mapping is declared for agency {entry.name!r}"
                              if entry.name not in self.agencies else None)

@@ -78,5 +78,34 @@ def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
 
 
 def load_mappings(directory: Path, contracts: ContractRegistry) -> list[Mapping]:
-    """Every ``<agency>/<contract>.yaml`` under ``directory``, sorted by agency then contract."""
+    """Every ``<agency>/<contract>.yaml`` under ``directory``, sorted by agency then contract; the first broken
+    one raises (for tests and tools; a pipeline uses ``scan_mappings``)."""
     return [load_mapping(f, contracts) for f in sorted(directory.glob("*/*.yaml"))]
+
+
+@dataclass(frozen=True)
+class MappingSet:
+    """The mappings that load, and per agency folder the problems of those that do not: mappings are written
+    by agencies, and one agency's broken mapping must not stop the others."""
+
+    mappings: list[Mapping]
+    broken: dict[str, list[MappingError]]
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Agency -> what is wrong with its mappings."""
+        return {agency: "; ".join(e.describe() for e in errors) for agency, errors in self.broken.items()}
+
+
+def scan_mappings(directory: Path, contracts: ContractRegistry) -> MappingSet:
+    mappings: list[Mapping] = []
+    broken: dict[str, list[MappingError]] = {}
+    for file in sorted(directory.glob("*/*.yaml")):
+        try:
+            mappings.append(load_mapping(file, contracts))
+        except MappingError as exc:
+            broken.setdefault(file.parent.name, []).append(exc)
+        except Exception as exc:  # whatever a hostile file makes a library raise, it is that file's problem
+            broken.setdefault(file.parent.name, []).append(
+                MappingError(f"cannot be loaded ({type(exc).__name__}: {exc})", file=file))
+    return MappingSet(mappings, broken)

@@ -135,8 +135,7 @@ class _Lines:
             for match in _LINE.finditer(piece.decode("utf-8")):
                 self.number += 1
                 line = match.group()
-                if line.strip("\r\n"):
-                    self.pending.append((self.number, line[:400]))
+                self.pending.append((self.number, line[:400]))
                 yield line
 
     def mark(self) -> list[tuple[int, str]]:
@@ -145,8 +144,9 @@ class _Lines:
         return lines
 
 
-def _unparsable(lines: list[tuple[int, str]], why: str) -> list[tuple[int, str, str]]:
-    """Each physical line of a record that cannot be parsed, as a malformed record of its own."""
+def _unparsable(spanned: list[tuple[int, str]], why: str) -> list[tuple[int, str, str]]:
+    """Each (non-blank) physical line of a record that cannot be parsed, as a malformed record of its own."""
+    lines = [(n, text) for n, text in spanned if text.strip("\r\n")]
     first = lines[0][0] if lines else 0
     reason = why if len(lines) <= 1 else f"{why}; lines {first} to {lines[-1][0]} are each set aside"
     return [(number, text.rstrip("\r\n"), reason) for number, text in lines]
@@ -178,11 +178,11 @@ def _exact(file: Path, text: TextStream, pieces: Iterable[bytes], delimiter: str
             break
         except csv.Error as exc:
             spanned = lines.mark()
-            start = spanned[0][0] if spanned else lines.number
+            start = next((n for n, text in spanned if text.strip("\r\n")), lines.number)
             malformed += _unparsable(spanned, _csv_problem(exc, start, limits.max_field_chars))
             continue
         spanned = lines.mark()
-        if not row or not spanned or spanned[0][0] < source.header_row:
+        if not row or spanned[0][0] < source.header_row:
             continue
         line = spanned[0][0]
         if not header:

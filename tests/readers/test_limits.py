@@ -1,0 +1,72 @@
+"""Limits that apply before the bytes are decoded: a long line is dropped while it is read, never held."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accord.readers.csv_reader import sniff_delimiter
+from accord.readers.text import TextStream
+from tests.conftest import ROOT
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(lines=st.lists(st.integers(0, 14), max_size=10), end=st.booleans(), limit=st.sampled_from([4, 6, 10]),
+       chunk=st.sampled_from([1, 2, 3, 7, 50]))
+def test_a_line_over_the_limit_becomes_an_empty_line_and_is_reported(lines, end, limit, chunk):
+    text = "\n".join("x" * n for n in lines) + ("\n" if end and lines else "")
+    data = text.encode()
+    stream = TextStream("utf-8", iter([data[i:i + chunk] for i in range(0, len(data), chunk)]), limit)
+    out = b"".join(stream.pieces).decode()
+    physical = text.split("\n")
+    long_lines = [i + 1 for i, line in enumerate(physical) if len(line) > limit]
+    kept = ["" if len(line) > limit else line for line in physical]
+    if len(physical[-1]) > limit:  # a long last line without a line feed leaves nothing behind it
+        expected = "".join(line + "\n" for line in kept[:-1])
+    else:
+        expected = "\n".join(kept)
+    assert out == expected
+    assert [n for n, _ in stream.long_lines] == long_lines
+
+
+def test_a_line_of_256_mib_is_read_in_bounded_memory(tmp_path):
+    """One line of 256 MiB (the default limit is 32 MiB) in a CSV of three records: the long one is malformed,
+    the two others published, and the reading process never holds the line (peak RSS is measured)."""
+    file = tmp_path / "long.csv"
+    with file.open("wb") as handle:
+        handle.write(b"a,b\n1,x\n2,")
+        block = b"y" * (1 << 20)
+        for _ in range(256):
+            handle.write(block)
+        handle.write(b"\n3,z\n")
+    script = f"""
+import json, resource
+from pathlib import Path
+from accord.mapping.spec import SourceSpec
+from accord.readers import read_extract
+raw = read_extract(Path({str(file)!r}), SourceSpec(format="csv", delimiter=",", encoding="utf-8"))
+print(json.dumps({{"rows": raw.frame.rows(), "malformed": raw.malformed.select("_source_row", "detail").rows(),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True, cwd=ROOT, timeout=300)
+    result = json.loads(done.stdout)
+    assert result["rows"] == [[2, "1", "x"], [4, "3", "z"]]
+    assert result["malformed"] == [[3, "the line is longer than 33554432 bytes"]]
+    assert result["peak_mb"] < 600, result  # the line alone is 256 MB; before the limit it took 8x that
+
+
+def test_the_delimiter_sniffer_is_linear_on_a_hostile_first_line():
+    """``csv.Sniffer`` takes 24 s on 64 KB of ``,"a``; the sniffer used is linear."""
+    started = time.perf_counter()
+    assert sniff_delimiter(',"a' * 21_000) == ","
+    assert sniff_delimiter(',"' * 30_000 + "\n") == ","
+    assert time.perf_counter() - started < 0.5
+    assert sniff_delimiter("a;b;c\n1;2;3\n4;5;6\n") == ";"
+    assert sniff_delimiter("a\tb\n1\t2\n") == "\t"
+    assert sniff_delimiter("a|b,c\n1|2,3\n4|5\n") == "|"  # the delimiter that splits every line the same way
+    assert sniff_delimiter("single\n") == ","
