@@ -26,10 +26,8 @@ def test_a_line_over_the_limit_becomes_an_empty_line_and_is_reported(lines, end,
     physical = text.split("\n")
     long_lines = [i + 1 for i, line in enumerate(physical) if len(line) > limit]
     kept = ["" if len(line) > limit else line for line in physical]
-    if len(physical[-1]) > limit:  # a long last line without a line feed leaves nothing behind it
-        expected = "".join(line + "\n" for line in kept[:-1])
-    else:
-        expected = "\n".join(kept)
+    # a long last line without a line feed leaves nothing behind it
+    expected = "".join(line + "\n" for line in kept[:-1]) if len(physical[-1]) > limit else "\n".join(kept)
     assert out == expected
     assert [n for n, _ in stream.long_lines] == long_lines
 
