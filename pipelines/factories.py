@@ -16,6 +16,7 @@ from accord.intake import Intake
 from accord.integrate import integrate
 from accord.mapping import Mapping
 from accord.publish.pseudonym import load_key
+from accord.publish.tables import AGENCIES, Table
 from accord.submission import SubmissionResult, run_submission
 from accord.summary import write_run_summary
 from pipelines.resources import AccordResource
@@ -139,9 +140,11 @@ def agency_asset(contract: Contract, agency: str, upstream: dg.AssetKey) -> dg.A
               description=f"{agency}'s published partition of {contract.label}: every processed submission.",
               metadata={"dagster/column_schema": _column_schema(contract)})
     def _asset(accord: AccordResource) -> dg.MaterializeResult:
-        path = publish_agency(contract, agency, accord.data, load_key())
-        result = agency_results(accord.data).get((agency, contract.id, contract.version))
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path)),
+        data = accord.data
+        version = publish_agency(contract, agency, data, load_key())
+        result = agency_results(data).get((agency, contract.id, contract.version))
+        table = Table(data, contract, AGENCIES)
+        return dg.MaterializeResult(metadata={"table": dg.MetadataValue.path(table.uri), "table_version": version,
                                               "dagster/row_count": result.rows_published if result else 0,
                                               **_agency_metadata(result)})
 
@@ -155,11 +158,11 @@ def integrated_asset(contract: Contract, agency_keys: list[dg.AssetKey]) -> dg.A
               description=f"All agencies' published {contract.label} rows, one record per primary key.",
               metadata={"dagster/column_schema": _column_schema(contract)})
     def _asset(accord: AccordResource) -> dg.MaterializeResult:
-        result = integrate(contract, accord.data.published, load_key())
+        result = integrate(contract, accord.data, load_key())
         return dg.MaterializeResult(metadata={
             "dagster/row_count": result.rows, "records_before_dedup": result.records_before_dedup,
             "merged_records": result.merged_records, "rows_by_agency": dg.MetadataValue.json(result.rows_by_agency),
-            "path": dg.MetadataValue.path(str(result.file)),
+            "table": dg.MetadataValue.path(result.uri), "table_version": result.version,
         })
 
     return _asset
@@ -171,6 +174,6 @@ def summary_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
               description="reports/run-summary.json: rows in / published / quarantined per agency and contract.")
     def _asset(context: dg.AssetExecutionContext, accord: AccordResource) -> dg.MaterializeResult:
         path = write_run_summary(accord.data, run_id=context.run_id)
-        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(path))})
+        return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(path)})
 
     return _asset

@@ -55,11 +55,11 @@ class RunReport:
 
 
 @functools.cache
-def _definitions(project_dir: Path, data_dir: Path) -> dg.Definitions:
+def _definitions(project_dir: Path, data_dir: str) -> dg.Definitions:
     return build_definitions(project_dir, data_dir)
 
 
-def run_submission_job(project_dir: Path, data_dir: Path, target: str, submission_id: str,
+def run_submission_job(project_dir: Path, data_dir: str, target: str, submission_id: str,
                    instance: dg.DagsterInstance | None = None) -> RunRecord:
     """Run one submission's partition in this process (in a worker process, too, with its own instance)."""
     job = _definitions(project_dir, data_dir).resolve_job_def(submission_job_name(target))
@@ -70,7 +70,7 @@ def run_submission_job(project_dir: Path, data_dir: Path, target: str, submissio
                                                raise_on_error=False, run_config=QUIET))
 
 
-def materialize_all(project_dir: Path, data_dir: Path,
+def materialize_all(project_dir: Path, data_dir: str | Path,
                     progress: Callable[[int, int, str], None] | None = None, *, workers: int = 1) -> RunReport:
     """``progress(done, total, label)`` is called as runs start (one process) or finish (several)."""
     project = project_dirs(project_dir)
@@ -78,7 +78,7 @@ def materialize_all(project_dir: Path, data_dir: Path,
     intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems)
     report = RunReport(pickup=intake.pickup())
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
-    jobs = [(project.root, Path(data_dir), s.target, s.submission_id) for s in pending]
+    jobs = [(project.root, str(data_dir), s.target, s.submission_id) for s in pending]
     labels = [f"{s.agency}/{s.file_name}" for s in pending]
     total = len(pending) + 1
     with dg.DagsterInstance.get() as instance:
@@ -101,7 +101,7 @@ def materialize_all(project_dir: Path, data_dir: Path,
                 report.runs.append(run_submission_job(*job, instance=instance))
         if progress:
             progress(len(pending), total, "publishing")
-        publish = _definitions(project.root, Path(data_dir)).resolve_job_def(PUBLISH_JOB)
+        publish = _definitions(project.root, str(data_dir)).resolve_job_def(PUBLISH_JOB)
         report.runs.append(RunRecord.of(publish.execute_in_process(instance=instance, raise_on_error=False,
                                                                    run_config=QUIET)))
     return report

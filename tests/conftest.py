@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from accord.contracts import Contract, ContractRegistry
 from accord.mapping import Mapping, load_mappings
 from accord.publish.pseudonym import KEY_ENV, PseudonymKey, load_key
 from accord.settings import DataDirs, data_dirs
+from tests.services import S3Server, postgres_server
+from tests.services import s3_server as s3_server_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "landing"
@@ -63,3 +66,32 @@ def data(tmp_path: Path) -> DataDirs:
     dirs = data_dirs(tmp_path / "data").create()
     seed_landing(dirs.landing)
     return dirs
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A local S3-compatible server (moto), for the session."""
+    with s3_server_process(tmp_path_factory.mktemp("s3") / "moto.log") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_data(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A data directory on the object store (a new bucket), with its credentials in the environment."""
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    return f"s3://{s3_server.bucket()}/data"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server of its own, for the session."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def remote_data(s3_data: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A data directory on the object store, its records and locks in PostgreSQL (a deployment's layout)."""
+    monkeypatch.setenv("ACCORD_DATABASE_URL", postgres_url)
+    return s3_data

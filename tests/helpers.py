@@ -28,3 +28,13 @@ def write_contract(root: Path, data: dict[str, Any], file_name: str | None = Non
     if not (root / "reference").exists():
         shutil.copytree(ROOT / "contracts" / "reference", root / "reference")
     return write_yaml(root / str(data.get("id", "person")) / (file_name or f"{data.get('version')}.yaml"), data)
+
+
+def table_frame(data, contract, kind: str = "integrated"):
+    """A published Delta table of ``contract`` as it is now, as a polars frame (``kind``: agencies or
+    integrated)."""
+    from accord.publish.tables import Table
+
+    table = Table(data, contract, kind)
+    assert table.version() is not None, f"{contract.label} {kind}: not published"
+    return table.scan().collect()

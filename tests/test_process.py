@@ -11,8 +11,10 @@ import pytest
 
 from accord.agency import run_agency
 from accord.process import process_extract
+from accord.publish.tables import Table
 from accord.validation import row_schema
 from tests.conftest import SAMPLES
+from tests.helpers import table_frame
 
 EXPECTED_ERRORS = {
     ("rrn/person", "personnes_2026-11.csv"): [
@@ -157,14 +159,9 @@ def test_rerun_replaces_partition_without_duplicates(mappings, data):
     mapping = mappings["nho/person"]
     run_agency(mapping, data, dataset_rules=False)
     run_agency(mapping, data, dataset_rules=False)
-    files = list((data.published / "person" / "v1" / "agency=nho").glob("*.parquet"))
-    assert len(files) == 1
-    assert pl.read_parquet(files[0]).height == 6
-    checksums = json.loads((data.published / "person" / "v1" / "agency=nho" / "_checksums.json").read_text())
-    assert checksums == {files[0].name: hashlib.sha256(files[0].read_bytes()).hexdigest()}
-    assert sorted(p.name for p in (data.published / "person" / "v1" / ".snapshots" / "agency=nho").iterdir()) == [
-        (data.published / "person" / "v1" / "agency=nho").resolve().name
-    ]  # same content: one snapshot
+    agencies = table_frame(data, mapping.contract, "agencies")
+    assert agencies.height == 6 and set(agencies["_submission_id"]) == {"nho-975839a79294d286"}
+    assert Table(data, mapping.contract, "agencies").version() == 0  # the second run had nothing to commit
 
 
 def test_unreadable_file_is_rejected_not_crashing(mappings, data):

@@ -1,39 +1,62 @@
-"""An agency's dataset for one contract: publish its staged submissions as one atomic partition, and the
-results of all its submissions so far."""
+"""An agency's dataset for one contract: publish its staged submissions in the contract's agencies table (one
+commit, only what changed), and the results of all its submissions so far."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from accord.contracts.model import Contract
-from accord.intake import Intake
+from accord.intake import Intake, store_for
 from accord.intake.store import PENDING
 from accord.mapping import Mapping
 from accord.publish.manifest import build_manifest, write_manifest
-from accord.publish.parquet import agency_dir, contract_dir
-from accord.publish.pseudonym import PseudonymKey, load_key
-from accord.publish.snapshots import publication_lock, publish_snapshot
-from accord.settings import DataDirs
-from accord.submission import run_submission, staging_dir
+from accord.publish.parquet import dataset_schema
+from accord.publish.pseudonym import PSEUDONYM_SCHEME, PseudonymKey, load_key
+from accord.publish.tables import AGENCIES, Table, agency_submissions, commit_metadata, replace_submissions
+from accord.settings import REPORTS, DataDirs
+from accord.submission import run_submission, staged_parts
 
 
-def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: PseudonymKey) -> Path:
-    """Publish exactly the agency's staged parts (one per processed submission) and refresh the manifest."""
-    staged = sorted(staging_dir(dirs, contract, agency).glob("part-*.parquet"))
-    root = contract_dir(dirs.published, contract)
-    link = agency_dir(dirs.published, contract, agency)
-    with publication_lock(root):
-        publish_snapshot(link, {p.name: p for p in staged})
-        write_manifest(root, build_manifest(contract, root, key.key_id))
-    return link
+def publication_lock(dirs: DataDirs, contract: Contract) -> contextlib.AbstractContextManager[bool]:
+    """One publisher at a time per contract version (agencies table, integrated table and manifest)."""
+    return store_for(dirs).locks.hold(f"publish-{contract.id}-v{contract.major}")
+
+
+def _part_batches(dirs: DataDirs, keys: list[str]) -> Iterator[pa.RecordBatch]:
+    for key in keys:
+        with dirs.storage.open_read(key) as handle:
+            yield from pq.ParquetFile(handle).iter_batches()
+
+
+def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: PseudonymKey) -> int | None:
+    """Make the agency's partition hold exactly its staged parts (one per processed submission), in one commit
+    of only the submissions that changed (none: no new version); refresh the manifest. The table version."""
+    with publication_lock(dirs, contract):
+        table = Table(dirs, contract, AGENCIES)
+        staged = staged_parts(dirs, contract, agency)
+        present = agency_submissions(table, agency)
+        changed = sorted(set(staged) - present)
+        gone = sorted(present - set(staged))
+        if changed or gone:
+            metadata = commit_metadata(agency=agency, added=changed, removed=gone, contract_sha256=contract.sha256,
+                                       pseudonym_scheme=PSEUDONYM_SCHEME, pseudonym_key_id=key.key_id)
+            replace_submissions(table, agency, _part_batches(dirs, [staged[s] for s in changed]),
+                                dataset_schema(contract), [*changed, *gone], metadata)
+        write_manifest(dirs, contract, build_manifest(dirs, contract, key.key_id))
+        return table.version()
 
 
 def submission_results(dirs: DataDirs) -> list[dict[str, Any]]:
     """Every submission result record, in the order the submissions were received."""
-    records = [json.loads(p.read_text()) for p in (dirs.reports / "submissions").glob("*.json")]
+    records = [json.loads(dirs.storage.read_text(k)) for k in dirs.storage.list(f"{REPORTS}/submissions")
+               if k.endswith(".json")]
     return sorted(records, key=lambda r: (r["received_at"], r["source_file"], r["submission_id"]))
 
 

@@ -1,63 +1,71 @@
 """Read API for downstream services: ``accord.read("person", version=1)``.
 
-Reads through the dataset's manifest, so a reader always sees one consistent published version, and
-checks every file's schema against the contract before returning anything.
+Reads through the dataset's manifest, so a reader sees the Delta table version the manifest describes (one
+consistent version, whatever is committed meanwhile), or any earlier one with ``as_of`` (a table version number
+or a time), and checks the table's schema against the contract before returning anything.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
+from deltalake import DeltaTable
 
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError
 from accord.integrate import MERGED
 from accord.publish.manifest import read_manifest
-from accord.publish.parquet import contract_dir, dataset_schema
+from accord.publish.parquet import dataset_schema
+from accord.publish.tables import AGENCIES, AGENCY_COLUMN, INTEGRATED, Table
 from accord.settings import data_dirs, project_dirs
 
+AsOf = int | dt.datetime | None
 
-def _files(contract_id: str, version: int, agency: str | None, data_dir: Path | str | None,
-           project_dir: Path | str | None) -> tuple[list[Path], pa.Schema]:
+
+def _table(contract_id: str, version: int, agency: str | None, as_of: AsOf, data_dir: Path | str | None,
+           project_dir: Path | str | None) -> tuple[Table, DeltaTable, pa.Schema]:
     contract = ContractRegistry.load(project_dirs(project_dir).contracts).resolve(contract_id, version)
-    root = contract_dir(data_dirs(data_dir).published, contract)
+    dirs = data_dirs(data_dir)
     try:
-        manifest = read_manifest(root)
+        manifest = read_manifest(dirs, contract)
     except FileNotFoundError:
-        raise AccordError(f"{contract_id} v{version} has not been published", file=root) from None
+        raise AccordError(f"{contract_id} v{version} has not been published", file=dirs.url) from None
+    kind = AGENCIES if agency is not None else INTEGRATED
+    entry = manifest["tables"][kind]
     expected = dataset_schema(contract)
-    if agency is None:
-        if manifest["integrated"] is None:
-            raise AccordError(f"{contract_id} v{version} has no integrated dataset yet", file=root)
-        entries = manifest["integrated"]["files"]
+    if kind == INTEGRATED:
         expected = expected.append(pa.field(MERGED, pa.int64(), nullable=False))
-    else:
-        partitions = [p for p in manifest["partitions"] if p["agency"] == agency]
-        if not partitions:
-            raise AccordError(f"{contract_id} v{version} has no partition for agency '{agency}'", file=root)
-        entries = partitions[0]["files"]
-    files = [root / entry["path"] for entry in entries]
-    for file in files:
-        actual = pq.read_schema(file).remove_metadata()
-        if not actual.equals(expected):
-            raise AccordError(f"schema does not match contract {contract.label}: {actual} != {expected}", file=file)
-    return files, expected
+    if entry is None:
+        raise AccordError(f"{contract_id} v{version} has no {kind} table yet", file=dirs.url)
+    if agency is not None and agency not in {p["agency"] for p in entry["partitions"]}:
+        raise AccordError(f"{contract_id} v{version} has no partition for agency '{agency}'", file=dirs.url)
+    table = Table(dirs, contract, kind)
+    at = as_of if as_of is not None else entry["version"]
+    delta = table.open(at)
+    if delta is None:
+        raise AccordError(f"{contract_id} v{version}: the {kind} table is missing", file=table.uri)
+    actual = pa.schema(delta.schema().to_arrow())
+    if [(f.name, f.type) for f in actual] != [(f.name, f.type) for f in expected]:
+        raise AccordError(f"schema does not match contract {contract.label}: {actual} != {expected}",
+                          file=table.uri)
+    return table, delta, expected
 
 
-def read(contract_id: str, version: int, *, agency: str | None = None, data_dir: Path | str | None = None,
-         project_dir: Path | str | None = None) -> pl.LazyFrame:
-    """The integrated dataset (or one agency's partition) of ``contract_id`` major ``version`` as a LazyFrame."""
-    files, schema = _files(contract_id, version, agency, data_dir, project_dir)
-    if not files:
-        return pl.LazyFrame(schema=pl.Schema(schema))
-    return pl.scan_parquet(files)
+def read(contract_id: str, version: int, *, agency: str | None = None, as_of: AsOf = None,
+         data_dir: Path | str | None = None, project_dir: Path | str | None = None) -> pl.LazyFrame:
+    """The integrated table (or one agency's partition) of ``contract_id`` major ``version`` as a LazyFrame:
+    the version the manifest describes, or the one current at ``as_of`` (a version number or a time)."""
+    table, delta, _ = _table(contract_id, version, agency, as_of, data_dir, project_dir)
+    frame = pl.scan_delta(table.uri, version=delta.version(), storage_options=table.options or None)
+    return frame.filter(pl.col(AGENCY_COLUMN) == agency) if agency is not None else frame
 
 
-def read_arrow(contract_id: str, version: int, *, agency: str | None = None, data_dir: Path | str | None = None,
-               project_dir: Path | str | None = None) -> pa.Table:
+def read_arrow(contract_id: str, version: int, *, agency: str | None = None, as_of: AsOf = None,
+               data_dir: Path | str | None = None, project_dir: Path | str | None = None) -> pa.Table:
     """Same as ``read``, as an Arrow table."""
-    files, schema = _files(contract_id, version, agency, data_dir, project_dir)
-    return pa.concat_tables([pq.read_table(f) for f in files]) if files else schema.empty_table()
+    frame = read(contract_id, version, agency=agency, as_of=as_of, data_dir=data_dir, project_dir=project_dir)
+    _, _, expected = _table(contract_id, version, agency, as_of, data_dir, project_dir)
+    return frame.collect().to_arrow().select(expected.names).cast(expected)

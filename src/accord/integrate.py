@@ -1,4 +1,4 @@
-"""The integrated dataset of a contract: every agency's published rows, one record per primary key.
+"""The integrated table of a contract: every agency's published rows, one record per primary key.
 
 When several records share the key (an agency re-submitted a person, or two agencies share identifiers),
 the contract's survivorship rule picks the winner; the winner keeps its own lineage and ``_merged_count``
@@ -19,16 +19,16 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from accord.contracts.model import Contract
-from accord.errors import AccordError
-from accord.publish.manifest import INTEGRATED, build_manifest, write_manifest
-from accord.publish.parquet import contract_dir, dataset_schema, with_metadata
-from accord.publish.pseudonym import PseudonymKey
-from accord.publish.snapshots import publication_lock, publish_snapshot
-from accord.publish.stream import ParquetStream, WorkParts
+from accord.publish.manifest import build_manifest, write_manifest
+from accord.publish.parquet import dataset_schema
+from accord.publish.pseudonym import PSEUDONYM_SCHEME, PseudonymKey
+from accord.publish.stream import WorkParts
+from accord.publish.tables import AGENCIES, INTEGRATED, SOURCE_VERSION, Table, commit_metadata
 from accord.reasons import ROW
+from accord.settings import DataDirs
+from accord.storage.private import private_dir
 
 MERGED = "_merged_count"
 ROWS_PER_RANGE = 250_000
@@ -36,7 +36,8 @@ ROWS_PER_RANGE = 250_000
 
 @dataclass(frozen=True)
 class IntegratedResult:
-    file: Path
+    uri: str
+    version: int
     rows: int
     records_before_dedup: int
     rows_by_agency: dict[str, int]
@@ -81,10 +82,10 @@ def deduplicate(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     return frame[winners.get_column("_index")].with_columns(winners.get_column(MERGED))
 
 
-def _bounds(parts: list[Path], column: str, ranges: int) -> pl.Series:
+def _bounds(records: pl.LazyFrame, column: str, ranges: int) -> pl.Series:
     """``ranges - 1`` increasing values of ``column`` that cut the records into ranges of similar size."""
     every = max(1, ROWS_PER_RANGE // 1000)
-    sample = pl.scan_parquet(parts).select(column).drop_nulls().gather_every(every).collect().get_column(column)
+    sample = records.select(column).drop_nulls().gather_every(every).collect().get_column(column)
     if sample.is_empty():
         return sample
     sample = sample.sort()
@@ -92,49 +93,68 @@ def _bounds(parts: list[Path], column: str, ranges: int) -> pl.Series:
     return pl.Series(column, picks, dtype=sample.dtype).unique(maintain_order=True)
 
 
-def _ranges(parts: list[Path], contract: Contract, rows: int, work: Path) -> Iterator[pl.DataFrame]:
-    """The records of ``parts``, one key range at a time in key order (all at once when they are few)."""
+def _ranges(records: pl.LazyFrame, contract: Contract, rows: int, work: Path) -> Iterator[pl.DataFrame]:
+    """The records, one key range at a time in key order (all at once when they are few)."""
+    names = dataset_schema(contract).names
     if rows <= ROWS_PER_RANGE or not contract.primary_key:
-        yield pl.concat([pl.read_parquet(p) for p in parts]) if parts else pl.DataFrame(
-            schema=pl.Schema(dataset_schema(contract)))
+        yield records.select(names).collect()
         return
     column = contract.primary_key[0]
-    bounds = _bounds(parts, column, -(-rows // ROWS_PER_RANGE))
+    bounds = _bounds(records, column, -(-rows // ROWS_PER_RANGE))
     ranges = [WorkParts(work / f"range-{i:05d}") for i in range(bounds.len() + 1)]
-    for part in parts:
-        parquet = pq.ParquetFile(part)
-        for group in range(parquet.num_row_groups):
-            frame = pl.DataFrame(parquet.read_row_group(group))
-            index = bounds.search_sorted(frame.get_column(column), side="right")
-            placed = frame.with_columns(index.alias("_range"))
-            for (number,), piece in placed.partition_by("_range", as_dict=True, include_key=False).items():
-                ranges[int(number)].write(piece)
+    for frame in records.select(names).collect_batches(chunk_size=ROWS_PER_RANGE):
+        index = bounds.search_sorted(frame.get_column(column), side="right")
+        placed = frame.with_columns(index.alias("_range"))
+        for (number,), piece in placed.partition_by("_range", as_dict=True, include_key=False).items():
+            ranges[int(number)].write(piece)
     for bucket in ranges:
         if bucket.parts:
             yield pl.concat(list(bucket.batches()))
 
 
-def integrate(contract: Contract, published: Path, key: PseudonymKey) -> IntegratedResult:
-    """Union the agencies' current snapshots, deduplicate, publish ``_integrated`` and the manifest."""
-    root = contract_dir(published, contract)
+def integrate(contract: Contract, dirs: DataDirs, key: PseudonymKey) -> IntegratedResult:
+    """Deduplicate the agencies table (as it is now) into the integrated table and refresh the manifest. A
+    rebuild from the same agencies version makes no new version."""
+    from accord.agency import publication_lock
+
     schema = pa.schema([*dataset_schema(contract), pa.field(MERGED, pa.int64(), nullable=False)])
-    counts: dict[str, int] = {}
-    with publication_lock(root), tempfile.TemporaryDirectory(prefix=".integrate-", dir=root) as work:
-        parts = sorted(root.glob("agency=*/*.parquet"))
-        before = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
-        metadata = {"records_before_dedup": str(before), "survivorship": contract.survivorship.rule,
-                    "pseudonym_key_id": key.key_id}
-        output = ParquetStream(Path(work) / f"{contract.id}.parquet")
-        for records in _ranges(parts, contract, before, Path(work)):
-            merged = deduplicate(records, contract)
-            output.write(with_metadata(merged.select(schema.names).to_arrow().cast(schema), contract, metadata))
-            for agency, n in merged.group_by("_agency").len().rows():
-                counts[agency] = counts.get(agency, 0) + n
-        written = output.close()
-        if written is None:  # _ranges yields at least one (possibly empty) frame: cannot happen
-            raise AccordError("the integrated dataset was not written", file=root)
-        publish_snapshot(root / INTEGRATED, {f"{contract.id}.parquet": written})
-        write_manifest(root, build_manifest(contract, root, key.key_id))
-    rows = sum(counts.values())
-    return IntegratedResult(file=root / INTEGRATED / f"{contract.id}.parquet", rows=rows,
-                            records_before_dedup=before, rows_by_agency=dict(sorted(counts.items())))
+    with publication_lock(dirs, contract):
+        agencies, integrated = Table(dirs, contract, AGENCIES), Table(dirs, contract, INTEGRATED)
+        found = agencies.version()
+        source_version = -1 if found is None else found
+        if integrated.version() is None or integrated.last_commit().get(SOURCE_VERSION) != str(source_version):
+            _rebuild(contract, dirs, key, agencies.scan(source_version) if found is not None else None,
+                     source_version, integrated, schema)
+        manifest = build_manifest(dirs, contract, key.key_id)
+        write_manifest(dirs, contract, manifest)
+        entry = manifest["tables"][INTEGRATED]
+    counts = _rows_by_agency(integrated)
+    return IntegratedResult(uri=integrated.uri, version=entry["version"], rows=entry["rows"],
+                            records_before_dedup=entry["records_before_dedup"], rows_by_agency=counts)
+
+
+def _rebuild(contract: Contract, dirs: DataDirs, key: PseudonymKey, source: pl.LazyFrame | None,
+             source_version: int, integrated: Table, schema: pa.Schema) -> None:
+    before = source.select(pl.len()).collect().item() if source is not None else 0
+    with tempfile.TemporaryDirectory(prefix="accord-integrate-", dir=private_dir(dirs.work)) as work:
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            frames = _ranges(source, contract, before, Path(work)) if source is not None else iter(
+                [pl.DataFrame(schema=pl.Schema(dataset_schema(contract)))])
+            for records in frames:
+                merged = deduplicate(records, contract)
+                yield from merged.select(schema.names).to_arrow().cast(schema).to_batches()
+
+        reader = pa.RecordBatchReader.from_batches(schema, batches())
+        integrated.write(reader, predicate=None, description=f"{contract.label}: one record per primary key",
+                         metadata=commit_metadata(source_version=str(source_version), records_before_dedup=str(before),
+                                                  survivorship=contract.survivorship.rule,
+                                                  pseudonym_scheme=PSEUDONYM_SCHEME, pseudonym_key_id=key.key_id,
+                                                  contract_sha256=contract.sha256))
+
+
+def _rows_by_agency(integrated: Table) -> dict[str, int]:
+    if integrated.version() is None:
+        return {}
+    counts = integrated.scan().group_by("_agency").len().collect()
+    return dict(sorted((str(a), int(n)) for a, n in counts.rows()))

@@ -29,7 +29,6 @@ from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, missing_columns
-from accord.publish.parquet import received_at
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
@@ -124,11 +123,13 @@ def _sorted_quarantine(work: _Work, errors: pl.DataFrame, retracted: pl.Series) 
 
 
 def stream_extract(file: Path, mapping: Mapping, schema: RowSchema, work_dir: Path, publish: Publish | None = None,
-                   *, sha256: str | None = None, limits: Limits | None = None) -> ExtractOutcome:
+                   *, sha256: str | None = None, limits: Limits | None = None,
+                   received: dt.datetime | None = None) -> ExtractOutcome:
     """Process ``file``; hand each batch of published rows (contract columns + ``_source_row``) to
-    ``publish``. Work files are written in ``work_dir``."""
+    ``publish``. Work files are written in ``work_dir``. ``received``: when it was delivered (default: the
+    file's modification time)."""
     sha = sha256 or file_sha256(file)
-    when = received_at(file)
+    when = received or dt.datetime.fromtimestamp(int(file.stat().st_mtime), dt.UTC)
     work = _Work(work_dir)
     try:
         return _process(file, mapping, schema, work, work_dir, publish, sha, when, limits)

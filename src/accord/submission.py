@@ -12,7 +12,6 @@ publishes the agency's partition.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import shutil
@@ -28,14 +27,14 @@ from accord.intake import Intake
 from accord.intake.store import MAX_ATTEMPTS, PENDING, Submission, SubmissionStore
 from accord.mapping import Mapping
 from accord.process import ExtractOutcome, stream_extract
-from accord.publish.parquet import contract_dir, received_at, to_table
+from accord.publish.parquet import received_at, to_table
 from accord.publish.pseudonym import PseudonymKey
-from accord.publish.quarantine import error_report, quarantine_dir, write_errors_csv
+from accord.publish.quarantine import error_report, write_errors_csv
 from accord.publish.stream import ParquetStream
-from accord.settings import DataDirs
-from accord.storage.atomic import replacing, write_text
+from accord.publish.tables import contract_key
+from accord.settings import QUARANTINE, REPORTS, DataDirs
 from accord.storage.private import private_dir
-from accord.validation import DatasetResult, row_schema, validate_metrics
+from accord.validation import DatasetResult, DocsSite, row_schema, validate_metrics
 
 log = logging.getLogger("accord.submission")
 
@@ -72,64 +71,86 @@ class SubmissionResult:
         return {**asdict(self), "balanced": self.balanced}
 
 
-def staging_dir(dirs: DataDirs, contract: Contract, agency: str) -> Path:
-    return contract_dir(dirs.published, contract) / ".staged" / f"agency={agency}"
+def staging_key(contract: Contract, agency: str) -> str:
+    """Where an agency's staged parts wait for publication (one per processed submission)."""
+    return f"{contract_key(contract)}/.staged/agency={agency}"
 
 
-def result_file(dirs: DataDirs, submission_id: str) -> Path:
-    return dirs.reports / "submissions" / f"{submission_id}.json"
+def part_key(contract: Contract, agency: str, sha256: str) -> str:
+    return f"{staging_key(contract, agency)}/part-{sha256[:16]}.parquet"
 
 
-def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs) -> Path | None:
+def staged_parts(dirs: DataDirs, contract: Contract, agency: str) -> dict[str, str]:
+    """Submission id -> key of its staged part (the part's name is the submission id's content address)."""
+    parts = {}
+    for key in dirs.storage.list(staging_key(contract, agency)):
+        name = key.rsplit("/", 1)[-1]
+        if name.startswith("part-") and name.endswith(".parquet"):
+            parts[f"{agency}-{name[5:-8]}"] = key
+    return parts
+
+
+def result_key(submission_id: str) -> str:
+    return f"{REPORTS}/submissions/{submission_id}.json"
+
+
+def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs,
+                      work: Path) -> str | None:
+    """The error report and the quarantined records, stored whole (private); their URI, or None when clean."""
     contract = mapping.contract
-    folder = quarantine_dir(dirs.quarantine, mapping.agency, contract.id, contract.major)
+    folder = f"{QUARANTINE}/{mapping.agency}/{contract.id}/v{contract.major}"
     stem = f"{submission.sha256[:16]}-{submission.file_name}"
-    errors_csv, rows_file = folder / f"{stem}.errors.csv", folder / f"{stem}.rows.parquet"
+    errors_key, rows_key = f"{folder}/{stem}.errors.csv", f"{folder}/{stem}.rows.parquet"
+    storage = dirs.storage
     if outcome.errors is None:
-        errors_csv.unlink(missing_ok=True)
-        rows_file.unlink(missing_ok=True)
+        storage.delete(errors_key)
+        storage.delete(rows_key)
         return None
-    private_dir(folder)
     report = error_report(outcome.error_records(), mapping.agency, submission.file_name, mapping.field_sources)
-    write_errors_csv(report, errors_csv)
+    local = work / "errors.csv"
+    write_errors_csv(report, local)
+    uri = storage.put_file(local, errors_key, private=True, move=True)
     if outcome.quarantined is not None:
-        with replacing(rows_file, private=True) as temporary:
-            pl.scan_parquet(outcome.quarantined).sink_parquet(temporary, compression="zstd")
+        rows = work / "quarantined.zstd.parquet"
+        pl.scan_parquet(outcome.quarantined).sink_parquet(rows, compression="zstd")
+        storage.put_file(rows, rows_key, private=True, move=True)
     else:  # problems but no record (a missing column in an empty file): no rows file from an earlier run
-        rows_file.unlink(missing_ok=True)
-    return errors_csv
+        storage.delete(rows_key)
+    return uri
 
 
 class _Stager:
     """The published rows of one submission, batch by batch, into its staged part (pseudonyms, lineage,
-    provenance metadata); the part appears only when complete."""
+    provenance metadata), written in the work folder and stored whole when complete."""
 
-    def __init__(self, submission: Submission, mapping: Mapping, dirs: DataDirs, key: PseudonymKey,
-                 when: dt.datetime) -> None:
+    def __init__(self, submission: Submission, mapping: Mapping, key: PseudonymKey, work: Path) -> None:
         self.mapping, self.key = mapping, key
-        folder = staging_dir(dirs, mapping.contract, mapping.agency)
-        self.target = folder / f"part-{submission.sha256[:16]}.parquet"
-        for stale in folder.glob(f".tmp-*-{self.target.name}"):  # left by a run of this submission that was killed
-            stale.unlink(missing_ok=True)
-        self.lineage = {"_agency": mapping.agency, "_source_file": submission.file_name, "_ingested_at": when}
+        self.key_name = part_key(mapping.contract, mapping.agency, submission.sha256)
+        self.lineage = {"_agency": mapping.agency, "_submission_id": submission.submission_id,
+                        "_source_file": submission.file_name, "_ingested_at": received_at(submission.received_at)}
         self.metadata = {"agency": mapping.agency, "source_file": submission.file_name,
                          "source_sha256": submission.sha256, "submission_id": submission.submission_id,
                          "mapping_file": f"{mapping.agency}/{mapping.file.name}", "mapping_sha256": mapping.sha256}
-        self.stream = ParquetStream(self.target)
+        self.stream = ParquetStream(work / "staged.parquet")
 
     def __call__(self, values: pl.DataFrame) -> None:
         self.stream.write(to_table(values, self.mapping.contract, self.key, self.lineage, self.metadata))
 
-    def finish(self, keep: bool) -> Path | None:
+    def finish(self, dirs: DataDirs, keep: bool) -> str | None:
+        """Store the part (or remove a part an earlier run of this submission staged); its URI."""
         if not keep:
             self.stream.abort()
-            self.target.unlink(missing_ok=True)
+            dirs.storage.delete(self.key_name)
             return None
-        return self.stream.close()
+        written = self.stream.close()
+        if written is None:  # nothing published: no part
+            dirs.storage.delete(self.key_name)
+            return None
+        return dirs.storage.put_file(written, self.key_name, move=True)
 
 
 def _write_result(dirs: DataDirs, result: SubmissionResult) -> None:
-    write_text(result_file(dirs, result.submission_id), json.dumps(result.to_json(), indent=2, default=str))
+    dirs.storage.write_text(result_key(result.submission_id), json.dumps(result.to_json(), indent=2, default=str))
 
 
 def process_submission(
@@ -141,14 +162,15 @@ def process_submission(
     work = dirs.work / submission.submission_id
     shutil.rmtree(work, ignore_errors=True)  # left by a run that was killed
     private_dir(work)
-    stager = _Stager(submission, mapping, dirs, key, received_at(submission.archived))
+    stager = _Stager(submission, mapping, key, work)
     try:
-        outcome = stream_extract(submission.archived, mapping, row_schema(contract), work, stager,
-                                 sha256=submission.sha256)
+        with dirs.storage.local_copy(dirs.storage.key(submission.archived_path or ""), work) as archived:
+            outcome = stream_extract(archived, mapping, row_schema(contract), work / "extract", stager,
+                                     sha256=submission.sha256, received=received_at(submission.received_at))
         faults.point("process.after-extract")
-        staged = stager.finish(keep=outcome.rejected is None)
+        staged = stager.finish(dirs, keep=outcome.rejected is None)
         faults.point("process.after-stage")
-        errors_csv = _write_quarantine(outcome, submission, mapping, dirs)
+        errors_csv = _write_quarantine(outcome, submission, mapping, dirs, work)
         faults.point("process.after-quarantine")
     finally:
         stager.stream.abort()
@@ -156,7 +178,7 @@ def process_submission(
     checked = None
     if dataset_rules and outcome.rejected is None:
         checked = validate_metrics(contract, f"{contract.id}.v{contract.major}.{submission.submission_id}",
-                                   outcome.metrics, dirs.reports / "data_docs")
+                                   outcome.metrics, DocsSite.of(dirs))
         faults.point("process.after-dataset-rules")
     status = "processed" if outcome.rejected is None else "rejected"
     result = SubmissionResult(
@@ -165,7 +187,7 @@ def process_submission(
         received_at=submission.received_at, status=status, rejected=outcome.rejected, rows_in=outcome.rows_in,
         rows_published=outcome.rows_published if outcome.rejected is None else 0,
         rows_quarantined=outcome.rows_quarantined, rule_counts=outcome.rule_counts,
-        errors_csv=str(errors_csv) if errors_csv else None, staged_file=str(staged) if staged else None,
+        errors_csv=errors_csv, staged_file=staged,
         dataset_rules=[asdict(o) for o in checked.outcomes] if checked else [],
         dataset_rules_success=checked.success if checked else None,
         data_docs=str(checked.docs_index) if checked and checked.docs_index else None,

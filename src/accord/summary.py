@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
 from accord.agency import agency_results
 from accord.intake import store_for
 from accord.intake.store import PENDING
-from accord.publish.quarantine import quarantine_dir
-from accord.settings import DataDirs
-from accord.storage.atomic import write_text
+from accord.publish.tables import AGENCIES
+from accord.settings import PUBLISHED, QUARANTINE, REPORTS, DataDirs
 
 
 def summary_rows(dirs: DataDirs) -> list[dict[str, Any]]:
@@ -25,13 +23,13 @@ def summary_rows(dirs: DataDirs) -> list[dict[str, Any]]:
             "submissions": len(result.submissions), "rows_in": result.rows_in,
             "rows_published": result.rows_published, "rows_quarantined": result.rows_quarantined,
             "balanced": result.balanced, "rejected_files": result.rejected, "failed_files": result.failed,
-            "published_dir": str(dirs.published / contract / f"v{major}" / f"agency={agency}"),
-            "quarantine_dir": str(quarantine_dir(dirs.quarantine, agency, contract, major)),
+            "published_table": dirs.storage.uri(f"{PUBLISHED}/{contract}/v{major}/{AGENCIES}"),
+            "quarantine_dir": dirs.storage.uri(f"{QUARANTINE}/{agency}/{contract}/v{major}"),
         })
     return rows
 
 
-def write_run_summary(dirs: DataDirs, run_id: str | None = None) -> Path:
+def write_run_summary(dirs: DataDirs, run_id: str | None = None) -> str:
     """Write ``reports/run-summary.json`` from the submission records and results."""
     rows = summary_rows(dirs)
     records = store_for(dirs).all()
@@ -44,11 +42,11 @@ def write_run_summary(dirs: DataDirs, run_id: str | None = None) -> Path:
     payload = {
         "produced_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
-        "data_dir": str(dirs.root),
+        "data_dir": dirs.url,
         "submissions_by_status": dict(sorted(statuses.items())),
         # rows balanced everywhere, and no submission left unfinished (pending, being processed or failed)
         "all_balanced": all(r["balanced"] for r in rows) and not unfinished,
         "unfinished": unfinished,
         "results": rows,
     }
-    return write_text(dirs.reports / "run-summary.json", json.dumps(payload, indent=2))
+    return dirs.storage.write_text(f"{REPORTS}/run-summary.json", json.dumps(payload, indent=2))

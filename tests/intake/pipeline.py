@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from accord.agency import publish_agency
 from accord.contracts import ContractRegistry
 from accord.intake import Intake
@@ -33,7 +35,7 @@ def run_pipeline(data_dir: Path, project: Path, *, dataset_rules: bool = True) -
     for mapping in mappings:
         publish_agency(mapping.contract, mapping.agency, dirs, key)
     for contract in {m.contract.label: m.contract for m in mappings}.values():
-        integrate(contract, dirs.published, key)
+        integrate(contract, dirs, key)
 
 
 RECORD_FIELDS = ("submission_id", "agency", "contract", "file_name", "sha256", "size", "received_at",
@@ -62,11 +64,13 @@ def state(data_dir: Path) -> dict[str, Any]:
                for p in sorted((dirs.reports / "submissions").glob("*.json"))}
     for report in reports.values():
         report.pop("data_docs", None)
-    # what a reader sees (through each partition's current snapshot), and the parts staged for publication
-    published = {str(p.relative_to(dirs.root)): _digest(p) for pattern in ("*/v*/agency=*/*.parquet",
-                                                                           "*/v*/_integrated/*.parquet",
-                                                                           "*/v*/.staged/*/*.parquet")
-                 for p in sorted(dirs.published.glob(pattern))}
+    # what a reader sees (each table's rows, in a stable order), and the parts staged for publication
+    published: dict[str, str] = {str(p.relative_to(dirs.root)): _digest(p)
+                                 for p in sorted(dirs.published.glob("*/v*/.staged/*/*.parquet"))}
+    for table_dir in sorted(dirs.published.glob("*/v*/*/_delta_log")):
+        frame = pl.scan_delta(str(table_dir.parent)).collect()
+        rows = frame.sort(frame.columns).write_csv()
+        published[str(table_dir.parent.relative_to(dirs.root))] = hashlib.sha256(rows.encode()).hexdigest()
     return {"records": records, "archive": files(dirs.archive), "quarantine": files(dirs.quarantine),
             "published": published, "reports": reports,
             "leftovers": sorted(str(p.relative_to(dirs.root)) for p in dirs.root.rglob("*")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from accord.intake import Intake, entries
+from accord.intake import Intake
+from accord.intake import local_zone as entries
 from accord.intake.names import FILE_SYSTEM_NAME_BYTES, MAX_NAME_BYTES
 from accord.intake.store import MAX_ATTEMPTS
 from accord.submission import run_submission
@@ -147,7 +148,7 @@ def test_one_poisoned_entry_beside_five_good_ones(data, mappings, pseudonym_key)
     assert (len(pickup.accepted), len(pickup.refused)) == (5, 1)
     for submission in pickup.accepted:
         run_submission(submission.submission_id, intake, pseudonym_key, dataset_rules=False)
-    summary = json.loads(write_run_summary(data).read_text())
+    summary = json.loads(Path(write_run_summary(data)).read_text())
     assert summary["submissions_by_status"] == {"processed": 5, "refused": 1}
     assert summary["all_balanced"] is True and summary["unfinished"] == []
 
@@ -160,7 +161,7 @@ def test_an_entry_that_makes_accord_fail_is_recorded_on_that_entry_only(intake, 
             raise OSError(28, "No space left on device")
         return original(fd, identity, temporary, limit)
 
-    monkeypatch.setattr("accord.intake.landing.copy_into", failing)
+    monkeypatch.setattr(entries, "copy_into", failing)
     pickup = intake.pickup()
     [refused] = pickup.refused
     assert (refused.file_name, refused.reason) == ("paiements_2026-11.csv", "internal-error")
@@ -168,7 +169,7 @@ def test_an_entry_that_makes_accord_fail_is_recorded_on_that_entry_only(intake, 
     assert len(pickup.accepted) == 5
     assert (data.landing / "rrn" / "paiements_2026-11.csv").exists()  # kept where it is, not retried blindly
     assert not list((data.archive / "rrn").rglob(".incoming-*"))
-    monkeypatch.setattr("accord.intake.landing.copy_into", original)
+    monkeypatch.setattr(entries, "copy_into", original)
     again = intake.pickup()
     assert not again.accepted and not again.refused  # recorded once; the operator decides
 
@@ -182,7 +183,7 @@ def test_a_source_column_named_like_a_lineage_column_rejects_its_file_not_the_ru
     poisoned = results.pop("personnes_2099-04.csv")
     assert (poisoned.status, poisoned.rejection_reason) == ("rejected", "reserved-column")
     assert {r.status for r in results.values()} == {"processed"}
-    summary = json.loads(write_run_summary(data).read_text())
+    summary = json.loads(Path(write_run_summary(data)).read_text())
     assert summary["submissions_by_status"] == {"processed": 6, "rejected": 1} and summary["all_balanced"] is True
 
 
@@ -203,7 +204,7 @@ def test_a_submission_accord_cannot_finish_is_failed_and_the_summary_is_not_bala
     failed = [r for r in results if r.status == "failed"]
     assert [(r.agency, r.failure) for r in failed] == [("nho", "internal-error: RuntimeError: an engine bug")]
     assert not failed[0].balanced
-    summary = json.loads(write_run_summary(data).read_text())
+    summary = json.loads(Path(write_run_summary(data)).read_text())
     assert summary["all_balanced"] is False
     assert [(u["agency"], u["status"], u["reason"]) for u in summary["unfinished"]] == [
         ("nho", "failed", "internal-error")]

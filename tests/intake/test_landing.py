@@ -61,7 +61,7 @@ def test_traversal_names_are_refused_at_submission(data):
     with pytest.raises(AccordError, match=r"agency id '\.\./rrn' is not"):
         submit(data, "../rrn", "x.csv", b"x")
     assert not (data.root.parent / "etc").exists()
-    path = submit(data, "rrn", "personnes_2027-01.csv", b"NO_DOSSIER\n")
+    path = Path(submit(data, "rrn", "personnes_2027-01.csv", b"NO_DOSSIER\n"))
     assert path == data.landing / "rrn" / "personnes_2027-01.csv" and path.read_bytes() == b"NO_DOSSIER\n"
     with pytest.raises(AccordError, match="already waiting in the landing zone of rrn"):
         submit(data, "rrn", "personnes_2027-01.csv", b"other bytes\n")
@@ -74,8 +74,8 @@ def test_submit_streams_within_a_limit_and_never_shows_half_a_file(data):
     with pytest.raises(AccordError, match="larger than the limit of 1000000 bytes"):
         submit(data, "rrn", "personnes_2027-02.csv", io.BytesIO(b"x" * 3_000_000), limit=1_000_000)
     assert not (data.landing / "rrn" / "personnes_2027-02.csv").exists()
-    assert not list((data.root / ".incoming").iterdir())  # the partial upload is gone too
-    path = submit(data, "rrn", "personnes_2027-02.csv", io.BytesIO(b"a;b\n" * 1000), limit=1_000_000)
+    assert not list((data.work / "uploads").iterdir())  # the partial upload is gone too
+    path = Path(submit(data, "rrn", "personnes_2027-02.csv", io.BytesIO(b"a;b\n" * 1000), limit=1_000_000))
     assert path.stat().st_size == 4000
 
 
@@ -151,10 +151,9 @@ def test_reprocessing_a_submission_is_idempotent(intake, data, pseudonym_key):
     mapping = intake.mapping_for(submission)
     first, _ = process_submission(submission, mapping, data, intake.store, pseudonym_key, dataset_rules=False)
     staged = Path(first.staged_file).read_bytes()
-    link = publish_agency(mapping.contract, "rrn", data, pseudonym_key)
-    snapshot = link.resolve()
+    version = publish_agency(mapping.contract, "rrn", data, pseudonym_key)
     second, _ = process_submission(submission, mapping, data, intake.store, pseudonym_key, dataset_rules=False)
     assert second.to_json() == first.to_json()
     assert Path(second.staged_file).read_bytes() == staged
-    assert publish_agency(mapping.contract, "rrn", data, pseudonym_key).resolve() == snapshot
+    assert publish_agency(mapping.contract, "rrn", data, pseudonym_key) == version == 0  # nothing new to commit
     assert intake.store.get(submission.submission_id).status == "processed"

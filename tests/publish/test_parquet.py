@@ -7,16 +7,19 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import accord
 from accord.agency import run_agency
 from accord.integrate import integrate
 from accord.publish.parquet import dataset_schema, read_metadata
 from tests.conftest import RECEIVED, ROOT, SAMPLES
+from tests.helpers import table_frame
 
 
 def test_metadata_and_schema_round_trip(mappings, data, pseudonym_key):
+    """A submission's staged part: the published rows with their provenance, before they are committed."""
     mapping = mappings["rrn/person"]
     run_agency(mapping, data, dataset_rules=False)
-    files = sorted((data.published / "person" / "v1" / "agency=rrn").glob("*.parquet"))
+    files = sorted((data.published / "person" / "v1" / ".staged" / "agency=rrn").glob("*.parquet"))
     source = SAMPLES / "rrn" / "personnes_2026-11.csv"
     source_sha = hashlib.sha256(source.read_bytes()).hexdigest()
     [file] = [f for f in files if f.name == f"part-{source_sha[:16]}.parquet"]
@@ -31,11 +34,15 @@ def test_metadata_and_schema_round_trip(mappings, data, pseudonym_key):
     assert pq.read_schema(file).remove_metadata() == dataset_schema(mapping.contract)
     assert pq.ParquetFile(file).metadata.row_group(0).column(0).compression == "ZSTD"
     table = pl.read_parquet(file)
-    assert table.columns == [*mapping.contract.field_names, "_agency", "_source_file", "_source_row", "_ingested_at"]
+    assert table.columns == [*mapping.contract.field_names, "_agency", "_submission_id", "_source_file",
+                             "_source_row", "_ingested_at"]
     assert table["_source_row"].to_list() == [2, 3, 4, 5, 9, 10, 11, 12, 13]
     assert set(table["_ingested_at"].to_list()) == {RECEIVED}
+    assert set(table["_submission_id"].to_list()) == {f"rrn-{source_sha[:16]}"}
     assert table.row(0, named=True)["province"] == "QC"  # not pii: in clear
-    assert len(table.row(0, named=True)["family_name"]) == 64  # pii: a pseudonym
+    assert len(table.row(0, named=True)["family_name"]) == 22  # pii: a pseudonym, 128 bits in base64url
+    published = table_frame(data, mapping.contract, "agencies")  # committed as staged
+    assert published.filter(pl.col("_submission_id") == f"rrn-{source_sha[:16]}").sort("_source_row").equals(table)
 
 
 def test_pii_fields_are_strings_in_the_published_schema(person):
@@ -46,14 +53,15 @@ def test_pii_fields_are_strings_in_the_published_schema(person):
 
 
 def test_integrated_dataset_deduplicates_and_duckdb_reads_it(mappings, data, person, pseudonym_key):
+    """DuckDB reads the Delta tables through Arrow (``docs/consumers.md``)."""
     for name in ("rrn/person", "nho/person", "cba/person"):
         run_agency(mappings[name], data, dataset_rules=False)
-    result = integrate(person, data.published, pseudonym_key)
+    result = integrate(person, data, pseudonym_key)
     assert (result.records_before_dedup, result.rows, result.merged_records) == (26, 24, 2)
     assert result.rows_by_agency == {"cba": 8, "nho": 6, "rrn": 10}
-    by_agency = duckdb.sql(
-        f"select agency, count(*) from read_parquet('{data.published}/person/v1/agency=*/*.parquet', "
-        "hive_partitioning=true) group by agency order by agency").fetchall()
+    agencies = pl.scan_delta(str(data.published / "person" / "v1" / "agencies")).collect().to_arrow()  # noqa: F841
+    by_agency = duckdb.sql("select _agency, count(*) from agencies group by 1 order by 1").fetchall()
     assert by_agency == [("cba", 8), ("nho", 6), ("rrn", 12)]
-    types = {row[0]: row[1] for row in duckdb.sql(f"describe select * from '{result.file}'").fetchall()}
+    integrated = accord.read_arrow("person", 1, data_dir=data.root, project_dir=ROOT)  # noqa: F841
+    types = {row[0]: row[1] for row in duckdb.sql("describe select * from integrated").fetchall()}
     assert (types["birth_date"], types["person_id"], types["_merged_count"]) == ("VARCHAR", "VARCHAR", "BIGINT")

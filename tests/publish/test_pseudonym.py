@@ -12,6 +12,7 @@ from accord.errors import AccordError
 from accord.integrate import integrate
 from accord.publish.pseudonym import KEY_ENV, KEY_FILE_ENV, MODE_ENV, load_key, pseudonym, pseudonymise
 from tests.conftest import SAMPLES, TEST_KEY
+from tests.helpers import table_frame
 
 
 def test_key_from_environment_file_and_development(monkeypatch, tmp_path):
@@ -50,8 +51,8 @@ def test_pseudonym_is_keyed_and_normalised(pseudonym_key):
 def test_same_person_same_pseudonym_across_agencies(mappings, data):
     run_agency(mappings["rrn/person"], data, dataset_rules=False)
     run_agency(mappings["nho/person"], data, dataset_rules=False)
-    rrn = pl.read_parquet(data.published / "person" / "v1" / "agency=rrn" / "*.parquet")
-    nho = pl.read_parquet(data.published / "person" / "v1" / "agency=nho" / "*.parquet")
+    agencies = table_frame(data, mappings["rrn/person"].contract, "agencies")
+    rrn, nho = agencies.filter(pl.col("_agency") == "rrn"), agencies.filter(pl.col("_agency") == "nho")
     morin_rrn = rrn.filter(pl.col("person_id") == "RRN-0009")["family_name"].item()  # "Morin"
     morin_nho = nho.filter(pl.col("person_id") == "NHO-509")["family_name"].item()  # "MORIN"
     assert morin_rrn == morin_nho
@@ -78,29 +79,30 @@ def _clear_text_pii(mappings) -> set[str]:
     return {v for v in values if len(v) >= 3}
 
 
-def _hex(text: str) -> bool:
-    return all(c in "0123456789abcdef" for c in text.lower())
-
-
 def test_no_clear_text_pii_in_any_published_file(mappings, data, registry, pseudonym_key):
     for mapping in mappings.values():
         run_agency(mapping, data, dataset_rules=False)
     for contract in registry.latest():
-        integrate(contract, data.published, pseudonym_key)
+        integrate(contract, data, pseudonym_key)
     secrets = _clear_text_pii(mappings)
     assert {"046454286", "Bélanger", "Évelyne", "1956-04-03", "MacDonald", "Wilson"} <= secrets
     files = sorted(data.published.rglob("*.parquet"))
-    assert len(files) >= 8
+    assert len(files) >= 10  # staged parts and the tables' files
     for file in files:
         raw = file.read_bytes().decode("latin-1")
         frame = pl.read_parquet(file)
         cells = {str(v) for column in frame.columns for v in frame[column].drop_nulls().cast(pl.String).to_list()}
-        # exact cells, and anywhere in the file's bytes for values a hex pseudonym cannot contain by chance
-        leaked = sorted(s for s in secrets if s in cells or (not _hex(s) and s in raw))
+        leaked = sorted(s for s in secrets if s in cells or s in raw)  # exact cells, and anywhere in the bytes
         assert leaked == [], file
+    logs = sorted(data.published.rglob("_delta_log/*.json"))  # the tables' logs hold each file's min and max
+    assert len(logs) >= 4
+    for log in logs:
+        assert sorted(s for s in secrets if s in log.read_text(encoding="utf-8")) == [], log
 
 
 def test_column_hmac_equals_the_standard_library(pseudonym_key):
+    """128 bits of HMAC-SHA256, base64url without padding (``hmac-sha256-128-b64url``)."""
+    import base64
     import hmac as std
 
     import polars as pl
@@ -111,8 +113,10 @@ def test_column_hmac_equals_the_standard_library(pseudonym_key):
     column = pl.Series("sin", [*texts, None])
     # a key longer than the SHA-256 block is hashed first; a key with non-ASCII characters is keyed as UTF-8
     for key in (pseudonym_key, PseudonymKey(b"k" * 100), PseudonymKey("clé-€-0123456789abcdef0123456789".encode())):
-        assert pseudonymise(column, key).to_list() == [std.digest(key.secret, t.encode(), "sha256").hex()
-                                                       for t in texts] + [None]
+        expected = [base64.urlsafe_b64encode(std.digest(key.secret, t.encode(), "sha256")[:16]).rstrip(b"=").decode()
+                    for t in texts]
+        assert pseudonymise(column, key).to_list() == [*expected, None]
+        assert all(len(p) == 22 for p in expected)
     # a repeated value (keyed once, joined back) and distinct values (keyed one by one) give the same pseudonyms
     repeated = pseudonymise(pl.Series("sin", ["046454286", None, " 046454286 ", "046454286"]), pseudonym_key)
     distinct = pseudonymise(pl.Series("sin", ["046454286", None, "Bélanger"]), pseudonym_key)

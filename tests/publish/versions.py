@@ -1,4 +1,4 @@
-"""Two versions of a partition, big enough that a kill often lands mid-write."""
+"""Two versions of an agency's partition, big enough that a kill often lands mid-write."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def version_tables(contract: Contract, name: str) -> dict[str, pa.Table]:
             "program_code": ["PENSION"] * n, "amount": [Decimal("1.00")] * n, "currency": ["CAD"] * n,
             "payment_date": [dt.date(2026, 1, 1)] * n, "status": ["PAID"] * n,
         }, schema_overrides={"amount": pl.Decimal(12, 2)})
-        lineage = {"_agency": "x", "_source_file": f"{name}{part}.csv",
+        lineage = {"_agency": "x", "_submission_id": f"x-{name}{part}", "_source_file": f"{name}{part}.csv",
                    "_ingested_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}
         tables[f"part-{name}{part}.parquet"] = to_table(frame, contract, key, lineage, {"source_file": f"{name}{part}"})
     return tables

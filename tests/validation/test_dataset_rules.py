@@ -62,7 +62,7 @@ def test_metrics_are_exact(payment, person):
 def test_gx_passes_clean_data_and_fails_with_counts(payment, tmp_path):
     ok = run_dataset_rules(payment, "ok", _payments(["A", "B"], ["1.00", "2.50"]), tmp_path / "docs")
     assert ok.success and len(ok.outcomes) == 16
-    assert ok.docs_index == tmp_path / "docs" / "index.html"
+    assert ok.docs_index == str(tmp_path / "docs" / "index.html")
     bad = run_dataset_rules(payment, "bad", _payments(["A", "A", "C"], ["1.00", "-3.00", "2.00"]), tmp_path / "docs")
     assert not bad.success
     assert [(o.type, o.column, o.unexpected_count) for o in bad.failed] == [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -12,24 +11,24 @@ import typer
 from rich.progress import Progress
 
 from accord.cli.console import console, errors, plain, summary_table
-from accord.settings import data_dirs, project_dirs
+from accord.settings import LANDING, PUBLISHED, QUARANTINE, REPORTS, DataDirs, data_dirs, project_dirs
 
 
-def seed_samples(project: Path, landing: Path) -> int:
-    """Copy ``samples/landing/<agency>/*`` into the landing zone; return the number of files copied."""
+def seed_samples(project: Path, data: DataDirs) -> int:
+    """Copy ``samples/landing/<agency>/*`` into the landing zone (a folder or an object store); return the
+    number of files copied."""
     copied = 0
     for file in sorted((project / "samples" / "landing").glob("*/*")):
         if file.is_file():
-            target = landing / file.parent.name / file.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, target)
+            data.storage.put_file(file, f"{LANDING}/{file.parent.name}/{file.name}")
             copied += 1
     return copied
 
 
 def run(
     project_dir: Annotated[Path | None, typer.Option(help="folder with contracts/ and mappings/")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="data directory (default $ACCORD_DATA_DIR or ./data)")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="data directory, a folder or s3://bucket/prefix (default "
+                                                      "$ACCORD_DATA_DIR or ./data)")] = None,
     samples: Annotated[bool, typer.Option(help="first copy the bundled sample extracts into landing/")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print run-summary.json instead of the table")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing; use the exit code")] = False,
@@ -42,39 +41,40 @@ def run(
     os.environ.setdefault("DAGSTER_HOME", str(project.root / "dagster_home"))
     say = not (quiet or as_json)
     if samples:
-        count = seed_samples(project.root, data.landing)
+        count = seed_samples(project.root, data)
         if say:
-            console.print(f"copied {count} sample extracts into {data.landing}")
+            console.print(f"copied {count} sample extracts into {data.storage.uri(LANDING)}")
     from pipelines.runner import materialize_all  # Dagster only loads here: the engine does not need it
 
     with Progress(transient=True, console=console, disable=not say or not console.is_terminal) as bar:
         task = bar.add_task("runs", total=None)
-        report = materialize_all(project.root, data.root,
+        report = materialize_all(project.root, data.url,
                                  lambda done, total, label: bar.update(task, completed=done, total=total,
                                                                        description=label), workers=workers)
-    summary_file = data.reports / "run-summary.json"
-    failed = not report.success or not summary_file.exists()
-    if as_json and summary_file.exists():
-        typer.echo(summary_file.read_text())
+    summary_key = f"{REPORTS}/run-summary.json"
+    summary = json.loads(data.storage.read_text(summary_key)) if data.storage.exists(summary_key) else None
+    if as_json and summary is not None:
+        typer.echo(json.dumps(summary, indent=2))
     if not say:
-        raise typer.Exit(1 if failed or not json.loads(summary_file.read_text())["all_balanced"] else 0)
+        raise typer.Exit(1 if not report.success or summary is None or not summary["all_balanced"] else 0)
     pickup = report.pickup
     console.print(f"landing zone: {len(pickup.accepted)} new submission(s), {len(pickup.duplicates)} duplicate(s) "
                   f"ignored, {len(pickup.refused)} refused", highlight=False)
     for refused in pickup.refused:
         errors.print(plain(f"  refused {refused.agency}/{refused.file_name}: {refused.detail}"))
-    if not summary_file.exists():
+    for waiting in pickup.waiting:
+        errors.print(plain(f"  waiting {waiting}"))
+    if summary is None:
         errors.print("[red]the run produced no summary[/]")
         raise typer.Exit(1)
-    summary = json.loads(summary_file.read_text())
     for unfinished in summary["unfinished"]:
         errors.print(plain(f"  {unfinished['status']} {unfinished['agency']}/{unfinished['file']}: "
                            f"{unfinished['reason']} {unfinished['detail']}".rstrip()))
     console.print(summary_table(summary["results"]))
-    console.print(f"published   {data.published}")
-    console.print(f"quarantine  {data.quarantine}")
-    console.print(f"data docs   {data.reports / 'data_docs' / 'index.html'}")
-    console.print(f"summary     {summary_file}")
+    console.print(f"published   {data.storage.uri(PUBLISHED)}", highlight=False)
+    console.print(f"quarantine  {data.storage.uri(QUARANTINE)}", highlight=False)
+    console.print(f"data docs   {data.storage.uri(REPORTS + '/data_docs/index.html')}", highlight=False)
+    console.print(f"summary     {data.storage.uri(summary_key)}", highlight=False)
     console.print(f"dagster runs {', '.join(r.run_id[:8] for r in report.runs)} "
                   f"(instance: {os.environ['DAGSTER_HOME']})", highlight=False)
     if not report.success or not summary["all_balanced"]:

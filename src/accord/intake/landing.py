@@ -5,7 +5,7 @@ entry is recorded on that entry and never stops the others):
 
 1. the entry is judged by its name and kind: agency folder, file name, one mapping of that agency claiming it;
 2. an intent is recorded (``receiving``), the file is opened once and copied from its descriptor into a new
-   private file in the archive, hashed on the way (``accord.intake.entries``);
+   private file in the archive, hashed on the way (``accord.intake.local_zone``, ``object_zone``);
 3. the copy gets its final name, ``archive/<agency>/<date>/<sha256>-<file>`` (read-only), or
    ``archive/_refused/<date>/<id>`` for a refused file kept as evidence;
 4. the intent becomes the record: ``received``, ``duplicate`` (same bytes as an earlier submission of the
@@ -26,28 +26,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import IO
 
 from accord import faults
 from accord.errors import AccordError
-from accord.intake.entries import (
-    Copied,
-    Entry,
-    EntryChanged,
-    EntryRefused,
-    Identity,
-    LocalLanding,
-    copy_into,
-    display_name,
-    fsync_dir,
-    settle,
-)
+from accord.intake.archive import Archive
 from accord.intake.limits import Limits
+from accord.intake.local_zone import LocalLanding
 from accord.intake.names import agency_problem, file_name_problem
 from accord.intake.store import Submission, SubmissionStore
+from accord.intake.zone import Copied, Entry, EntryChanged, EntryRefused, Identity, LandingZone, display_name
 from accord.mapping import Mapping
-from accord.settings import DataDirs
+from accord.settings import LANDING, DataDirs
 from accord.storage.private import private_dir
 
 log = logging.getLogger("accord.intake")
@@ -64,15 +54,35 @@ class Pickup:
     waiting: list[str] = field(default_factory=list)  # entries still being written: for the next pickup
 
 
-_STORES: dict[tuple[int, Path], SubmissionStore] = {}
+_STORES: dict[tuple[int, str], SubmissionStore] = {}
 
 
 def store_for(dirs: DataDirs) -> SubmissionStore:
-    """The submission store of a data directory (one per process: it holds a connection pool)."""
-    key = (os.getpid(), dirs.archive)
+    """The submission store of a data directory: PostgreSQL when ``$ACCORD_DATABASE_URL`` is set, else SQLite
+    in its archive (one per process: it holds a connection pool)."""
+    where = dirs.database_url or dirs.url
+    key = (os.getpid(), where)
     if key not in _STORES:
-        _STORES[key] = SubmissionStore.sqlite(dirs.archive / "submissions.db")
+        if dirs.database_url:
+            _STORES[key] = SubmissionStore.postgresql(dirs.database_url)
+        elif dirs.is_local:
+            _STORES[key] = SubmissionStore.sqlite(dirs.archive / "submissions.db")
+        else:
+            raise AccordError(f"the data directory {dirs.url} is on an object store: set $ACCORD_DATABASE_URL "
+                              "(PostgreSQL), so that every worker shares the submission records and locks")
     return _STORES[key]
+
+
+def landing_zone(dirs: DataDirs) -> LandingZone:
+    local = dirs.storage.local_path(LANDING)
+    if local is not None:
+        return LocalLanding(local)
+    from accord.intake.object_zone import ObjectLanding
+    from accord.storage.objects import ObjectStorage
+
+    if not isinstance(dirs.storage, ObjectStorage):
+        raise AccordError(f"no landing zone for {dirs.url}")
+    return ObjectLanding(dirs.storage, LANDING)
 
 
 def contract_key(mapping: Mapping) -> str:
@@ -111,7 +121,8 @@ class Intake:
         self.broken = broken or {}
         self.limits = limits or Limits.from_env()
         self.store = store or store_for(dirs)
-        self.landing = LocalLanding(dirs.landing)
+        self.landing = landing_zone(dirs)
+        self.archive = Archive(dirs)
         self.agencies = {m.agency for m in mappings}
 
     # -- pickup -------------------------------------------------------------------------------------------
@@ -119,11 +130,13 @@ class Intake:
         """Take every entry out of the landing zone (or one agency's folder, or only the files one mapping
         reads) and record it."""
         result = Pickup()
-        if not self.dirs.landing.is_dir():
-            return result
         with self.store.locks.hold("pickup"):
             self._recover()
-            for entry in self.landing.entries():
+            try:
+                top = self.landing.entries()
+            except FileNotFoundError:  # no landing zone yet
+                return result
+            for entry in top:
                 if agency is None or entry.name == agency:
                     self._isolated(entry, result, functools.partial(self._top, entry, result, only))
         return result
@@ -199,19 +212,18 @@ class Intake:
         limit = self.limits.file_limit(verdict.mapping.spec.source.format) if verdict.mapping else \
             self.limits.max_file_bytes
         token = uuid.uuid4().hex[:16]
-        folder = self._archive_folder(verdict.agency if accepted else REFUSED, entry)
-        temporary = folder / f".incoming-{token}"
+        folder = f"{verdict.agency if accepted else REFUSED}/{entry.received_at[:10]}"
+        temporary = self.archive.temporary(folder, token)
         refused_id = f"{verdict.agency}-refused-{token}"
-        evidence = folder / refused_id
+        evidence = self.archive.uri(f"{folder}/{refused_id}")
         intent = self.store.add(Submission(
             submission_id=f"intent-{token}", agency=verdict.agency, contract=None,
             file_name=self._record_name(entry, verdict.agency), sha256="", size=entry.identity.size,
             received_at=entry.received_at, archived_path=str(temporary), status="receiving",
-            detail="" if accepted else str(evidence), landing_entry=str(entry.identity)))
+            detail="" if accepted else evidence, landing_entry=str(entry.identity)))
         faults.point("pickup.after-intent")
         try:
-            with self.landing.open(entry, limit) as (fd, identity):
-                copied = copy_into(fd, identity, temporary, limit)
+            copied, identity = self.landing.copy(entry, limit, temporary)
         except EntryChanged as exc:
             self.store.delete(intent.submission_id)
             result.waiting.append(f"{entry.folder}/{entry.display}")
@@ -224,18 +236,18 @@ class Intake:
             return self._refuse(entry, verdict.agency, reason, detail, result, remove=exc.removable)
         faults.point("pickup.after-copy")
         if verdict.mapping is not None:
-            final = self._accept(intent, copied, verdict.agency, verdict.mapping)
+            final = self._accept(intent, copied, folder, verdict.agency, verdict.mapping)
         else:
-            settle(copied, evidence)
+            self.archive.settle(copied, f"{folder}/{refused_id}")
             faults.point("pickup.after-archive")
             final = self.store.replace(intent.submission_id, replace(
-                intent, submission_id=refused_id, sha256=copied.sha256, archived_path=str(evidence),
+                intent, submission_id=refused_id, sha256=copied.sha256, archived_path=evidence,
                 status="refused", reason=verdict.reason, detail=verdict.detail))
         faults.point("pickup.after-record")
         final = self._finish(entry, final, identity)
         {"received": result.accepted, "duplicate": result.duplicates}.get(final.status, result.refused).append(final)
 
-    def _accept(self, intent: Submission, copied: Copied, agency: str, mapping: Mapping) -> Submission:
+    def _accept(self, intent: Submission, copied: Copied, folder: str, agency: str, mapping: Mapping) -> Submission:
         sha = copied.sha256
         original = self.store.original(agency, sha)
         common = replace(intent, contract=contract_key(mapping), sha256=sha, size=copied.size, detail="")
@@ -248,10 +260,10 @@ class Intake:
                 detail=f"same bytes as submission {original.submission_id} ({original.file_name})",
                 duplicate_of=original.submission_id))
             return duplicate
-        target = settle(copied, copied.path.parent / f"{sha}-{intent.file_name}")
+        target = self.archive.settle(copied, f"{folder}/{sha}-{intent.file_name}")
         faults.point("pickup.after-archive")
         return self.store.replace(intent.submission_id, replace(
-            common, submission_id=f"{agency}-{sha[:16]}", archived_path=str(target), status="received"))
+            common, submission_id=f"{agency}-{sha[:16]}", archived_path=target, status="received"))
 
     def _refuse(self, entry: Entry, agency: str, reason: str, detail: str, result: Pickup, *,
                 remove: bool = True) -> None:
@@ -276,16 +288,13 @@ class Intake:
             return f"{display_name(entry.folder)}/{entry.display}"
         return entry.display
 
-    def _archive_folder(self, agency: str, entry: Entry) -> Path:
-        return private_dir(self.dirs.archive / agency / entry.received_at[:10])
-
     def _recover(self) -> None:
         """Finish or undo what a killed pickup left: intents are undone (their entry is picked up again),
         records whose landing entry is still there get it removed."""
         for intent in self.store.with_status("receiving"):
             for leftover in (intent.archived_path, intent.detail):
                 if leftover:
-                    Path(leftover).unlink(missing_ok=True)
+                    self.archive.discard(leftover)
             self.store.delete(intent.submission_id)
         for record in self.store.unfinished_landing():
             folder, name = _location(record)
@@ -315,20 +324,18 @@ class Intake:
         return found[0]
 
 
-def submit(dirs: DataDirs, agency: str, name: str, source: bytes | IO[bytes], limit: int | None = None) -> Path:
-    """Put an extract into the landing zone (the upload entry point). The agency id and file name are checked
-    first, so a hostile name such as ``../../etc/passwd.csv`` never becomes a path; the bytes are streamed to a
-    private file outside the landing zone (at most ``limit`` of them) and moved in whole, so a pickup never
-    sees half an upload."""
+def submit(dirs: DataDirs, agency: str, name: str, source: bytes | IO[bytes], limit: int | None = None) -> str:
+    """Put an extract into the landing zone (the upload entry point); return its URI. The agency id and file
+    name are checked first, so a hostile name such as ``../../etc/passwd.csv`` never becomes a path; the bytes
+    are streamed to a private local file (at most ``limit`` of them) and stored whole, so a pickup never sees
+    half an upload."""
     problem = agency_problem(agency) or file_name_problem(name)
     if problem:
         raise AccordError(problem, path=name)
-    folder = dirs.landing / agency
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if target.exists() or target.is_symlink():
+    key = f"{LANDING}/{agency}/{name}"
+    if dirs.storage.exists(key):
         raise AccordError(f"a file named {name!r} is already waiting in the landing zone of {agency}", path=name)
-    incoming = private_dir(dirs.root / ".incoming")
+    incoming = private_dir(dirs.work / "uploads")
     temporary = incoming / f"upload-{uuid.uuid4().hex}"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
@@ -348,6 +355,7 @@ def submit(dirs: DataDirs, agency: str, name: str, source: bytes | IO[bytes], li
         temporary.unlink(missing_ok=True)
         raise
     os.close(fd)
-    os.rename(temporary, target)
-    fsync_dir(folder)
-    return target
+    try:
+        return dirs.storage.put_file(temporary, key, move=True)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -16,7 +16,14 @@ from accord.storage.private import private_dir
 _NAME = re.compile(r"^[A-Za-z0-9_.=-]{1,200}$")
 
 
-class FileLocks:
+class Locks:
+    """Named locks between processes (and machines, for the database's)."""
+
+    def hold(self, name: str, *, wait: bool = True) -> contextlib.AbstractContextManager[bool]:
+        raise NotImplementedError
+
+
+class FileLocks(Locks):
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
@@ -39,3 +46,35 @@ class FileLocks:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             os.close(fd)
+
+
+class DatabaseLocks(Locks):
+    """PostgreSQL advisory locks, one connection per lock held: shared by every worker of a deployment, and
+    released by the server when a worker dies (its connection goes)."""
+
+    def __init__(self, url: str) -> None:
+        import sqlalchemy as sa
+        from sqlalchemy.pool import NullPool
+
+        self._sa = sa
+        self.engine = sa.create_engine(url, poolclass=NullPool)
+
+    @contextlib.contextmanager
+    def hold(self, name: str, *, wait: bool = True) -> Iterator[bool]:
+        if not _NAME.match(name):
+            raise ValueError(f"lock name {name!r}")
+        sa = self._sa
+        with self.engine.connect() as connection:
+            key = sa.select(sa.func.hashtextextended(sa.literal(f"accord:{name}"), 0)).scalar_subquery()
+            if wait:
+                connection.execute(sa.select(sa.func.pg_advisory_lock(key)))
+                held = True
+            else:
+                held = bool(connection.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar())
+            connection.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    connection.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+                    connection.commit()

@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from accord.intake.locks import FileLocks
+from accord.intake.locks import DatabaseLocks, FileLocks, Locks
 
 STATUSES = ("receiving", "received", "processing", "processed", "rejected", "failed", "duplicate", "refused")
 PENDING = ("received", "processing")
@@ -98,10 +98,18 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def postgresql_url(url: str) -> str:
+    """A PostgreSQL URL with the psycopg 3 driver, whatever scheme it was given with."""
+    for scheme in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme):]
+    raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]!r}")
+
+
 class SubmissionStore:
     """The records, and the locks that keep two pickups or two runs of one submission apart."""
 
-    def __init__(self, url: str, locks: FileLocks) -> None:
+    def __init__(self, url: str, locks: Locks) -> None:
         self.url = url
         self.locks = locks
         self.engine = sa.create_engine(url, connect_args={"timeout": 60} if url.startswith("sqlite") else {},
@@ -115,6 +123,12 @@ class SubmissionStore:
     def sqlite(cls, path: Path) -> SubmissionStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(sqlite_url(path), FileLocks(path.parent / ".locks"))
+
+    @classmethod
+    def postgresql(cls, url: str) -> SubmissionStore:
+        """``postgresql://user:password@host:port/database`` (driver psycopg 3)."""
+        url = postgresql_url(url)
+        return cls(url, DatabaseLocks(url))
 
     def add(self, submission: Submission) -> Submission:
         with self.engine.begin() as db:

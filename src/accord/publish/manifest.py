@@ -1,91 +1,94 @@
 """``published/<contract>/v<major>/_manifest.json``: what a consumer needs to trust a dataset.
 
-Rebuilt from the published snapshots after every publication, under the dataset's publication lock, and
-replaced atomically. File paths in the manifest point into the immutable snapshots, so a reader that
-follows the manifest reads one consistent version. Schema: ``docs/schemas/manifest.schema.json``.
+Rebuilt after every publication, under the contract's publication lock, and replaced whole. It names the
+Delta table versions it describes, so a reader that follows the manifest reads exactly those versions, whatever
+is committed after. Schema: ``docs/schemas/manifest.schema.json``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import uuid
-from pathlib import Path
+from collections import defaultdict
 from typing import Any
-
-import pyarrow.parquet as pq
 
 from accord.contracts.model import Contract
 from accord.publish.parquet import dataset_schema, read_metadata
-from accord.publish.snapshots import current_snapshot, snapshot_checksums
+from accord.publish.pseudonym import PSEUDONYM_SCHEME
+from accord.publish.tables import AGENCIES, INTEGRATED, SOURCE_VERSION, Table, contract_key
+from accord.settings import DataDirs
 
 MANIFEST = "_manifest.json"
-INTEGRATED = "_integrated"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
-def _file_entry(root: Path, path: Path, sha256: str) -> dict[str, Any]:
-    meta = read_metadata(path)
-    return {
-        "path": str(path.relative_to(root)),
-        "sha256": sha256,
-        "rows": pq.ParquetFile(path).metadata.num_rows,
-        "source_file": meta.get("source_file"),
-        "source_sha256": meta.get("source_sha256"),
-        "mapping_sha256": meta.get("mapping_sha256"),
-    }
+def manifest_key(contract: Contract) -> str:
+    return f"{contract_key(contract)}/{MANIFEST}"
 
 
-def _partition(root: Path, link: Path) -> dict[str, Any] | None:
-    snapshot = current_snapshot(link)
-    if snapshot is None:
+def _agencies(dirs: DataDirs, contract: Contract, table: Table) -> dict[str, Any] | None:
+    version = table.version()
+    if version is None:
         return None
-    checksums = snapshot_checksums(snapshot)
-    files = [_file_entry(root, p, checksums[p.name]) for p in sorted(snapshot.glob("*.parquet"))]
-    return {"path": link.name, "snapshot": str(snapshot.relative_to(root)), "rows": sum(f["rows"] for f in files),
-            "files": files}
+    rows: dict[str, int] = defaultdict(int)
+    files: dict[str, int] = defaultdict(int)
+    for action in table.files():
+        agency = action["partition._agency"]
+        rows[agency] += action["num_records"]
+        files[agency] += 1
+    partitions = [{"agency": agency, "rows": rows[agency], "files": files[agency],
+                   "submissions": staged_submissions(dirs, contract, agency)} for agency in sorted(rows)]
+    return {"path": AGENCIES, "version": version, "rows": sum(rows.values()), "partitions": partitions}
 
 
-def build_manifest(contract: Contract, root: Path, key_id: str) -> dict[str, Any]:
-    """The manifest of the dataset folder ``root`` (``published/<contract>/v<major>``) as it is now."""
-    partitions = []
-    for link in sorted(root.glob("agency=*")):
-        entry = _partition(root, link)
-        if entry is not None:
-            partitions.append({"agency": link.name.split("=", 1)[1], **entry})
-    integrated = _partition(root, root / INTEGRATED)
-    if integrated is not None and integrated["files"]:
-        meta = read_metadata(root / integrated["files"][0]["path"])
-        integrated["records_before_dedup"] = int(meta.get("records_before_dedup", integrated["rows"]))
-        integrated["merged_records"] = integrated["records_before_dedup"] - integrated["rows"]
+def staged_submissions(dirs: DataDirs, contract: Contract, agency: str) -> list[dict[str, Any]]:
+    """Where an agency's published rows come from: one entry per submission (read from the staged parts'
+    metadata, which holds the source file, its SHA-256 and the mapping's)."""
+    from accord.submission import staged_parts  # the staging area belongs to the submission module
+
+    found = []
+    for submission_id, key in sorted(staged_parts(dirs, contract, agency).items()):
+        with dirs.storage.open_read(key) as handle:
+            meta = read_metadata(handle)
+        found.append({"submission_id": submission_id, "source_file": meta.get("source_file"),
+                      "source_sha256": meta.get("source_sha256"), "mapping_sha256": meta.get("mapping_sha256")})
+    return found
+
+
+def _integrated(table: Table) -> dict[str, Any] | None:
+    version = table.version()
+    if version is None:
+        return None
+    commit = table.last_commit()
+    rows = sum(a["num_records"] for a in table.files())
+    before = int(commit.get("accord.records_before_dedup", rows))
+    return {"path": INTEGRATED, "version": version, "rows": rows, "records_before_dedup": before,
+            "merged_records": before - rows, "source_version": int(commit.get(SOURCE_VERSION, -1))}
+
+
+def build_manifest(dirs: DataDirs, contract: Contract, key_id: str) -> dict[str, Any]:
+    """The manifest of ``contract``'s tables as they are now."""
     pii = {f.name for f in contract.fields if f.classification == "pii"}
+    agencies = _agencies(dirs, contract, Table(dirs, contract, AGENCIES))
     return {
         "manifest_version": MANIFEST_VERSION,
+        "format": "delta",
         "contract": {"id": contract.id, "version": contract.version, "major": contract.major,
                      "sha256": contract.sha256},
         "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable, "pseudonymised": f.name in pii}
                    for f in dataset_schema(contract)],
-        "pseudonymisation": {"method": "HMAC-SHA256", "key_id": key_id, "fields": sorted(pii)},
-        "partitions": partitions,
-        "integrated": integrated,
-        "rows": sum(p["rows"] for p in partitions),
+        "pseudonymisation": {"scheme": PSEUDONYM_SCHEME, "key_id": key_id, "fields": sorted(pii)},
+        "tables": {AGENCIES: agencies, INTEGRATED: _integrated(Table(dirs, contract, INTEGRATED))},
+        "rows": agencies["rows"] if agencies else 0,
         "produced_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
-def write_manifest(root: Path, manifest: dict[str, Any]) -> Path:
-    """Replace ``root/_manifest.json`` atomically (write beside, flush, rename)."""
-    target = root / MANIFEST
-    temporary = root / f".tmp-manifest-{uuid.uuid4().hex}"
-    with temporary.open("w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, target)
-    return target
+def write_manifest(dirs: DataDirs, contract: Contract, manifest: dict[str, Any]) -> str:
+    """Replace the manifest whole (a rename on a disk, one PUT on an object store)."""
+    return dirs.storage.write_text(manifest_key(contract), json.dumps(manifest, indent=2))
 
 
-def read_manifest(root: Path) -> dict[str, Any]:
-    manifest: dict[str, Any] = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+def read_manifest(dirs: DataDirs, contract: Contract) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads(dirs.storage.read_text(manifest_key(contract)))
     return manifest

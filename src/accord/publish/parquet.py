@@ -1,10 +1,7 @@
-"""Harmonised Parquet: contract columns typed by the contract (``pii`` fields as keyed pseudonyms), lineage
-columns, provenance metadata.
-
-Layout (see docs/consumers.md):
-  published/<contract>/v<major>/agency=<agency>/part-<source sha256[:16]>.parquet   (link to a snapshot)
-  published/<contract>/v<major>/_integrated/<contract>.parquet                       (link to a snapshot)
-  published/<contract>/v<major>/_manifest.json
+"""Harmonised rows: contract columns typed by the contract (``pii`` fields as keyed pseudonyms), lineage
+columns, provenance metadata. Each processed submission's rows are staged as one Parquet part
+(``published/<contract>/v<major>/.staged/agency=<agency>/part-<source sha256[:16]>.parquet``) before they are
+published in the contract's Delta tables (``accord.publish.tables``, docs/consumers.md).
 """
 
 from __future__ import annotations
@@ -12,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -24,6 +22,7 @@ from accord.reasons import ROW
 
 LINEAGE_FIELDS = [
     pa.field("_agency", pa.string(), nullable=False),
+    pa.field("_submission_id", pa.string(), nullable=False),
     pa.field("_source_file", pa.string(), nullable=False),
     pa.field(ROW, pa.int64(), nullable=False),
     pa.field("_ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
@@ -41,14 +40,6 @@ def dataset_schema(contract: Contract) -> pa.Schema:
     return pa.schema([*columns, *LINEAGE_FIELDS])
 
 
-def contract_dir(published: Path, contract: Contract) -> Path:
-    return published / contract.id / f"v{contract.major}"
-
-
-def agency_dir(published: Path, contract: Contract, agency: str) -> Path:
-    return contract_dir(published, contract) / f"agency={agency}"
-
-
 def with_metadata(table: pa.Table, contract: Contract, metadata: Mapping[str, str]) -> pa.Table:
     keys = {"contract_id": contract.id, "contract_version": contract.version, "contract_sha256": contract.sha256,
             **metadata}
@@ -63,6 +54,7 @@ def to_table(values: pl.DataFrame, contract: Contract, key: PseudonymKey, lineag
     frame = values.select(*contract.field_names, ROW).with_columns(
         *(pseudonymise(values.get_column(name), key).alias(name) for name in pii),
         pl.lit(lineage["_agency"], dtype=pl.String).alias("_agency"),
+        pl.lit(lineage["_submission_id"], dtype=pl.String).alias("_submission_id"),
         pl.lit(lineage["_source_file"], dtype=pl.String).alias("_source_file"),
         pl.lit(lineage["_ingested_at"], dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
     )
@@ -71,14 +63,15 @@ def to_table(values: pl.DataFrame, contract: Contract, key: PseudonymKey, lineag
     return with_metadata(table, contract, {**metadata, "pseudonym_key_id": key.key_id})
 
 
-def read_metadata(file: Path) -> dict[str, str]:
-    """The ``accord.*`` key-value metadata of a published Parquet file, without the prefix."""
-    raw = pq.read_schema(file).metadata or {}
+def read_metadata(source: Path | Any) -> dict[str, str]:
+    """The ``accord.*`` key-value metadata of a staged Parquet part (a path or an open file), without the prefix."""
+    raw = pq.read_schema(source).metadata or {}
     return {k.decode()[len(META_PREFIX):]: v.decode() for k, v in raw.items()
             if k.decode().startswith(META_PREFIX)}
 
 
-def received_at(file: Path) -> dt.datetime:
-    """When a submission was received: the landing file's modification time, to the second (UTC). Derived
-    from the file, not the run, so re-processing the same submission writes the same bytes."""
-    return dt.datetime.fromtimestamp(int(file.stat().st_mtime), dt.UTC)
+def received_at(text: str) -> dt.datetime:
+    """When a submission was received (its record's ``received_at``: the landing file's modification time, to
+    the second, UTC). Derived from the delivery, not the run, so re-processing a submission writes the same
+    rows."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)

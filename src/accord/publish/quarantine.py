@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
 
 from accord.reasons import ROW, with_messages
-from accord.storage.atomic import replacing
+from accord.storage.private import secure_file
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 
@@ -20,10 +21,6 @@ def neutralise(column: str) -> pl.Expr:
     """Make a text column inert in a spreadsheet: a leading formula character gets a ``'`` prefix."""
     value = pl.col(column)
     return pl.when(value.str.contains(_FORMULA_START)).then(pl.lit("'") + value).otherwise(value).alias(column)
-
-
-def quarantine_dir(root: Path, agency: str, contract_id: str, major: int) -> Path:
-    return root / agency / contract_id / f"v{major}"
 
 
 def error_report(errors: pl.DataFrame, agency: str, source_file: str,
@@ -49,5 +46,9 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
 def write_errors_csv(report: pl.DataFrame, file: Path, *, private: bool = True) -> None:
     """The report as CSV, spreadsheet-safe, replacing ``file`` whole (owner-only unless ``private`` is off:
     it holds the values the agency sent)."""
-    with replacing(file, private=private) as temporary:
-        spreadsheet_safe(report).write_csv(temporary)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = file.with_name(f".tmp-{file.name}")
+    spreadsheet_safe(report).write_csv(temporary)
+    if private:
+        secure_file(temporary)
+    os.replace(temporary, file)

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from accord.mapping import Mapping
 from accord.process import stream_extract
 from accord.publish.quarantine import error_report, write_errors_csv
-from accord.validation import DatasetResult, row_schema, validate_metrics
+from accord.validation import DatasetResult, DocsSite, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -71,7 +71,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
     if outcome.rejected is None and docs_dir is not None:
         # named by content, not by file name: the name would reach the Data Docs HTML, unescaped by GX
         dataset = validate_metrics(contract, f"check.{mapping.agency}.{outcome.source_sha256[:16]}", outcome.metrics,
-                                   docs_dir)
+                                   DocsSite.local(docs_dir))
     status = "unreadable" if outcome.rejected else "quarantined" if outcome.rows_quarantined else "clean"
     report = CheckReport(
         file=str(file), agency=mapping.agency, contract=contract.id, contract_version=contract.version,

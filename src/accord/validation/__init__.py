@@ -3,6 +3,7 @@
 from accord.validation.dataset_rules import (
     DatasetMetrics,
     DatasetResult,
+    DocsSite,
     ExpectationSpec,
     run_dataset_rules,
     suite_spec,
@@ -11,5 +12,5 @@ from accord.validation.dataset_rules import (
 from accord.validation.row_rules import RowSchema, row_schema
 from accord.validation.targets import ContractTargets, compile_contract
 
-__all__ = ["ContractTargets", "DatasetMetrics", "DatasetResult", "ExpectationSpec", "RowSchema", "compile_contract",
-           "row_schema", "run_dataset_rules", "suite_spec", "validate_metrics"]
+__all__ = ["ContractTargets", "DatasetMetrics", "DatasetResult", "DocsSite", "ExpectationSpec", "RowSchema",
+           "compile_contract", "row_schema", "run_dataset_rules", "suite_spec", "validate_metrics"]

@@ -22,6 +22,7 @@ import polars as pl
 
 from accord.contracts.model import Bound, Contract, Field
 from accord.reasons import ROW
+from accord.settings import REPORTS, DataDirs
 from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
 
 DOCS_INDEX_LIMIT = 200  # newest validations linked from the Data Docs index; every page stays on disk
@@ -52,10 +53,51 @@ class ExpectationOutcome:
 
 
 @dataclass(frozen=True)
+class DocsSite:
+    """Where the Data Docs site and the validation results it is built from are kept: a local folder, or a
+    prefix of an S3 bucket (shared by every worker, so the index lists every submission)."""
+
+    folder: Path | None = None
+    bucket: str | None = None
+    prefix: str = ""
+    endpoint: str | None = None
+
+    @classmethod
+    def local(cls, folder: Path) -> DocsSite:
+        return cls(folder=folder.resolve())  # GX needs an absolute folder (a relative one crashed inside it)
+
+    @classmethod
+    def of(cls, dirs: DataDirs) -> DocsSite:
+        """``reports/data_docs`` of a data directory (results beside it, in ``reports/gx_validations``)."""
+        local = dirs.storage.local_path(f"{REPORTS}/data_docs")
+        if local is not None:
+            return cls.local(local)
+        bucket, _, prefix = dirs.storage.uri(f"{REPORTS}/data_docs").removeprefix("s3://").partition("/")
+        return cls(bucket=bucket, prefix=prefix, endpoint=getattr(dirs.storage, "endpoint", None))
+
+    def backend(self, name: str) -> dict[str, Any]:
+        if self.folder is not None:
+            base = self.folder if name == "data_docs" else self.folder.parent / name
+            return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
+        prefix = self.prefix if name == "data_docs" else self.prefix.rsplit("/", 1)[0] + f"/{name}"
+        return {"class_name": "TupleS3StoreBackend", "bucket": self.bucket, "prefix": prefix,
+                "boto3_options": {"endpoint_url": self.endpoint} if self.endpoint else {}}
+
+    @property
+    def index(self) -> str:
+        if self.folder is not None:
+            return str(self.folder / "index.html")
+        return f"s3://{self.bucket}/{self.prefix}/index.html"
+
+    def index_exists(self) -> bool:
+        return self.folder is None or (self.folder / "index.html").exists()
+
+
+@dataclass(frozen=True)
 class DatasetResult:
     success: bool
     outcomes: list[ExpectationOutcome]
-    docs_index: Path | None
+    docs_index: str | None
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -167,7 +209,7 @@ def dataset_metrics(contract: Contract, frame: pl.DataFrame) -> dict[str, float]
     return metrics.result(duplicated_counts(keys.lazy(), fields, frame.height))
 
 
-def _context(docs_dir: Path) -> Any:
+def _context(site: DocsSite) -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -183,14 +225,11 @@ def _context(docs_dir: Path) -> Any:
         progress_bars=ProgressBarsConfig(globally=False),
     )
     config.stores["validation_results_store"] = {
-        "class_name": "ValidationResultsStore",
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                          "base_directory": str(docs_dir.parent / "gx_validations")},
-    }
+        "class_name": "ValidationResultsStore", "store_backend": site.backend("gx_validations")}
     config.data_docs_sites = {
         "accord": {
             "class_name": "SiteBuilder",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "store_backend": site.backend("data_docs"),
             # GX reads every linked validation result to rebuild the index: bounded, so that reading stops
             # growing with the history (listing the stored results still does)
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder",
@@ -200,12 +239,13 @@ def _context(docs_dir: Path) -> Any:
     return gx.get_context(project_config=config)
 
 
-def run_dataset_rules(contract: Contract, dataset: str, frame: pl.DataFrame, docs_dir: Path) -> DatasetResult:
+def run_dataset_rules(contract: Contract, dataset: str, frame: pl.DataFrame, site: DocsSite | Path) -> DatasetResult:
     """Compute the contract's dataset metrics over ``frame`` and validate them (``validate_metrics``)."""
-    return validate_metrics(contract, dataset, dataset_metrics(contract, frame), docs_dir)
+    return validate_metrics(contract, dataset, dataset_metrics(contract, frame), site)
 
 
-def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float], docs_dir: Path) -> DatasetResult:
+def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float], site: DocsSite | Path,
+                     ) -> DatasetResult:
     """Validate a dataset's metrics against the contract's bounds with Great Expectations and add its page to
     the Data Docs site. The validation definition is run directly (a Checkpoint with a Data Docs action took
     about four times longer for the same result: 1.5 s against 0.4 s a submission, measured on the samples)."""
@@ -216,8 +256,7 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
     )
 
     specs = suite_spec(contract)
-    docs_dir = docs_dir.resolve()  # GX needs an absolute folder (a relative one crashed inside it)
-    context = _context(docs_dir)
+    context = _context(site if isinstance(site, DocsSite) else DocsSite.local(site))
     batch = (context.data_sources.add_pandas("accord").add_dataframe_asset(dataset)
              .add_batch_definition_whole_dataframe("whole"))
     suite = context.suites.add(gx.ExpectationSuite(name=f"{contract.id}.v{contract.major}"))
@@ -234,6 +273,6 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
     outcomes = [ExpectationOutcome(type=s.check, column=s.field, success=checked.get(s.metric, False),
                                    unexpected_count=int(metrics.get(s.metric, 0)), dataset=dataset)
                 for s in specs]
-    index = docs_dir / "index.html"
+    where = site if isinstance(site, DocsSite) else DocsSite.local(site)
     return DatasetResult(success=bool(result.success) and all(o.success for o in outcomes), outcomes=outcomes,
-                         docs_index=index if index.exists() else None)
+                         docs_index=where.index if where.index_exists() else None)

@@ -1,0 +1,150 @@
+"""Published datasets as Delta tables, on a local disk and on an object store: a publisher killed at random
+points never leaves a mixed or partial dataset; re-running the same submissions makes no new version; the
+manifest names the versions it describes; time travel; vacuum."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import jsonschema
+import polars as pl
+import pytest
+
+import accord
+from accord.agency import run_agency
+from accord.integrate import integrate
+from accord.publish.manifest import manifest_key, read_manifest
+from accord.publish.tables import AGENCIES, INTEGRATED, Table, vacuum
+from accord.settings import data_dirs
+from tests.conftest import ROOT
+from tests.publish.versions import expected_ids
+
+KILLS = 10
+
+
+def _ids(table: Table, version: int | None = None) -> set[str]:
+    return set(table.scan(version).select("payment_id").collect()["payment_id"].to_list())
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_killed_publisher_leaves_old_or_new_version(where, tmp_path, payment, request):
+    location = str(tmp_path / "data") if where == "local" else request.getfixturevalue("remote_data")
+    dirs = data_dirs(location)
+    table = Table(dirs, payment, AGENCIES)
+    versions = {"A": expected_ids("A"), "B": expected_ids("B")}
+    rng = random.Random(20261201)  # noqa: S311 - kill timing, not cryptography
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    seen = set()
+    for attempt in range(KILLS):
+        child = subprocess.Popen([sys.executable, str(ROOT / "tests" / "publish" / "publish_loop.py"), location,
+                                  str(ROOT), str(attempt)], stdout=subprocess.PIPE, env=env)
+        assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.2, 1.5))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if table.version() is None:
+            continue
+        latest = _ids(table)
+        assert latest in versions.values(), f"kill {attempt}: mixed or partial table ({len(latest)} rows)"
+        if dirs.storage.exists(manifest_key(payment)):  # killed between the first commit and the first manifest
+            manifest = read_manifest(dirs, payment)
+            described = _ids(table, manifest["tables"][AGENCIES]["version"])
+            assert described in versions.values(), f"kill {attempt}: the manifest points at a mixed version"
+        seen.add("A" if latest == versions["A"] else "B")
+    assert seen == {"A", "B"}  # the kills landed in both phases
+
+
+def _run_all(mappings, dirs, registry, key):
+    for mapping in mappings.values():
+        run_agency(mapping, dirs, dataset_rules=False)
+    for contract in registry.latest():
+        integrate(contract, dirs, key)
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_rerunning_the_same_submissions_makes_no_new_version(where, mappings, registry, pseudonym_key, tmp_path,
+                                                             request):
+    location = str(tmp_path / "data") if where == "local" else request.getfixturevalue("remote_data")
+    dirs = data_dirs(location).create()
+
+    def deliver_samples() -> None:
+        for file in sorted((ROOT / "samples" / "landing").glob("*/*")):
+            dirs.storage.put_file(file, f"landing/{file.parent.name}/{file.name}")
+
+    deliver_samples()
+    _run_all(mappings, dirs, registry, pseudonym_key)
+    person = registry.resolve("person", 1)
+    tables = {kind: Table(dirs, person, kind) for kind in (AGENCIES, INTEGRATED)}
+    versions = {kind: t.version() for kind, t in tables.items()}
+    rows = {kind: _sorted_rows(t) for kind, t in tables.items()}
+    deliver_samples()  # the same files again: duplicates
+    _run_all(mappings, dirs, registry, pseudonym_key)
+    assert {kind: t.version() for kind, t in tables.items()} == versions  # nothing changed: no new version
+    assert {kind: _sorted_rows(t).equals(rows[kind]) for kind, t in tables.items()} == {AGENCIES: True,
+                                                                                        INTEGRATED: True}
+    assert rows[INTEGRATED].height == 24 and rows[INTEGRATED]["person_id"].n_unique() == 24
+    assert rows[AGENCIES].group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("nho", 6), ("rrn", 12)]
+
+
+def _sorted_rows(table: Table) -> pl.DataFrame:
+    frame = table.scan().collect()
+    return frame.sort(frame.columns)
+
+
+def test_manifest_validates_and_describes_the_tables(mappings, data, person, pseudonym_key):
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    integrate(person, data, pseudonym_key)
+    manifest = read_manifest(data, person)
+    schema = json.loads((ROOT / "docs" / "schemas" / "manifest.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
+    assert manifest["contract"] == {"id": "person", "version": "1.0.0", "major": 1, "sha256": person.sha256}
+    agencies, integrated = manifest["tables"][AGENCIES], manifest["tables"][INTEGRATED]
+    assert agencies["version"] == Table(data, person, AGENCIES).version() == 2  # one commit per publication
+    assert [(p["agency"], p["rows"], len(p["submissions"])) for p in agencies["partitions"]] == [
+        ("cba", 8, 1), ("nho", 6, 1), ("rrn", 12, 2)]
+    assert manifest["rows"] == agencies["rows"] == 26
+    assert (integrated["rows"], integrated["records_before_dedup"], integrated["merged_records"],
+            integrated["source_version"]) == (24, 26, 2, 2)
+    assert manifest["pseudonymisation"] == {"scheme": "hmac-sha256-128-b64url", "key_id": pseudonym_key.key_id,
+                                            "fields": ["birth_date", "family_name", "given_name", "sin"]}
+    sources = sorted(s["source_file"] for p in agencies["partitions"] for s in p["submissions"])
+    assert sources == ["clients_2026-11.xlsx", "people_2026-11.ndjson", "personnes_2026-11.csv",
+                       "personnes_2026-12.csv"]
+
+
+def test_time_travel_reads_an_earlier_version(mappings, data, person, pseudonym_key):
+    for name in ("rrn/person", "nho/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    integrate(person, data, pseudonym_key)
+    before = dt.datetime.now(dt.UTC)
+    time.sleep(1.1)
+    run_agency(mappings["cba/person"], data, dataset_rules=False)
+    integrate(person, data, pseudonym_key)
+    read = {"data_dir": data.root, "project_dir": ROOT}
+    assert accord.read("person", 1, **read).collect().height == 24  # now: rrn, nho and cba
+    assert accord.read("person", 1, as_of=0, **read).collect().height == 16  # the first integrated version
+    assert accord.read("person", 1, as_of=before, **read).collect().height == 16  # as it was at that time
+    assert accord.read("person", 1, agency="cba", **read).collect().height == 8
+    assert accord.read_arrow("person", 1, as_of=0, **read).num_rows == 16
+
+
+def test_vacuum_removes_files_no_retained_version_needs(mappings, data, person, pseudonym_key):
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+        integrate(person, data, pseudonym_key)  # three integrated versions, each replacing the whole table
+    integrated = Table(data, person, INTEGRATED)
+    assert integrated.version() == 2
+    assert vacuum(integrated, retention_hours=168, dry_run=True) == []  # nothing is a week old
+    removed = vacuum(integrated, retention_hours=0, dry_run=False)
+    assert len(removed) == 2  # the files of versions 0 and 1
+    assert accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect().height == 24
+    with pytest.raises(Exception, match=r"(?i)not found|no such file|does not exist"):
+        accord.read("person", 1, as_of=0, data_dir=data.root, project_dir=ROOT).collect()

@@ -1,0 +1,108 @@
+"""Real servers for the tests that need them, started on free ports in temporary folders and stopped after:
+PostgreSQL (the machine's ``initdb`` / ``pg_ctl``) and an S3-compatible server (moto's standalone server)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+S3_ENV = {"AWS_ACCESS_KEY_ID": "accord-test", "AWS_SECRET_ACCESS_KEY": "accord-test-secret",
+          "AWS_REGION": "us-east-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**S3_ENV, "AWS_ENDPOINT_URL": self.endpoint}
+
+    def bucket(self) -> str:
+        """A new, empty bucket; its name."""
+        import boto3
+
+        name = f"accord-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3", endpoint_url=self.endpoint, **_boto(self.env)).create_bucket(Bucket=name)
+        return name
+
+
+def _boto(env: dict[str, str]) -> dict[str, str]:
+    return {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"],
+            "region_name": env["AWS_REGION"]}
+
+
+@contextlib.contextmanager
+def s3_server(log: Path) -> Iterator[S3Server]:
+    port = free_port()
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait(port)
+        yield S3Server(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """``initdb`` and ``pg_ctl`` refuse to run as root: run them as the ``postgres`` account then."""
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server of its own, in a new folder of /tmp (readable by the ``postgres`` account when the
+    tests run as root); yields its URL (database ``accord``)."""
+    for tool in ("initdb", "pg_ctl"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} is not installed (PostgreSQL server binaries are needed by this test)")
+    folder = Path(tempfile.mkdtemp(prefix="accord-pg-"))
+    cluster, sockets = folder / "cluster", folder / "sockets"
+    sockets.mkdir(exist_ok=True)
+    if os.geteuid() == 0:
+        account = pwd.getpwnam("postgres")
+        for path in (folder, sockets):
+            os.chown(path, account.pw_uid, account.pw_gid)
+    port = free_port()
+    subprocess.run(_as_postgres(["initdb", "-D", str(cluster), "-U", "accord", "--auth=trust", "-E", "UTF8"]),
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    subprocess.run(_as_postgres(["pg_ctl", "-D", str(cluster), "-o", options, "-l", str(folder / "server.log"),
+                                 "-w", "start"]), check=True, capture_output=True)
+    try:
+        subprocess.run(_as_postgres(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "accord", "accord"]),
+                       check=True, capture_output=True)
+        yield f"postgresql://accord@127.0.0.1:{port}/accord"
+    finally:
+        subprocess.run(_as_postgres(["pg_ctl", "-D", str(cluster), "-m", "fast", "-w", "stop"]), capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
