@@ -21,7 +21,7 @@ from pipelines.factories import (
     summary_asset,
 )
 from pipelines.resources import AccordResource
-from pipelines.sensors import landing_sensor
+from pipelines.sensors import landing_sensor, publication_sensor
 
 DEFAULT_PROJECT = Path(__file__).resolve().parents[1]
 PUBLISH_JOB = "publish"
@@ -49,12 +49,12 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
                                         partitions_def=partitions_for(contract)))
     summary = summary_asset(integrated_keys)
     unpartitioned = [a.key for a in assets if a.partitions_def is None] + [summary.key]
-    jobs.append(dg.define_asset_job(PUBLISH_JOB, selection=unpartitioned,
-                                    description="publish agency partitions, integrated datasets, the summary"))
+    publish = dg.define_asset_job(PUBLISH_JOB, selection=unpartitioned,
+                                  description="publish agency partitions, integrated datasets, the summary")
     return dg.Definitions(
         assets=[*assets, summary],
-        jobs=jobs,
-        sensors=[landing_sensor(scan, [j for j in jobs if j.name != PUBLISH_JOB])],
+        jobs=[*jobs, publish],
+        sensors=[landing_sensor(scan, jobs), publication_sensor(jobs, publish)],
         resources={"accord": AccordResource(project_dir=str(project.root), data_dir=str(data))},
     )
 

@@ -44,3 +44,27 @@ def landing_sensor(scan: MappingSet, jobs: Sequence[Any]) -> dg.SensorDefinition
         return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=adds)
 
     return _sensor
+
+
+def publication_sensor(submission_jobs: Sequence[Any], publish_job: Any) -> dg.RunStatusSensorDefinition:
+    """When a submission run succeeds, publish (agencies, integrated, summary), unless a publication run is
+    already waiting to start: it will include this submission too. Runs in the daemon, on by default, so a file
+    dropped while ``make dev`` runs is published without anything to switch on."""
+
+    @dg.run_status_sensor(name="publish_after_submissions", run_status=dg.DagsterRunStatus.SUCCESS,
+                          monitored_jobs=list(submission_jobs), request_job=publish_job,
+                          default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=5,
+                          description="Publishes after each successful submission run (one publication waits "
+                                      "at most).")
+    def _sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
+        waiting = context.instance.get_run_records(dg.RunsFilter(
+            job_name=publish_job.name, statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]),
+            limit=1)
+        if waiting:
+            return dg.SkipReason(f"publication run {waiting[0].dagster_run.run_id[:8]} has not started yet")
+        run = context.dagster_run
+        return dg.RunRequest(run_key=f"publish-after-{run.run_id}",
+                             tags={"accord/after": run.run_id, **{k: v for k, v in run.tags.items()
+                                                                  if k.startswith("accord/")}})
+
+    return _sensor

@@ -84,10 +84,25 @@ def s3_data(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL server of its own, for the session."""
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL server of its own, for the session (its ``accord`` database)."""
     with postgres_server() as url:
         yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> str:
+    """A new, empty database on that server, for one test."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"accord_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f"create database {name}"))
+    engine.dispose()
+    return postgres_server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def postgres_server() -> Iterator[str]:
     try:
         subprocess.run(_as_postgres(["createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "accord", "accord"]),
                        check=True, capture_output=True)
-        yield f"postgresql://accord@127.0.0.1:{port}/accord"
+        yield f"postgresql+psycopg2://accord@127.0.0.1:{port}/accord"  # the scheme Dagster's storage needs
     finally:
         subprocess.run(_as_postgres(["pg_ctl", "-D", str(cluster), "-m", "fast", "-w", "stop"]), capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)

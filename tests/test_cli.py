@@ -44,3 +44,27 @@ def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch):
     assert len(run_ids) == 7
     runs = [p.stem for p in (home / "history" / "runs").glob("*-*-*-*-*.db")]
     assert sorted(r[:8] for r in runs) == sorted(run_ids)  # every run is in the SQLite instance
+
+
+def test_publish_vacuum_keeps_what_the_manifest_names(tmp_path, mappings, registry, pseudonym_key):
+    from accord.agency import run_agency
+    from accord.integrate import integrate
+    from accord.settings import data_dirs
+    from tests.conftest import seed_landing
+
+    data = data_dirs(tmp_path / "data").create()
+    seed_landing(data.landing)
+    person = registry.resolve("person", 1)
+    for name in ("rrn/person", "nho/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+        integrate(person, data, pseudonym_key)
+    args = ["publish", "vacuum", "--data-dir", str(data.root), "--project-dir", str(ROOT)]
+    dry = runner.invoke(app, [*args, "--retention-hours", "0", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "person v1.0.0 integrated: would remove 1 file(s)" in dry.output  # the first integrated version's
+    assert "person v1.0.0 agencies: would remove 0 file(s)" in dry.output  # appends: every file is current
+    done = runner.invoke(app, [*args, "--retention-hours", "0"])
+    assert "1 file(s) removed" in done.output
+    import accord
+
+    assert accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect().height == 16

@@ -190,7 +190,7 @@ def process_submission(
         errors_csv=errors_csv, staged_file=staged,
         dataset_rules=[asdict(o) for o in checked.outcomes] if checked else [],
         dataset_rules_success=checked.success if checked else None,
-        data_docs=str(checked.docs_index) if checked and checked.docs_index else None,
+        data_docs=checked.docs_page or checked.docs_index if checked else None,
         rejection_reason=outcome.rejection_reason,
     )
     _write_result(dirs, result)

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from accord.cli import command_check, command_contract, command_mapping, command_run
+from accord.cli import command_check, command_contract, command_mapping, command_publish, command_run
 from accord.cli.console import errors, plain
 
 EXIT_INTERNAL = 3  # accord itself failed (0, 1, 2 are each command's answers: see its --help)
@@ -17,6 +17,7 @@ app.command("run")(command_run.run)
 app.command("check")(command_check.check)
 app.add_typer(command_contract.app, name="contract")
 app.add_typer(command_mapping.app, name="mapping")
+app.add_typer(command_publish.app, name="publish")
 
 
 def main() -> None:

@@ -99,10 +99,10 @@ def sqlite_url(path: Path) -> str:
 
 
 def postgresql_url(url: str) -> str:
-    """A PostgreSQL URL with the psycopg 3 driver, whatever scheme it was given with."""
+    """A PostgreSQL URL with the psycopg2 driver, whatever scheme it was given with."""
     for scheme in ("postgresql+psycopg2://", "postgresql+psycopg://", "postgresql://", "postgres://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+            return "postgresql+psycopg2://" + url[len(scheme):]
     raise ValueError(f"not a PostgreSQL URL: {url.split('@')[-1]!r}")
 
 
@@ -126,7 +126,8 @@ class SubmissionStore:
 
     @classmethod
     def postgresql(cls, url: str) -> SubmissionStore:
-        """``postgresql://user:password@host:port/database`` (driver psycopg 3)."""
+        """``postgresql+psycopg2://user:password@host:port/database`` (any PostgreSQL scheme is taken; the driver
+        is psycopg2, the one Dagster's PostgreSQL storage needs, so one URL serves both)."""
         url = postgresql_url(url)
         return cls(url, DatabaseLocks(url))
 

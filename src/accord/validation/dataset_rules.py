@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import urllib.parse
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +26,7 @@ import polars as pl
 from accord.contracts.model import Bound, Contract, Field
 from accord.reasons import ROW
 from accord.settings import REPORTS, DataDirs
+from accord.storage import Storage
 from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
 
 DOCS_INDEX_LIMIT = 200  # newest validations linked from the Data Docs index; every page stays on disk
@@ -54,13 +58,17 @@ class ExpectationOutcome:
 
 @dataclass(frozen=True)
 class DocsSite:
-    """Where the Data Docs site and the validation results it is built from are kept: a local folder, or a
-    prefix of an S3 bucket (shared by every worker, so the index lists every submission)."""
+    """Where the Data Docs site is written: a local folder (its validation results beside it, in
+    ``gx_validations``), and, for a data directory on an object store, where its pages are then published.
 
-    folder: Path | None = None
-    bucket: str | None = None
+    Great Expectations 1.x keeps validation results and sites on a file system only. On an object store each
+    run builds its submission's page in a temporary folder and publishes it under ``reports/data_docs/``; the
+    site's index, which GX can only build from the results it holds, is kept for local data directories.
+    """
+
+    folder: Path
+    storage: Storage | None = None
     prefix: str = ""
-    endpoint: str | None = None
 
     @classmethod
     def local(cls, folder: Path) -> DocsSite:
@@ -68,29 +76,38 @@ class DocsSite:
 
     @classmethod
     def of(cls, dirs: DataDirs) -> DocsSite:
-        """``reports/data_docs`` of a data directory (results beside it, in ``reports/gx_validations``)."""
+        """``reports/data_docs`` of a data directory."""
         local = dirs.storage.local_path(f"{REPORTS}/data_docs")
         if local is not None:
             return cls.local(local)
-        bucket, _, prefix = dirs.storage.uri(f"{REPORTS}/data_docs").removeprefix("s3://").partition("/")
-        return cls(bucket=bucket, prefix=prefix, endpoint=getattr(dirs.storage, "endpoint", None))
+        return cls(folder=(dirs.work / f"data-docs-{uuid.uuid4().hex[:12]}").resolve(), storage=dirs.storage,
+                   prefix=f"{REPORTS}/data_docs")
 
     def backend(self, name: str) -> dict[str, Any]:
-        if self.folder is not None:
-            base = self.folder if name == "data_docs" else self.folder.parent / name
-            return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
-        prefix = self.prefix if name == "data_docs" else self.prefix.rsplit("/", 1)[0] + f"/{name}"
-        return {"class_name": "TupleS3StoreBackend", "bucket": self.bucket, "prefix": prefix,
-                "boto3_options": {"endpoint_url": self.endpoint} if self.endpoint else {}}
+        """The GX store backend of the site (``data_docs``) or of its validation results."""
+        if name == "data_docs":
+            base = self.folder
+        else:  # beside the site; a temporary site's results are temporary too
+            base = self.folder.parent / (f"{self.folder.name}-{name}" if self.storage is not None else name)
+        return {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(base)}
+
+    def publish(self, page: Path | None) -> str | None:
+        """The URI of ``page`` once published (on an object store: every file of the site but its index)."""
+        if page is None:
+            return None
+        if self.storage is None:
+            return str(page)
+        for file in sorted(p for p in self.folder.rglob("*") if p.is_file() and p.name != "index.html"):
+            self.storage.put_file(file, f"{self.prefix}/{file.relative_to(self.folder)}")
+        uri = self.storage.uri(f"{self.prefix}/{page.relative_to(self.folder)}")
+        shutil.rmtree(self.folder, ignore_errors=True)
+        shutil.rmtree(self.folder.parent / f"{self.folder.name}-gx_validations", ignore_errors=True)
+        return uri
 
     @property
-    def index(self) -> str:
-        if self.folder is not None:
-            return str(self.folder / "index.html")
-        return f"s3://{self.bucket}/{self.prefix}/index.html"
-
-    def index_exists(self) -> bool:
-        return self.folder is None or (self.folder / "index.html").exists()
+    def index(self) -> str | None:
+        index = self.folder / "index.html"
+        return str(index) if self.storage is None and index.exists() else None
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class DatasetResult:
     success: bool
     outcomes: list[ExpectationOutcome]
     docs_index: str | None
+    docs_page: str | None = None  # this validation's own page
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -256,7 +274,8 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
     )
 
     specs = suite_spec(contract)
-    context = _context(site if isinstance(site, DocsSite) else DocsSite.local(site))
+    where = site if isinstance(site, DocsSite) else DocsSite.local(site)
+    context = _context(where)
     batch = (context.data_sources.add_pandas("accord").add_dataframe_asset(dataset)
              .add_batch_definition_whole_dataframe("whole"))
     suite = context.suites.add(gx.ExpectationSuite(name=f"{contract.id}.v{contract.major}"))
@@ -269,10 +288,21 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
     stored = [k for k in context.validation_results_store.list_keys()
               if k.run_id == result.meta["run_id"] and k.expectation_suite_identifier.name == suite.name]
     context.build_data_docs(site_names=["accord"], resource_identifiers=stored)
+    page = _page(context, stored)
     checked = {item.expectation_config.kwargs["column"]: bool(item.success) for item in result.results}
     outcomes = [ExpectationOutcome(type=s.check, column=s.field, success=checked.get(s.metric, False),
                                    unexpected_count=int(metrics.get(s.metric, 0)), dataset=dataset)
                 for s in specs]
-    where = site if isinstance(site, DocsSite) else DocsSite.local(site)
+    index = where.index
     return DatasetResult(success=bool(result.success) and all(o.success for o in outcomes), outcomes=outcomes,
-                         docs_index=where.index if where.index_exists() else None)
+                         docs_index=index, docs_page=where.publish(page))
+
+
+def _page(context: Any, stored: list[Any]) -> Path | None:
+    """The local file of the validation's own Data Docs page."""
+    for key in stored:
+        for site in context.get_docs_sites_urls(resource_identifier=key, site_name="accord"):
+            url = site.get("site_url") or ""
+            if url.startswith("file://"):
+                return Path(urllib.parse.unquote(url.removeprefix("file://")))
+    return None

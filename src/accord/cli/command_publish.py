@@ -1,0 +1,40 @@
+"""``accord publish vacuum``: remove the files of published table versions older than a retention period."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from accord.agency import publication_lock
+from accord.cli.console import console, plain
+from accord.contracts import ContractRegistry
+from accord.publish.tables import AGENCIES, INTEGRATED, Table, vacuum
+from accord.settings import data_dirs, project_dirs
+
+app = typer.Typer(help="Work with the published Delta tables.", no_args_is_help=True)
+
+
+@app.command("vacuum")
+def vacuum_tables(
+    retention_hours: Annotated[int, typer.Option(min=0, help="keep every version newer than this (time travel "
+                                                            "reaches back this far)")] = 168,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be removed")] = False,
+    data_dir: Annotated[str | None, typer.Option(help="data directory (default $ACCORD_DATA_DIR or ./data)")] = None,
+    project_dir: Annotated[str | None, typer.Option(help="folder with contracts/")] = None,
+) -> None:
+    """Remove the files no table version newer than the retention period needs. The version the manifest names
+    is the newest, so readers that follow it are never affected."""
+    dirs = data_dirs(data_dir)
+    total = 0
+    for contract in ContractRegistry.load(project_dirs(project_dir).contracts).contracts:
+        for kind in (AGENCIES, INTEGRATED):
+            table = Table(dirs, contract, kind)
+            if table.version() is None:
+                continue
+            with publication_lock(dirs, contract):
+                removed = vacuum(table, retention_hours, dry_run=dry_run)
+            total += len(removed)
+            verb = "would remove" if dry_run else "removed"
+            console.print(plain(f"{contract.label} {kind}: {verb} {len(removed)} file(s)"), highlight=False)
+    console.print(plain(f"{total} file(s) {'to remove' if dry_run else 'removed'}"), highlight=False)
