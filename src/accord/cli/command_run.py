@@ -73,7 +73,8 @@ def run(
     console.print(summary_table(summary["results"]))
     console.print(f"published   {data.storage.uri(PUBLISHED)}", highlight=False)
     console.print(f"quarantine  {data.storage.uri(QUARANTINE)}", highlight=False)
-    console.print(f"data docs   {data.storage.uri(REPORTS + '/data_docs/index.html')}", highlight=False)
+    docs = data.storage.uri(f"{REPORTS}/data_docs/index.html" if data.is_local else f"{REPORTS}/data_docs")
+    console.print(f"data docs   {docs}" + ("" if data.is_local else " (a page per submission)"), highlight=False)
     console.print(f"summary     {data.storage.uri(summary_key)}", highlight=False)
     console.print(f"dagster runs {', '.join(r.run_id[:8] for r in report.runs)} "
                   f"(instance: {os.environ['DAGSTER_HOME']})", highlight=False)
