@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from accord.mapping import MappingSet, current_mappings
 from accord.settings import DataDirs, ProjectDirs, data_dirs, project_dirs
 
 
@@ -20,3 +21,8 @@ class AccordResource(dg.ConfigurableResource):  # type: ignore[misc]
     @property
     def data(self) -> DataDirs:
         return data_dirs(self.data_dir).create()
+
+    def mappings(self) -> MappingSet:
+        """The mappings as they are on disk now (loaded again only when a file changed)."""
+        project = self.project
+        return current_mappings(project.contracts, project.mappings)

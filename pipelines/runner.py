@@ -1,11 +1,11 @@
 """What ``accord run`` and ``make run`` do, through the Dagster instance in ``$DAGSTER_HOME`` so every run
-shows in the UI: pick up the landing zone, run each submission not processed yet in its own partition,
-then publish agencies, integrated datasets and the summary.
+shows in the UI: pick up the landing zone, run the submissions not processed yet (one run per contract, over
+their partitions), then publish agencies tables, integrated datasets and the summary (one run).
 
-With ``workers > 1``, submission runs go to that many worker processes, forked from a fork server that has
-imported Dagster, the code location and Great Expectations once, so several submissions are processed at
-once; each worker holds one batch-bounded engine, so memory grows with the number of workers, not with the
-files."""
+With ``workers > 1``, submission runs (one per submission) go to that many worker processes, forked from a
+fork server that has imported Dagster, the code location and Great Expectations once, so several submissions
+are processed at once; each worker holds one batch-bounded engine, so memory grows with the number of
+workers, not with the files."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ import dagster as dg
 
 from accord.contracts import ContractRegistry
 from accord.intake import Intake, Pickup
-from accord.intake.store import PENDING
+from accord.intake.store import PENDING, Submission
 from accord.mapping import scan_mappings
 from accord.settings import data_dirs, project_dirs
 from pipelines.definitions import PUBLISH_JOB, build_definitions
-from pipelines.factories import partitions_name, submission_job_name
+from pipelines.factories import partition_key, partitions_name, range_tags, run_tags, submission_job_name
 
 PRELOAD = ["dagster", "great_expectations", "pandera.polars", "accord.submission"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -59,32 +59,53 @@ def _definitions(project_dir: Path, data_dir: str) -> dg.Definitions:
     return build_definitions(project_dir, data_dir)
 
 
-def run_submission_job(project_dir: Path, data_dir: str, target: str, submission_id: str,
-                   instance: dg.DagsterInstance | None = None) -> RunRecord:
-    """Run one submission's partition in this process (in a worker process, too, with its own instance)."""
+def _execute(project_dir: Path, data_dir: str, target: str, instance: dg.DagsterInstance, keys: list[str],
+             tags: dict[str, str]) -> RunRecord:
     job = _definitions(project_dir, data_dir).resolve_job_def(submission_job_name(target))
-    if instance is None:
-        with dg.DagsterInstance.get() as own:
-            return run_submission_job(project_dir, data_dir, target, submission_id, own)
-    return RunRecord.of(job.execute_in_process(instance=instance, partition_key=submission_id,
-                                               raise_on_error=False, run_config=QUIET))
+    if len(keys) == 1:
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
+                                        partition_key=keys[0])
+    else:
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
+                                        tags={**tags, **range_tags(keys)})
+    return RunRecord.of(result)
+
+
+def run_submission_job(project_dir: Path, data_dir: str, target: str, key: str, tags: dict[str, str],
+                       ) -> RunRecord:
+    """Run one submission's partition in a worker process, with its own instance."""
+    with dg.DagsterInstance.get() as instance:
+        return _execute(project_dir, data_dir, target, instance, [key], tags)
+
+
+def _span(instance: dg.DagsterInstance, target: str, keys: set[str]) -> list[str]:
+    """The partitions from the first to the last of ``keys``, in the order they were added (a run covers a
+    range; submissions processed before that fall inside it report their recorded result)."""
+    ordered = instance.get_dynamic_partitions(partitions_name(target))
+    at = [i for i, k in enumerate(ordered) if k in keys]
+    return ordered[min(at):max(at) + 1]
 
 
 def materialize_all(project_dir: Path, data_dir: str | Path,
                     progress: Callable[[int, int, str], None] | None = None, *, workers: int = 1) -> RunReport:
-    """``progress(done, total, label)`` is called as runs start (one process) or finish (several)."""
+    """Pick up the landing zone, process every pending submission (one run per contract, or one run per
+    submission in ``workers`` processes), then publish (one run). ``progress(done, total, label)`` is called
+    as runs start (one process) or finish (several)."""
     project = project_dirs(project_dir)
     scan = scan_mappings(project.mappings, ContractRegistry.load(project.contracts))
     intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems)
     report = RunReport(pickup=intake.pickup())
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
-    jobs = [(project.root, str(data_dir), s.target, s.submission_id) for s in pending]
-    labels = [f"{s.agency}/{s.file_name}" for s in pending]
-    total = len(pending) + 1
+    by_contract: dict[str, list[Submission]] = {}
+    for submission in pending:
+        by_contract.setdefault(submission.target, []).append(submission)
+    root, data = project.root, str(data_dir)
     with dg.DagsterInstance.get() as instance:
-        for submission in pending:
-            instance.add_dynamic_partitions(partitions_name(submission.target), [submission.submission_id])
+        for target, batch in by_contract.items():
+            instance.add_dynamic_partitions(partitions_name(target), [partition_key(s) for s in batch])
         if workers > 1 and len(pending) > 1:
+            jobs = [(root, data, s.target, partition_key(s), run_tags(s.target, [s])) for s in pending]
+            labels = [f"{s.agency}/{s.file_name}" for s in pending]
             context = multiprocessing.get_context("forkserver")
             # imported once, not per worker; nothing that runs polars (pipelines.definitions builds the definitions,
             # linting contracts with polars): a polars thread pool started before a fork deadlocks the children
@@ -93,15 +114,17 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
                 for done, record in enumerate(pool.map(run_submission_job, *zip(*jobs, strict=True))):
                     report.runs.append(record)
                     if progress:
-                        progress(done + 1, total, labels[done])
+                        progress(done + 1, len(pending) + 1, labels[done])
         else:
-            for done, job in enumerate(jobs):
+            total = len(by_contract) + 1
+            for done, (target, batch) in enumerate(by_contract.items()):
                 if progress:
-                    progress(done, total, labels[done])
-                report.runs.append(run_submission_job(*job, instance=instance))
+                    progress(done, total, f"{target}: {len(batch)} submission(s)")
+                keys = _span(instance, target, {partition_key(s) for s in batch})
+                report.runs.append(_execute(root, data, target, instance, keys, run_tags(target, batch)))
         if progress:
-            progress(len(pending), total, "publishing")
-        publish = _definitions(project.root, str(data_dir)).resolve_job_def(PUBLISH_JOB)
-        report.runs.append(RunRecord.of(publish.execute_in_process(instance=instance, raise_on_error=False,
-                                                                   run_config=QUIET)))
+            progress(len(report.runs), len(report.runs) + 1, "publishing")
+        publish = _definitions(root, data).resolve_job_def(PUBLISH_JOB)
+        report.runs.append(RunRecord.of(publish.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET, tags={"accord/trigger": "accord run"})))
     return report

@@ -1,46 +1,85 @@
-"""The landing-zone sensor: picks up new files (archive + submission record) and asks for one run per new
-submission, in a new dynamic partition of its contract. Duplicates and refused files start nothing."""
+"""The landing-zone sensor picks up new files (archive + submission record), with the mappings as they are at
+that tick, and asks for one run per contract over the new submissions' partitions (or runs of
+``$ACCORD_SUBMISSIONS_PER_RUN`` submissions each, to spread them over run workers). Duplicates and refused
+files start nothing. The publication sensor publishes after submission runs."""
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import dagster as dg
 
 from accord.intake import Intake, Pickup
+from accord.intake.store import Submission
 from accord.mapping import MappingSet
-from pipelines.factories import partitions_name, submission_job_name
+from pipelines.factories import partition_key, partitions_name, range_tags, run_tags, submission_job_name
 from pipelines.resources import AccordResource
 
+PER_RUN_ENV = "ACCORD_SUBMISSIONS_PER_RUN"
 
-def partition_requests(pickup: Pickup) -> tuple[list[dg.AddDynamicPartitionsRequest], list[dg.RunRequest]]:
-    keys: dict[str, list[str]] = {}
+
+def submissions_per_run() -> int:
+    """0 (the default): all of a pickup's submissions for one contract in one run."""
+    return max(0, int(os.environ.get(PER_RUN_ENV) or 0))
+
+
+def submission_runs(target: str, submissions: list[Submission], per_run: int = 0) -> list[dg.RunRequest]:
+    """Runs over the partitions of ``submissions`` (added in this order, so each batch is a contiguous range)."""
+    size = per_run or len(submissions)
     runs = []
+    for start in range(0, len(submissions), size):
+        batch = submissions[start:start + size]
+        keys = [partition_key(s) for s in batch]
+        runs.append(dg.RunRequest(run_key=f"{batch[0].submission_id}+{len(batch)}",
+                                  job_name=submission_job_name(target),
+                                  tags={**run_tags(target, batch), **range_tags(keys)}))
+    return runs
+
+
+def partition_requests(pickup: Pickup, per_run: int = 0,
+                       ) -> tuple[list[dg.AddDynamicPartitionsRequest], list[dg.RunRequest]]:
+    by_contract: dict[str, list[Submission]] = {}
     for submission in pickup.accepted:
-        keys.setdefault(submission.target, []).append(submission.submission_id)
-        runs.append(dg.RunRequest(run_key=submission.submission_id, job_name=submission_job_name(submission.target),
-                                  partition_key=submission.submission_id,
-                                  tags={"accord/agency": submission.agency, "accord/file": submission.file_name}))
-    adds = [dg.AddDynamicPartitionsRequest(partitions_def_name=partitions_name(c), partition_keys=k)
-            for c, k in keys.items()]
-    return adds, runs
+        by_contract.setdefault(submission.target, []).append(submission)
+    adds = [dg.AddDynamicPartitionsRequest(partitions_def_name=partitions_name(c),
+                                           partition_keys=[partition_key(s) for s in batch])
+            for c, batch in by_contract.items()]
+    return adds, [run for c, batch in by_contract.items() for run in submission_runs(c, batch, per_run)]
 
 
-def landing_sensor(scan: MappingSet, jobs: Sequence[Any]) -> dg.SensorDefinition:
+def usable(scan: MappingSet, served: set[str]) -> tuple[list[Any], dict[str, str]]:
+    """The mappings onto contracts these definitions serve; an agency with a mapping onto a contract that came
+    after the code location loaded waits (its files stay in landing) until the definitions are reloaded."""
+    problems = dict(scan.problems)
+    mappings = []
+    for mapping in scan.mappings:
+        key = f"{mapping.contract.id}/v{mapping.contract.major}"
+        if key in served:
+            mappings.append(mapping)
+        else:
+            problems.setdefault(mapping.agency, f"contract {key} is new: reload the code location "
+                                               "(Deployment > Reload) to serve it")
+    return [m for m in mappings if m.agency not in problems], problems
+
+
+def landing_sensor(served: set[str], jobs: Sequence[Any]) -> dg.SensorDefinition:
     @dg.sensor(name="landing_zone", jobs=list(jobs), minimum_interval_seconds=15,
                default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Picks up files dropped in landing/<agency>/ and runs each new submission.")
+               description="Picks up files dropped in landing/<agency>/, with the mappings as they are now, and "
+                           "runs the new submissions (one run per contract).")
     def _sensor(context: dg.SensorEvaluationContext, accord: AccordResource) -> dg.SensorResult:
-        pickup = Intake(accord.data, scan.mappings, broken=scan.problems).pickup()
+        mappings, problems = usable(accord.mappings(), served)
+        pickup = Intake(accord.data, mappings, broken=problems).pickup()
         for waiting in pickup.waiting:
             context.log.warning(f"waiting: {waiting}")
         for refused in pickup.refused:
             context.log.warning(f"refused {refused.agency}/{refused.file_name}: {refused.detail}")
         for duplicate in pickup.duplicates:
             context.log.info(f"duplicate {duplicate.agency}/{duplicate.file_name}: {duplicate.detail}")
-        adds, runs = partition_requests(pickup)
+        adds, runs = partition_requests(pickup, submissions_per_run())
         if not runs:
             return dg.SensorResult(skip_reason=f"no new submission ({len(pickup.duplicates)} duplicates, "
-                                               f"{len(pickup.refused)} refused)")
+                                               f"{len(pickup.refused)} refused, {len(pickup.waiting)} waiting)")
         return dg.SensorResult(run_requests=runs, dynamic_partitions_requests=adds)
 
     return _sensor

@@ -61,6 +61,16 @@ def seed_landing(landing: Path) -> None:
 
 
 @pytest.fixture
+def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary Dagster instance configured by the repo's own ``dagster_home/dagster.yaml``."""
+    path = tmp_path / "dagster_home"
+    path.mkdir()
+    shutil.copyfile(ROOT / "dagster_home" / "dagster.yaml", path / "dagster.yaml")
+    monkeypatch.setenv("DAGSTER_HOME", str(path))
+    return path
+
+
+@pytest.fixture
 def data(tmp_path: Path) -> DataDirs:
     """A fresh data directory whose landing zone holds the bundled sample extracts."""
     dirs = data_dirs(tmp_path / "data").create()

@@ -7,7 +7,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import yaml
+
+from accord.contracts import ContractRegistry
+from accord.intake import store_for
+from accord.publish.manifest import manifest_key, read_manifest
+from accord.publish.tables import AGENCIES, INTEGRATED, Table
+from accord.settings import DataDirs
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,3 +45,33 @@ def table_frame(data, contract, kind: str = "integrated"):
     table = Table(data, contract, kind)
     assert table.version() is not None, f"{contract.label} {kind}: not published"
     return table.scan().collect()
+
+
+def published_rows(dirs: DataDirs) -> dict[str, pl.DataFrame]:
+    """Every published table's rows, sorted, without ``_ingested_at`` (when the file reached the landing zone:
+    an object store's upload time is not the local copy's)."""
+    found = {}
+    for contract in ContractRegistry.load(ROOT / "contracts").latest():
+        for kind in (AGENCIES, INTEGRATED):
+            table = Table(dirs, contract, kind)
+            if table.version() is not None:
+                frame = table.scan().drop("_ingested_at").collect()
+                found[f"{contract.label} {kind}"] = frame.sort(frame.columns)
+    return found
+
+
+def publication_pending(dirs: DataDirs) -> str | None:
+    """What is not published yet (None: both contracts in full, integrated from the latest agencies)."""
+    records = store_for(dirs).all()
+    if len(records) < 6 or any(r.status != "processed" for r in records):
+        return f"submissions: {[(r.file_name, r.status) for r in records]}"
+    registry = ContractRegistry.load(ROOT / "contracts")
+    for contract in (registry.resolve("person", 1), registry.resolve("benefit_payment", 1)):
+        if not dirs.storage.exists(manifest_key(contract)):
+            return f"{contract.label}: no manifest"
+        tables = read_manifest(dirs, contract)["tables"]
+        if tables[INTEGRATED] is None or tables[INTEGRATED]["source_version"] != tables[AGENCIES]["version"]:
+            return f"{contract.label}: integrated {tables[INTEGRATED]} from agencies {tables[AGENCIES]['version']}"
+        if tables[AGENCIES]["rows"] != {"person": 26, "benefit_payment": 14}[contract.id]:
+            return f"{contract.label}: {tables[AGENCIES]['rows']} rows"
+    return None

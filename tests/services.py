@@ -7,13 +7,14 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,3 +107,34 @@ def postgres_server() -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres(["pg_ctl", "-D", str(cluster), "-m", "fast", "-w", "stop"]), capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def dagster_process(args: list[str], log: Path, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A Dagster command (``dagster dev``, the daemon) with this process's environment, in a process group of
+    its own: stopped with every child it started (code server, webserver, run processes) when the block ends."""
+    with log.open("wb") as output:
+        process = subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=os.environ.copy(),
+                                   start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_for(pending: Callable[[], str | None], seconds: float, process: subprocess.Popen[bytes], log: Path,
+             ) -> float:
+    """Poll ``pending`` (what is not there yet, None when all is) until done; the seconds it took. Fails with
+    what is missing after ``seconds``, or with the end of ``log`` if ``process`` stopped."""
+    started = time.monotonic()
+    while (missing := pending()) is not None:
+        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
+        assert time.monotonic() - started < seconds, f"after {seconds} s: {missing}"
+        time.sleep(1)
+    return time.monotonic() - started

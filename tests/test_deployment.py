@@ -6,56 +6,17 @@ local run."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 
 import dagster as dg
-import polars as pl
 
-from accord.contracts import ContractRegistry
-from accord.intake import store_for
-from accord.publish.manifest import manifest_key, read_manifest
-from accord.publish.tables import AGENCIES, INTEGRATED, Table
 from accord.settings import data_dirs
 from tests.conftest import ROOT, SAMPLES, seed_landing
+from tests.helpers import publication_pending, published_rows
 from tests.intake.pipeline import run_pipeline
+from tests.services import dagster_process, wait_for
 
 SUBMISSION_JOBS = ("person_v1_submission", "benefit_payment_v1_submission")
-
-
-def _rows(dirs) -> dict[str, pl.DataFrame]:
-    """Every published table's rows, sorted, without ``_ingested_at`` (when the file reached the landing zone:
-    an object store's upload time is not the local copy's)."""
-    found = {}
-    for contract in ContractRegistry.load(ROOT / "contracts").latest():
-        for kind in (AGENCIES, INTEGRATED):
-            table = Table(dirs, contract, kind)
-            if table.version() is not None:
-                frame = table.scan().drop("_ingested_at").collect()
-                found[f"{contract.label} {kind}"] = frame.sort(frame.columns)
-    return found
-
-
-def _waiting_for(dirs) -> str | None:
-    """What is not published yet (None: both contracts in full, integrated from the latest agencies)."""
-    records = store_for(dirs).all()
-    if len(records) < 6 or any(r.status != "processed" for r in records):
-        return f"submissions: {[(r.file_name, r.status) for r in records]}"
-    registry = ContractRegistry.load(ROOT / "contracts")
-    for contract in (registry.resolve("person", 1), registry.resolve("benefit_payment", 1)):
-        if not dirs.storage.exists(manifest_key(contract)):
-            return f"{contract.label}: no manifest"
-        tables = read_manifest(dirs, contract)["tables"]
-        if tables[INTEGRATED] is None or tables[INTEGRATED]["source_version"] != tables[AGENCIES]["version"]:
-            return f"{contract.label}: integrated {tables[INTEGRATED]} from agencies {tables[AGENCIES]['version']}"
-        if tables[AGENCIES]["rows"] != {"person": 26, "benefit_payment": 14}[contract.id]:
-            return f"{contract.label}: {tables[AGENCIES]['rows']} rows"
-    return None
 
 
 def _most_at_once(runs) -> int:
@@ -73,7 +34,7 @@ def test_the_daemon_runs_submissions_two_at_a_time_on_s3_and_postgres(tmp_path, 
     with monkeypatch.context() as local:  # the embedded defaults: SQLite beside a local archive
         local.delenv("ACCORD_DATABASE_URL")
         run_pipeline(reference, ROOT)
-        expected = _rows(data_dirs(reference))
+        expected = published_rows(data_dirs(reference))
 
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -82,31 +43,20 @@ def test_the_daemon_runs_submissions_two_at_a_time_on_s3_and_postgres(tmp_path, 
     monkeypatch.setenv("ACCORD_DATA_DIR", remote_data)
     monkeypatch.setenv("ACCORD_PROJECT_DIR", str(ROOT))
     monkeypatch.setenv("ACCORD_MAX_CONCURRENT_RUNS", "2")
+    monkeypatch.setenv("ACCORD_SUBMISSIONS_PER_RUN", "1")  # one run per submission: spread over the two slots
     monkeypatch.delenv("ACCORD_WORK_DIR", raising=False)  # each run process makes its own temporary folder
     dirs = data_dirs(remote_data)
-    daemon = subprocess.Popen([sys.executable, "-m", "dagster._daemon", "run", "-m", "pipelines.definitions"],
-                              cwd=ROOT, env=os.environ.copy(), start_new_session=True,
-                              stdout=(tmp_path / "daemon.log").open("w"), stderr=subprocess.STDOUT)
-    try:
+    log = tmp_path / "daemon.log"
+    with dagster_process(["dagster._daemon", "run", "-m", "pipelines.definitions"], log, ROOT) as daemon:
         for file in sorted(SAMPLES.glob("*/*")):
             dirs.storage.put_file(file, f"landing/{file.parent.name}/{file.name}")
-        started = time.monotonic()
-        while (waiting := _waiting_for(dirs)) is not None:
-            assert daemon.poll() is None, (tmp_path / "daemon.log").read_text()[-3000:]
-            assert time.monotonic() - started < 240, waiting
-            time.sleep(2)
-        elapsed = time.monotonic() - started
+        elapsed = wait_for(lambda: publication_pending(dirs), 240, daemon, log)
         with dg.DagsterInstance.get() as instance:  # and the publication run finishes (the summary comes last)
-            while not any(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in
-                          instance.get_run_records(dg.RunsFilter(job_name="publish"))):
-                assert time.monotonic() - started < 300, "no publication run succeeded"
-                time.sleep(2)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(daemon.pid, signal.SIGTERM)
-        daemon.wait(timeout=60)
-    assert _rows(dirs).keys() == expected.keys()
-    for name, frame in _rows(dirs).items():
+            wait_for(lambda: None if any(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in instance
+                                         .get_run_records(dg.RunsFilter(job_name="publish"))) else "publish run",
+                     60, daemon, log)
+    assert published_rows(dirs).keys() == expected.keys()
+    for name, frame in published_rows(dirs).items():
         assert frame.equals(expected[name]), name
     with dg.DagsterInstance.get() as instance:
         runs = [r for job in SUBMISSION_JOBS for r in instance.get_run_records(dg.RunsFilter(job_name=job))]

@@ -19,7 +19,15 @@ from accord.mapping import Mapping
 from accord.publish.manifest import build_manifest, write_manifest
 from accord.publish.parquet import dataset_schema
 from accord.publish.pseudonym import PSEUDONYM_SCHEME, PseudonymKey, load_key
-from accord.publish.tables import AGENCIES, Table, agency_submissions, commit_metadata, replace_submissions
+from accord.publish.tables import (
+    AGENCIES,
+    Table,
+    agency_submissions,
+    commit_metadata,
+    contract_key,
+    replace_submissions,
+    table_agencies,
+)
 from accord.settings import REPORTS, DataDirs
 from accord.submission import run_submission, staged_parts
 
@@ -51,6 +59,20 @@ def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: Pseudon
                                 dataset_schema(contract), [*changed, *gone], metadata)
         write_manifest(dirs, contract, build_manifest(dirs, contract, key.key_id))
         return table.version()
+
+
+def agencies_to_publish(contract: Contract, dirs: DataDirs) -> list[str]:
+    """Every agency with a staged part for the contract, or rows in its agencies table."""
+    prefix = f"{contract_key(contract)}/.staged/agency="
+    staged = {k[len(prefix):].split("/", 1)[0] for k in dirs.storage.list(f"{contract_key(contract)}/.staged")
+              if k.startswith(prefix)}
+    return sorted(staged | table_agencies(Table(dirs, contract, AGENCIES)))
+
+
+def publish_agencies(contract: Contract, dirs: DataDirs, key: PseudonymKey) -> dict[str, int | None]:
+    """``publish_agency`` for each agency of the contract (a new agency needs no new asset): agency -> the table
+    version after its commit."""
+    return {agency: publish_agency(contract, agency, dirs, key) for agency in agencies_to_publish(contract, dirs)}
 
 
 def submission_results(dirs: DataDirs) -> list[dict[str, Any]]:
@@ -121,4 +143,5 @@ def run_agency(mapping: Mapping, dirs: DataDirs, *, key: PseudonymKey | None = N
                                     AgencyResult(mapping.agency, contract.id, contract.version))
 
 
-__all__ = ["AgencyResult", "agency_results", "publish_agency", "run_agency", "submission_results"]
+__all__ = ["AgencyResult", "agencies_to_publish", "agency_results", "publish_agencies", "publish_agency", "run_agency",
+           "submission_results"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,15 @@ class _Stager:
             dirs.storage.delete(self.key_name)
             return None
         return dirs.storage.put_file(written, self.key_name, move=True)
+
+
+def recorded_result(dirs: DataDirs, submission_id: str) -> SubmissionResult | None:
+    """The result recorded when the submission was last processed (None: never processed)."""
+    key = result_key(submission_id)
+    if not dirs.storage.exists(key):
+        return None
+    record = json.loads(dirs.storage.read_text(key))
+    return SubmissionResult(**{f.name: record[f.name] for f in fields(SubmissionResult) if f.name in record})
 
 
 def _write_result(dirs: DataDirs, result: SubmissionResult) -> None:

@@ -101,6 +101,11 @@ def test_missing_required_top_level_field(tmp_path):
             "schema[0].properties[1].logicalTypeOptions.pattern",
             "pattern does not compile",
         ),
+        (  # Python's re accepts it; the row-rule engine would refuse it on every file
+            lambda d: _props(d)[1]["logicalTypeOptions"].update(pattern="^(?!000)[0-9]{9}$"),
+            "schema[0].properties[1].logicalTypeOptions.pattern",
+            "pattern does not compile in the row-rule engine (Rust regex, no look-around or back-references)",
+        ),
         (
             lambda d: _props(d)[4].update(enum=[{"value": "x"}]),
             "schema[0].properties[4].enum",

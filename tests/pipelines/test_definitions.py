@@ -6,10 +6,11 @@ import json
 import shutil
 
 import dagster as dg
-import pytest
 
 import accord
+from accord.intake import store_for
 from pipelines.definitions import build_definitions
+from pipelines.factories import submission_id_of
 from pipelines.resources import AccordResource
 from pipelines.runner import materialize_all
 from tests.conftest import ROOT, SAMPLES, seed_landing
@@ -18,50 +19,95 @@ from tests.conftest import ROOT, SAMPLES, seed_landing
 def test_definitions_build_the_asset_graph_and_checks(tmp_path):
     defs = build_definitions(ROOT, tmp_path)
     keys = sorted(k.to_user_string() for k in defs.resolve_all_asset_keys())
-    assert keys == ["benefit_payment/v1/cba", "benefit_payment/v1/integrated", "benefit_payment/v1/rrn",
-                    "benefit_payment/v1/submissions", "person/v1/cba", "person/v1/integrated", "person/v1/nho",
-                    "person/v1/rrn", "person/v1/submissions", "run_summary"]
-    checks = sorted(c.to_user_string() for c in defs.resolve_asset_graph().asset_check_keys)
-    assert checks == [f"{c}/v1/submissions:{name}" for c in ("benefit_payment", "person")
-                      for name in ("dataset_rules", "row_rules", "rows_balanced")]
+    contracts = ("benefit_payment/v1", "person/v1", "person/v2")  # every contract, mapped onto yet or not
+    assert keys == [f"{c}/{kind}" for c in contracts for kind in ("agencies", "integrated", "submissions")] + [
+        "run_summary"]
     graph = defs.resolve_asset_graph()
+    checks = sorted(c.to_user_string() for c in graph.asset_check_keys)
+    assert checks == [f"{c}/submissions:{name}" for c in contracts for name in ("dataset_rules", "row_rules",
+                                                                                  "rows_balanced")]
+    assert all(graph.get_check_spec(c).partitions_def is not None for c in graph.asset_check_keys)
     assert {k.to_user_string() for k in graph.get(dg.AssetKey(["person", "v1", "integrated"])).parent_keys} == {
-        "person/v1/cba", "person/v1/nho", "person/v1/rrn"}
+        "person/v1/agencies"}
     assert sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")) == [
-        "benefit_payment_v1_submission", "person_v1_submission", "publish"]
+        "benefit_payment_v1_submission", "person_v1_submission", "person_v2_submission", "publish"]
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    """A temporary Dagster instance configured by the repo's own dagster.yaml."""
-    path = tmp_path / "dagster_home"
-    path.mkdir()
-    shutil.copyfile(ROOT / "dagster_home" / "dagster.yaml", path / "dagster.yaml")
-    monkeypatch.setenv("DAGSTER_HOME", str(path))
-    return path
+def _sensor_context(instance, project=ROOT, data_root=None):
+    return dg.build_sensor_context(instance=instance, resources={
+        "accord": AccordResource(project_dir=str(project), data_dir=str(data_root))})
 
 
-def test_sensor_requests_one_run_per_new_file_and_none_for_a_duplicate(data, home):
+def test_sensor_requests_one_run_per_contract_over_readable_partitions(data, dagster_home, monkeypatch):
     defs = build_definitions(ROOT, data.root)
     sensor = defs.resolve_sensor_def("landing_zone")
-    resources = {"accord": AccordResource(project_dir=str(ROOT), data_dir=str(data.root))}
     with dg.DagsterInstance.get() as instance:
-        first = sensor(dg.build_sensor_context(instance=instance, resources=resources))
-        assert sorted((r.job_name, r.partition_key) for r in first.run_requests) == sorted([
-            ("benefit_payment_v1_submission", "cba-51e38304ad09fc21"),
-            ("benefit_payment_v1_submission", "rrn-5ac8f305d5820864"),
-            ("person_v1_submission", "cba-a76755438c6a842c"),
-            ("person_v1_submission", f"nho-{_sha('nho', 'clients_2026-11.xlsx')[:16]}"),
-            ("person_v1_submission", "rrn-8fb87bd472edd4d9"),
-            ("person_v1_submission", f"rrn-{_sha('rrn', 'personnes_2026-12.csv')[:16]}"),
-        ])
-        assert {r.partitions_def_name: len(r.partition_keys) for r in first.dynamic_partitions_requests} == {
-            "benefit_payment_v1_submissions": 2, "person_v1_submissions": 4}
+        first = sensor(_sensor_context(instance, data_root=data.root))
+        day = store_for(data).get("rrn-8fb87bd472edd4d9").received_at[:10]
+        person = [f"cba/{day}/people_2026-11.ndjson#a76755438c6a842c",
+                  f"nho/{day}/clients_2026-11.xlsx#{_sha('nho', 'clients_2026-11.xlsx')[:16]}",
+                  f"rrn/{day}/personnes_2026-11.csv#8fb87bd472edd4d9",
+                  f"rrn/{day}/personnes_2026-12.csv#{_sha('rrn', 'personnes_2026-12.csv')[:16]}"]
+        benefit = [f"cba/{day}/payments_2026-11.csv#51e38304ad09fc21",
+                   f"rrn/{day}/paiements_2026-11.csv#5ac8f305d5820864"]
+        assert {r.partitions_def_name: r.partition_keys for r in first.dynamic_partitions_requests} == {
+            "benefit_payment_v1_submissions": benefit, "person_v1_submissions": person}
+        assert sorted((r.job_name, dict(r.tags)) for r in first.run_requests) == [
+            ("benefit_payment_v1_submission", {
+                "accord/contract": "benefit_payment/v1", "accord/agency": "cba,rrn", "accord/files": "2",
+                "dagster/asset_partition_range_start": benefit[0], "dagster/asset_partition_range_end": benefit[1]}),
+            ("person_v1_submission", {
+                "accord/contract": "person/v1", "accord/agency": "cba,nho,rrn", "accord/files": "4",
+                "dagster/asset_partition_range_start": person[0], "dagster/asset_partition_range_end": person[3]}),
+        ]
+        assert [submission_id_of(k) for k in person] == [
+            "cba-a76755438c6a842c", f"nho-{_sha('nho', 'clients_2026-11.xlsx')[:16]}", "rrn-8fb87bd472edd4d9",
+            f"rrn-{_sha('rrn', 'personnes_2026-12.csv')[:16]}"]
         shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", data.landing / "rrn" / "renamed-personnes_x.csv")
         shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", data.landing / "rrn" / "personnes_2027-01.csv")
-        second = sensor(dg.build_sensor_context(instance=instance, resources=resources))
+        second = sensor(_sensor_context(instance, data_root=data.root))
         assert second.run_requests == []
-        assert "no new submission (1 duplicates, 1 refused)" in str(second.skip_reason)
+        assert "no new submission (1 duplicates, 1 refused, 0 waiting)" in str(second.skip_reason)
+
+        monkeypatch.setenv("ACCORD_SUBMISSIONS_PER_RUN", "1")  # one run per submission, to spread over workers
+        (data.landing / "cba" / "people_2.ndjson").write_bytes(
+            (SAMPLES / "cba" / "people_2026-11.ndjson").read_bytes() + b"\n")
+        third = sensor(_sensor_context(instance, data_root=data.root))
+        assert [(r.job_name, r.tags["accord/file"], r.tags["dagster/asset_partition_range_start"] ==
+                 r.tags["dagster/asset_partition_range_end"]) for r in third.run_requests] == [
+            ("person_v1_submission", "people_2.ndjson", True)]
+
+
+def test_a_mapping_added_while_running_is_used_at_the_next_tick(data, dagster_home, tmp_path):
+    """No reload: the sensor reads the mappings as they are at each tick (and so do the assets)."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "contracts", project / "contracts")
+    shutil.copytree(ROOT / "mappings", project / "mappings", ignore=shutil.ignore_patterns("nho"))
+    defs = build_definitions(project, data.root)
+    sensor = defs.resolve_sensor_def("landing_zone")
+    with dg.DagsterInstance.get() as instance:
+        first = sensor(_sensor_context(instance, project, data.root))
+        assert sum(int(r.tags["accord/files"]) for r in first.run_requests) == 5
+        refused = [(r.agency, r.file_name, r.reason) for r in store_for(data).all() if r.status == "refused"]
+        assert refused == [("nho", "clients_2026-11.xlsx", "unknown-agency")]  # that file only, not the folder
+        assert sorted(p.name for p in (data.landing / "rrn").iterdir()) == []
+        shutil.copytree(ROOT / "mappings" / "nho", project / "mappings" / "nho")
+        shutil.copyfile(SAMPLES / "nho" / "clients_2026-11.xlsx", data.landing / "nho" / "clients_2026-11.xlsx")
+        second = sensor(_sensor_context(instance, project, data.root))
+        assert [(r.tags["accord/agency"], r.tags["accord/file"]) for r in second.run_requests] == [
+            ("nho", "clients_2026-11.xlsx")]
+
+
+def _latest_checks(instance, key, partitions) -> dict[str, dict[str, tuple[str, bool]]]:
+    """Partition -> check -> (severity, passed) of the latest evaluation, as the UI shows them."""
+    found: dict[str, dict[str, tuple[str, bool]]] = {p: {} for p in partitions}
+    for name in ("row_rules", "dataset_rules", "rows_balanced"):
+        history = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey(key), name), limit=100)
+        for record in reversed(history):  # oldest first: the latest wins
+            evaluation = record.event.dagster_event.event_specific_data
+            found[evaluation.partition][name] = (evaluation.severity.value, evaluation.passed)
+    return found
 
 
 def _versions(data) -> dict[str, int | None]:
@@ -79,9 +125,9 @@ def _sha(agency: str, name: str) -> str:
     return hashlib.sha256((SAMPLES / agency / name).read_bytes()).hexdigest()
 
 
-def test_full_run_through_the_instance(data, home):
+def test_full_run_through_the_instance(data, dagster_home):
     report = materialize_all(ROOT, data.root)
-    assert report.success and len(report.runs) == 7  # six submissions, then publish
+    assert report.success and len(report.runs) == 3  # one run per contract for its submissions, then publish
     assert (len(report.pickup.accepted), len(report.pickup.duplicates), len(report.pickup.refused)) == (6, 0, 0)
     with dg.DagsterInstance.get() as instance:
         records = instance.fetch_materializations(dg.AssetKey(["person", "v1", "integrated"]), limit=1).records
@@ -89,6 +135,21 @@ def test_full_run_through_the_instance(data, home):
         assert records[0].asset_materialization.metadata["merged_records"].value == 2
         partitions = instance.get_dynamic_partitions("person_v1_submissions")
         assert len(partitions) == 4
+        runs = {r.dagster_run.tags.get("accord/contract"): r.dagster_run.tags for r in instance.get_run_records()}
+        assert runs["person/v1"]["accord/agency"] == "cba,nho,rrn" and runs["person/v1"]["accord/files"] == "4"
+        checks = _latest_checks(instance, ["person", "v1", "submissions"], partitions)
+        assert checks == {p: {"row_rules": ("WARN", p.startswith("rrn/") and "2026-12" in p),
+                              "dataset_rules": ("ERROR", True), "rows_balanced": ("ERROR", True)} for p in partitions}
+        rrn = next(p for p in partitions if "personnes_2026-11" in p)
+        metadata = instance.fetch_materializations(dg.AssetKey(["person", "v1", "submissions"]), limit=10).records
+        shown = next(r.asset_materialization.metadata for r in metadata if r.partition_key == rrn)
+        assert shown["submission_id"].value == "rrn-8fb87bd472edd4d9"
+        assert shown["data_docs"].value.startswith(f"file://{data.reports}/data_docs/validations/")
+        assert shown["errors_csv"].value == (data.quarantine / "rrn" / "person" / "v1" /
+                                             "8fb87bd472edd4d9-personnes_2026-11.csv.errors.csv").as_uri()
+        assert shown["report"].value == (data.reports / "submissions" / "rrn-8fb87bd472edd4d9.json").as_uri()
+        clean = next(r.asset_materialization.metadata for r in metadata if "2026-12" in r.partition_key)
+        assert "errors_csv" not in clean and clean["rows_quarantined"].value == 0
     checks = [check for run in report.runs for check in run.checks]
     assert sorted(checks) == sorted([("dataset_rules", True)] * 6 + [("rows_balanced", True)] * 6 +
                                     [("row_rules", False)] * 5 + [("row_rules", True)])  # December is clean
@@ -112,8 +173,22 @@ def test_full_run_through_the_instance(data, home):
     summary = json.loads((data.reports / "run-summary.json").read_text())
     assert summary["submissions_by_status"] == {"duplicate": 6, "processed": 6}
 
+    # "Materialize all" in the UI: one run over every partition, which reports the recorded results
+    job = build_definitions(ROOT, data.root).resolve_job_def("person_v1_submission")
+    with dg.DagsterInstance.get() as instance:
+        keys = instance.get_dynamic_partitions("person_v1_submissions")
+        result = job.execute_in_process(instance=instance, tags={"dagster/asset_partition_range_start": keys[0],
+                                                                 "dagster/asset_partition_range_end": keys[-1]})
+        assert result.success
+        shown = [e.step_materialization_data.materialization.metadata
+                 for e in result.get_asset_materialization_events()]
+        assert [(m["processed_in_this_run"].value, m["rows_quarantined"].value) for m in shown] == [
+            (False, 3), (False, 4), (False, 3), (False, 0)]
+        assert _latest_checks(instance, ["person", "v1", "submissions"], keys)[keys[1]]["row_rules"] == ("WARN", False)
+    assert _versions(data) == published_before
 
-def test_submissions_in_worker_processes_give_the_same_results(data, home):
+
+def test_submissions_in_worker_processes_give_the_same_results(data, dagster_home):
     report = materialize_all(ROOT, data.root, workers=2)
     assert report.success and len(report.runs) == 7
     assert sorted(c for run in report.runs for c in run.checks if c[0] == "rows_balanced") == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 from dataclasses import dataclass
@@ -109,3 +110,27 @@ def scan_mappings(directory: Path, contracts: ContractRegistry) -> MappingSet:
             broken.setdefault(file.parent.name, []).append(
                 MappingError(f"cannot be loaded ({type(exc).__name__}: {exc})", file=file))
     return MappingSet(mappings, broken)
+
+
+def _fingerprint(*directories: Path) -> tuple[tuple[str, int, int], ...]:
+    found = []
+    for directory in directories:
+        for path in sorted(directory.rglob("*")):
+            with contextlib.suppress(OSError):
+                stat = path.stat()
+                found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+_SCANS: dict[tuple[Path, Path], tuple[tuple[tuple[str, int, int], ...], MappingSet]] = {}
+
+
+def current_mappings(contracts_dir: Path, mappings_dir: Path) -> MappingSet:
+    """``scan_mappings`` of the files as they are now, loaded again only when a file under either folder was
+    added, removed or changed (name, size, mtime): cheap enough for every sensor tick and every run."""
+    fingerprint = _fingerprint(contracts_dir, mappings_dir)
+    cached = _SCANS.get((contracts_dir, mappings_dir))
+    if cached is None or cached[0] != fingerprint:
+        cached = (fingerprint, scan_mappings(mappings_dir, ContractRegistry.load(contracts_dir)))
+        _SCANS[(contracts_dir, mappings_dir)] = cached
+    return cached[1]

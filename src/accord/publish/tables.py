@@ -115,6 +115,13 @@ def agency_submissions(table: Table, agency: str) -> set[str]:
     return set(found.get_column(SUBMISSION_COLUMN).to_list())
 
 
+def table_agencies(table: Table) -> set[str]:
+    """The agencies the table holds rows of (its partition values)."""
+    if table.version() is None:
+        return set()
+    return set(table.scan().select(AGENCY_COLUMN).unique().collect().get_column(AGENCY_COLUMN).to_list())
+
+
 def replace_submissions(table: Table, agency: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema,
                         submissions: Iterable[str], metadata: dict[str, str]) -> int:
     """Replace the rows of ``submissions`` in ``agency``'s partition by ``batches`` (absent ones: added; ones
