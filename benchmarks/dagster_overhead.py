@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+def _timed(command: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=True)  # noqa: S603
     return time.perf_counter() - started, done.stdout
 
 
@@ -54,7 +54,7 @@ def _engine(work: Path) -> float:
 def _dagster(work: Path, code: Path | None) -> tuple[float, int]:
     accord = [sys.executable, "-c", "from accord.cli import main; main()"]
     seconds, output = _timed([*accord, "run", "--samples", "--data-dir", str(work / "dagster" / "data"),
-                              "--project-dir", str(ROOT)], _env(work / "d", code))
+                              "--project-dir", str(ROOT)], _env(work / "d", code), code or ROOT)
     runs = re.search(r"dagster runs ([0-9a-f, ]+)", output)
     return seconds, len(runs.group(1).split(",")) if runs else 0
 
