@@ -20,11 +20,15 @@ def main() -> None:
     registry = ContractRegistry.load(project / "contracts")
     intake = Intake(data, load_mappings(project / "mappings", registry))
     key = load_key()
-    for submission in intake.pickup().accepted:
+    published = {}
+    for submission in intake.pickup().accepted:  # every submission, then each agency and contract once
         mapping = intake.mapping_for(submission)
-        process_submission(submission, mapping, data, intake.store, key)
+        process_submission(intake.store.begin_processing(submission.submission_id), mapping, data, intake.store, key)
+        published[(mapping.contract.label, mapping.agency)] = mapping
+    for mapping in published.values():
         publish_agency(mapping.contract, mapping.agency, data, key)
-        integrate(mapping.contract, data.published, key)
+    for contract in {m.contract.label: m.contract for m in published.values()}.values():
+        integrate(contract, data, key)
 
 
 if __name__ == "__main__":  # pseudonymisation workers re-import this module

@@ -46,6 +46,9 @@ def test_reports_on_each_sample(tmp_path, agency, contract, name, code, rows, va
     assert f'<p class="{report["status"]}"' in html
     french = "toutes valides" if code == 0 else f"{quarantined} seraient mises en quarantaine"
     assert french in html and html.count("<tr><td>") >= len(report["errors"])
+    # dataset rules are in the report without Great Expectations; Data Docs only with --data-docs
+    assert report["dataset_rules"] and all(o["success"] for o in report["dataset_rules"])
+    assert not (tmp_path / "data_docs").exists()
 
 
 def test_terminal_output_in_french_and_english():
@@ -103,12 +106,19 @@ def test_a_relative_report_folder_works_and_internal_errors_exit_3(tmp_path, mon
     assert "internal error: ZeroDivisionError: division by zero" in done.stderr
 
 
+def test_data_docs_need_a_report_folder():
+    result = _check(str(SAMPLES / "rrn" / "personnes_2026-11.csv"), "--agency", "rrn", "--contract", "person",
+                    "--data-docs")
+    assert result.exit_code == 2
+    assert "--data-docs needs --report DIR" in result.output
+
+
 def test_a_hostile_file_name_never_reaches_the_data_docs(tmp_path):
     hostile = tmp_path / 'personnes_<img src=x onerror="alert(1)">.csv'
     shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", hostile)
     report = tmp_path / "report"
     result = runner.invoke(app, ["check", str(hostile), "--agency", "rrn", "--contract", "person", "--project-dir",
-                                 str(ROOT), "--report", str(report)])
+                                 str(ROOT), "--report", str(report), "--data-docs"])
     assert result.exit_code == 1, result.output
     pages = [p.read_text() for p in (report / "data_docs").rglob("*.html")]
     assert pages and not any("onerror" in page for page in pages)

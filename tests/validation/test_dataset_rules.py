@@ -86,3 +86,21 @@ def test_data_docs_index_links_the_newest_validations_only(payment, tmp_path, mo
     assert [name for name in ("oldest-set", "middle-set", "newest-set") if name in index] == ["middle-set",
                                                                                             "newest-set"]
     assert len(list((tmp_path / "docs" / "validations").rglob("*.html"))) == 3
+
+
+def test_without_great_expectations_the_rules_decide_the_same(payment, tmp_path):
+    """``accord check`` evaluates the bounds itself; the pipeline asks Great Expectations: same outcomes, for
+    metrics on both sides of every bound."""
+    from accord.validation import evaluate_metrics, validate_metrics
+
+    specs = suite_spec(payment)
+    for metrics in ({s.metric: (s.min_value if s.min_value is not None else s.max_value) for s in specs},
+                    {s.metric: (s.min_value - 1 if s.min_value is not None else s.max_value + 1) for s in specs},
+                    {}):
+        ours = evaluate_metrics(payment, "d", metrics)
+        theirs = validate_metrics(payment, "d", metrics, tmp_path / "docs")
+        assert [(o.type, o.column, o.success) for o in ours.outcomes] == [
+            (o.type, o.column, o.success) for o in theirs.outcomes]
+        assert ours.success == theirs.success == (metrics != {} and all(
+            s.min_value is None or metrics[s.metric] >= s.min_value for s in specs) and all(
+            s.max_value is None or metrics[s.metric] <= s.max_value for s in specs))

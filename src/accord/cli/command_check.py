@@ -39,6 +39,8 @@ def check(
     contract: Annotated[str, typer.Option(help="contract id, e.g. person")],
     version: Annotated[int | None, typer.Option(help="contract major version (when several)")] = None,
     report: Annotated[Path | None, typer.Option(help="write report.html, report.json, errors.csv here")] = None,
+    data_docs: Annotated[bool, typer.Option("--data-docs", help="also write Great Expectations Data Docs in "
+                                                                "REPORT/data_docs (slower)")] = False,
     lang: Annotated[str, typer.Option(help="language of the terminal output: en or fr")] = "en",
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print nothing; use the exit code")] = False,
@@ -47,13 +49,15 @@ def check(
     """Exit 0: clean; 1: some rows would be quarantined; 2: the file cannot be processed (reason given)."""
     if lang not in ("en", "fr"):
         raise typer.BadParameter("--lang must be en or fr")
+    if data_docs and report is None:
+        raise typer.BadParameter("--data-docs needs --report DIR (the pages go in DIR/data_docs)")
     try:
         mapping = _mapping(project_dir, agency, contract, version)
     except AccordError as exc:
         errors.print(plain(exc.describe()))
         raise typer.Exit(EXIT_UNREADABLE) from None
     with console.status(f"checking {extract.name}…" if lang == "en" else f"vérification de {extract.name}…"):
-        result, table = check_extract(extract, mapping, report / "data_docs" if report else None)
+        result, table = check_extract(extract, mapping, report / "data_docs" if report and data_docs else None)
     if report is not None:
         paths = write_reports(result, table, report)
     if as_json:

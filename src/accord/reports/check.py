@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from accord.mapping import Mapping
 from accord.process import stream_extract
 from accord.publish.quarantine import error_report, write_errors_csv
-from accord.validation import DatasetResult, DocsSite, row_schema, validate_metrics
+from accord.validation import DatasetResult, DocsSite, evaluate_metrics, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -62,16 +62,19 @@ class CheckReport:
 
 
 def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) -> tuple[CheckReport, pl.DataFrame]:
-    """Check ``file`` against ``mapping`` and its contract. Returns the report and the error table."""
+    """Check ``file`` against ``mapping`` and its contract: row rules, then dataset rules (with Great
+    Expectations and a Data Docs page in ``docs_dir`` only when one is given: importing GX alone takes
+    seconds). Returns the report and the error table."""
     contract = mapping.contract
     with tempfile.TemporaryDirectory(prefix="accord-check-") as work:
         outcome = stream_extract(file, mapping, row_schema(contract), Path(work))
         table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources)
     dataset: DatasetResult | None = None
-    if outcome.rejected is None and docs_dir is not None:
-        # named by content, not by file name: the name would reach the Data Docs HTML, unescaped by GX
-        dataset = validate_metrics(contract, f"check.{mapping.agency}.{outcome.source_sha256[:16]}", outcome.metrics,
-                                   DocsSite.local(docs_dir))
+    # named by content, not by file name: the name would reach the Data Docs HTML, unescaped by GX
+    name = f"check.{mapping.agency}.{outcome.source_sha256[:16]}"
+    if outcome.rejected is None:
+        dataset = (validate_metrics(contract, name, outcome.metrics, DocsSite.local(docs_dir)) if docs_dir
+                   else evaluate_metrics(contract, name, outcome.metrics))
     status = "unreadable" if outcome.rejected else "quarantined" if outcome.rows_quarantined else "clean"
     report = CheckReport(
         file=str(file), agency=mapping.agency, contract=contract.id, contract_version=contract.version,

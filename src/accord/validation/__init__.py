@@ -5,6 +5,7 @@ from accord.validation.dataset_rules import (
     DatasetResult,
     DocsSite,
     ExpectationSpec,
+    evaluate_metrics,
     run_dataset_rules,
     suite_spec,
     validate_metrics,
@@ -13,4 +14,4 @@ from accord.validation.row_rules import RowSchema, row_schema
 from accord.validation.targets import ContractTargets, compile_contract
 
 __all__ = ["ContractTargets", "DatasetMetrics", "DatasetResult", "DocsSite", "ExpectationSpec", "RowSchema",
-           "compile_contract", "row_schema", "run_dataset_rules", "suite_spec", "validate_metrics"]
+           "compile_contract", "evaluate_metrics", "row_schema", "run_dataset_rules", "suite_spec", "validate_metrics"]

@@ -262,6 +262,21 @@ def run_dataset_rules(contract: Contract, dataset: str, frame: pl.DataFrame, sit
     return validate_metrics(contract, dataset, dataset_metrics(contract, frame), site)
 
 
+def within(spec: ExpectationSpec, value: float | None) -> bool:
+    """A metric within its rule's inclusive bounds (what ``expect_column_values_to_be_between`` decides)."""
+    return value is not None and (spec.min_value is None or value >= spec.min_value) and (
+        spec.max_value is None or value <= spec.max_value)
+
+
+def evaluate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]) -> DatasetResult:
+    """The contract's dataset rules on a dataset's metrics, without Great Expectations and without Data Docs:
+    what ``accord check`` reports (``validate_metrics`` decides the same, and writes the Data Docs page)."""
+    outcomes = [ExpectationOutcome(type=s.check, column=s.field, success=within(s, metrics.get(s.metric)),
+                                   unexpected_count=int(metrics.get(s.metric, 0)), dataset=dataset)
+                for s in suite_spec(contract)]
+    return DatasetResult(success=all(o.success for o in outcomes), outcomes=outcomes, docs_index=None)
+
+
 def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float], site: DocsSite | Path,
                      ) -> DatasetResult:
     """Validate a dataset's metrics against the contract's bounds with Great Expectations and add its page to
