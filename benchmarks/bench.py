@@ -32,8 +32,9 @@ FLOOR = ("import polars as pl, sys; pl.read_csv(sys.argv[1], separator=';', enco
 
 
 def measure(command: list[str], env: dict[str, str], prepare: Callable[[], None] = lambda: None,
-            answers: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one run of ``command`` in its own process; any exit code but
+            answers: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one run of ``command`` in its own
+    process; any exit code but
     ``answers`` is a failure (a Python error exits 1: only ``accord check`` may answer 1, rows quarantined)."""
     prepare()
     with tempfile.TemporaryFile() as stderr:
@@ -45,7 +46,21 @@ def measure(command: list[str], env: dict[str, str], prepare: Callable[[], None]
         if code not in answers:
             stderr.seek(0)
             raise RuntimeError(f"{command[:3]} exited {code}: {stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def published_sizes(data: Path, source_bytes: int) -> dict[str, float]:
+    """Bytes on disk of the person tables (data files and Delta log) and of the staged parts, and each table's
+    ratio to the source extract."""
+    base = data / "published" / "person" / "v1"
+    sizes: dict[str, float] = {name: folder_bytes(base / name) for name in ("agencies", "integrated", ".staged")}
+    for name in ("agencies", "integrated"):
+        sizes[f"{name}/source"] = round(sizes[name] / source_bytes, 3)
+    return sizes
 
 
 def main() -> None:
@@ -99,20 +114,27 @@ def main() -> None:
         "run_2_workers": ([*run, "--workers", "2"], landing_of(halves)),
     }
     results = {}
+    sizes: dict[str, float] = {}
     for name in args.steps.split(","):
         command, prepare = steps[name]
         answers = (0, 1) if name == "accord_check" else (0,)
         runs = [measure(command, env, prepare, answers) for _ in range(args.repeat)]
+        if name == "accord_run":  # before the next steps replace the data directory
+            sizes = published_sizes(data, extract.stat().st_size)
+            print(f"published bytes {sizes}", flush=True)
         seconds = [r[0] for r in runs]
         results[name] = {"median_s": round(statistics.median(seconds), 3), "min_s": round(min(seconds), 3),
-                         "max_s": round(max(seconds), 3), "peak_rss_mb": round(max(r[1] for r in runs), 1)}
+                         "max_s": round(max(seconds), 3), "peak_rss_mb": round(max(r[1] for r in runs), 1),
+                         "median_cpu_s": round(statistics.median(r[2] for r in runs), 3)}
         print(f"{name:14} median {results[name]['median_s']:8.2f} s  (min {results[name]['min_s']:.2f}, "
-              f"max {results[name]['max_s']:.2f})  peak RSS {results[name]['peak_rss_mb']:8.1f} MB", flush=True)
+              f"max {results[name]['max_s']:.2f})  CPU {results[name]['median_cpu_s']:8.2f} s  "
+              f"peak RSS {results[name]['peak_rss_mb']:8.1f} MB", flush=True)
     ratios = {}
     if "floor" in results:
         for name in ("accord_engine", "accord_check", "accord_run", "pandas"):
             if name in results:
                 ratios[f"{name}/floor"] = round(results[name]["median_s"] / results["floor"]["median_s"], 2)
+                ratios[f"{name}/floor_cpu"] = round(results[name]["median_cpu_s"] / results["floor"]["median_cpu_s"], 2)
     if "pandas" in results and "accord_run" in results:
         ratios["pandas/accord_run"] = round(results["pandas"]["median_s"] / results["accord_run"]["median_s"], 2)
     if "accord_engine" in results and "accord_run" in results:
@@ -127,7 +149,8 @@ def main() -> None:
     print(json.dumps(ratios, indent=2))
     out = ROOT / "benchmarks" / "results" / f"bench-{args.rows}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps({"rows": args.rows, "file_bytes": extract.stat().st_size, "repeat": args.repeat,
-                               "cpus": os.cpu_count(), "steps": results, "ratios": ratios}, indent=2))
+                               "cpus": os.cpu_count(), "steps": results, "ratios": ratios,
+                               "published_bytes": sizes}, indent=2))
     print(f"results: {out}")
     shutil.rmtree(work, ignore_errors=True)
 

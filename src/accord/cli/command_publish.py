@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from accord.agency import publication_lock
 from accord.cli.console import console, plain
 from accord.contracts import ContractRegistry
-from accord.publish.tables import AGENCIES, INTEGRATED, Table, vacuum
 from accord.settings import data_dirs, project_dirs
 
 app = typer.Typer(help="Work with the published Delta tables.", no_args_is_help=True)
@@ -25,6 +23,9 @@ def vacuum_tables(
 ) -> None:
     """Remove the files no table version newer than the retention period needs. The version the manifest names
     is the newest, so readers that follow it are never affected."""
+    from accord.agency import publication_lock  # Delta and the record store load here, not for every command
+    from accord.publish.tables import AGENCIES, INTEGRATED, Table, vacuum
+
     dirs = data_dirs(data_dir)
     total = 0
     for contract in ContractRegistry.load(project_dirs(project_dir).contracts).contracts:
