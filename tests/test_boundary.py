@@ -15,6 +15,15 @@ def test_engine_imports_neither_dagster_nor_great_expectations():
     assert out.stdout.strip() == "[]"
 
 
+def test_the_command_line_and_the_check_report_load_no_database_table_format_or_gx():
+    """``accord check`` starts in about the time pandera takes to import: nothing it does not use."""
+    code = ("import sys; import accord.cli.main, accord.reports.check; "
+            "print(sorted(m for m in ('sqlalchemy', 'deltalake', 'great_expectations', 'dagster', 's3fs') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_no_eval_or_exec_in_the_engine():
     from pathlib import Path
 
