@@ -25,6 +25,17 @@ def test_contract_lint_ok_and_error_exit_codes(tmp_path):
     assert "schema[0].properties[5].logicalType: 'text' is not one of" in result.output
 
 
+def test_contract_lint_prints_warnings_but_passes(tmp_path):
+    data = person_contract_data()
+    data["schema"][0]["properties"][1]["logicalTypeOptions"]["pattern"] = "[0-9]{9}"
+    file = write_contract(tmp_path, data)
+    result = runner.invoke(app, ["contract", "lint", str(file)])
+    assert result.exit_code == 0
+    assert f"{file}:" in result.output and ": warning: schema[0].properties[1].logicalTypeOptions.pattern:" in (
+        result.output)
+    assert "1 contract(s) checked, 0 with errors, 1 with warnings only" in result.output
+
+
 def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch, dagster_home):
     home = dagster_home
     monkeypatch.setenv("COLUMNS", "200")

@@ -17,6 +17,17 @@ def regex_problem(pattern: str) -> str | None:
     return None
 
 
+def pattern_found(values: pl.Expr, pattern: str) -> pl.Expr:
+    """A contract pattern's meaning: JSON Schema's (and so ODCS's), the pattern is **searched** in the value,
+    anywhere; ``^…$`` in the pattern makes it the whole value. Row rules, dataset rules and ``suggest`` use it."""
+    return values.str.contains(pattern)
+
+
+def anchored(pattern: str) -> bool:
+    """The pattern holds the whole value (``^`` first, ``$`` last)."""
+    return pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")
+
+
 def all_match(values: list[str], pattern: str) -> bool:
-    """Every value matches ``pattern`` in full."""
-    return bool(pl.Series(values, dtype=pl.String).str.contains(f"^(?:{pattern})$").all())
+    """Every value passes the contract pattern (``pattern_found``)."""
+    return bool(pl.select(pattern_found(pl.lit(pl.Series(values, dtype=pl.String)), pattern).all()).item())

@@ -145,6 +145,15 @@ def test_duplicate_yaml_key_and_bad_yaml_give_line(tmp_path):
     assert finding.line == 3 and finding.message.startswith("invalid YAML")
 
 
+def test_an_unanchored_pattern_is_a_warning_and_the_contract_loads(tmp_path):
+    file = _broken(tmp_path, lambda d: _props(d)[1]["logicalTypeOptions"].update(pattern="[0-9]{9}"))
+    [finding] = lint_contract(file)
+    assert (finding.severity, finding.path) == ("warning", "schema[0].properties[1].logicalTypeOptions.pattern")
+    assert finding.message.startswith("pattern '[0-9]{9}' is not anchored: it is searched anywhere in the value")
+    assert finding.line is not None
+    assert load_contract(file).field("sin").pattern == "[0-9]{9}"
+
+
 def test_shipped_contracts_lint_clean():
     for file in sorted((ROOT / "contracts").glob("*/*.yaml")):
         assert lint_contract(file) == [], file

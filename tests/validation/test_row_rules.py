@@ -81,3 +81,22 @@ def test_duplicates_across_hash_partitions_are_all_found(person, monkeypatch):
     errors = duplicate_errors(keys.lazy(), ["person_id"], frame.height)
     assert errors.select("_source_row", "value").rows() == [
         (2, " P1 "), (4, " P3 "), (5, " P1 "), (9, " P3 "), (10, " P1 ")]
+
+
+def test_a_pattern_is_searched_anywhere_and_both_levels_agree(tmp_path):
+    """JSON Schema's (ODCS's) meaning: an unanchored pattern may match anywhere in the value. The row rule and
+    the dataset metric say the same (the row rule used to try the start only, the metric searched)."""
+    from accord.contracts import load_contract
+    from accord.validation.dataset_rules import dataset_metrics
+    from tests.helpers import person_contract_data, write_contract
+
+    data = person_contract_data()
+    sin = next(p for p in data["schema"][0]["properties"] if p["name"] == "sin")
+    sin["logicalTypeOptions"]["pattern"] = "[0-9]{3}"
+    contract = load_contract(write_contract(tmp_path, data))
+    values = {2: "123456789", 3: "ab123", 4: "abc", 5: "12x"}
+    frame = _frame(contract, [{"_source_row": row, **GOOD, "person_id": f"P{row}", "sin": value}
+                              for row, value in values.items()])
+    errors = row_schema(contract).check(frame).filter(pl.col("rule") == "pattern")
+    assert errors.select("_source_row", "value").sort("_source_row").rows() == [(4, "abc"), (5, "12x")]
+    assert dataset_metrics(contract, frame.drop("_source_row"))["sin__pattern_mismatches"] == 2

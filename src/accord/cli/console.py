@@ -55,12 +55,15 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
 
 
 def report_findings(files: list[Path], lint: Callable[[Path], list[Finding]], noun: str) -> int:
-    """Print every finding of every file (to stderr) and a count line; return how many files have findings."""
-    failed = 0
+    """Print every finding of every file (to stderr) and a count line; return how many files have errors
+    (warnings are printed and counted, but do not fail)."""
+    failed = warned = 0
     for file in files:
         findings = lint(file)
         for finding in findings:
             errors.print(plain(finding), highlight=False)
-        failed += bool(findings)
-    console.print(f"{len(files)} {noun}(s) checked, {failed} with errors")
+        failed += any(f.severity == "error" for f in findings)
+        warned += bool(findings) and all(f.severity != "error" for f in findings)
+    console.print(f"{len(files)} {noun}(s) checked, {failed} with errors" + (f", {warned} with warnings only"
+                                                                             if warned else ""))
     return failed

@@ -12,7 +12,7 @@ from typing import Any
 from accord.contracts.codelists import code_list_findings
 from accord.contracts.model import CLASSIFICATIONS, LOGICAL_TYPES, Bound
 from accord.findings import Finding
-from accord.regex import regex_problem
+from accord.regex import anchored, regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path
 
 DECIMAL_TYPE = re.compile(r"^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$", re.IGNORECASE)
@@ -40,10 +40,13 @@ def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocu
                        contracts_root: Path) -> list[Finding]:
     out: list[Finding] = []
 
-    def add(key: str, message: str) -> None:
+    def add(key: str, message: str, severity: str = "error") -> None:
         """A finding at ``base`` + ``key`` (dotted for nested keys, e.g. ``logicalTypeOptions.pattern``)."""
         parts = [*base, *key.split(".")]
-        out.append(Finding(str(doc.file), doc.line(parts), format_path(parts), message))
+        out.append(Finding(str(doc.file), doc.line(parts), format_path(parts), message, severity))
+
+    def warn(key: str, message: str) -> None:
+        add(key, message, "warning")
 
     ltype = prop.get("logicalType")
     if ltype not in LOGICAL_TYPES:
@@ -54,6 +57,10 @@ def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocu
         if problem:
             add("logicalTypeOptions.pattern", "pattern does not compile in the row-rule engine (Rust regex, "
                 "no look-around or back-references): " + problem)
+        elif not anchored(str(options["pattern"])):
+            warn("logicalTypeOptions.pattern", f"pattern {options['pattern']!r} is not anchored: it is searched "
+                 "anywhere in the value (JSON Schema's meaning), so 'x' in 'abc x def' passes; write ^(?:...)$ "
+                 "to require the whole value")
     has_codes = bool(prop.get("enum")) or any(
         c.get("property") == "codeList" for c in prop.get("customProperties") or [] if isinstance(c, dict))
     if has_codes and ltype != "string":

@@ -25,6 +25,7 @@ import polars as pl
 
 from accord.contracts.model import Bound, Contract, Field
 from accord.reasons import ROW
+from accord.regex import pattern_found
 from accord.settings import REPORTS, DataDirs
 from accord.storage import Storage
 from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
@@ -169,7 +170,7 @@ def _count(spec: ExpectationSpec, field: Field) -> pl.Expr:
         case "not_in_code_list":
             return (~column.is_in(list(field.enum or ())) & column.is_not_null()).sum()
         case "pattern_mismatches":
-            return (~column.str.contains(field.pattern or "") & column.is_not_null()).sum()
+            return (~pattern_found(column, field.pattern or "") & column.is_not_null()).sum()
         case "below_minimum":
             return (column < _literal(field.minimum)).sum()  # type: ignore[arg-type]
         case "above_maximum":
