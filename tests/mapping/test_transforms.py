@@ -211,3 +211,13 @@ def test_integer_and_boolean_targets(tmp_path, registry):
     mapped = _map(contract, {"household": {"from": "H", "number": {"thousands": " "}}, "consent": {"from": "C"}}, raw)
     assert mapped.values.select("household", "consent").rows() == [(3, True), (1200, False), (None, True), (None, None)]
     assert _errors(mapped) == [(4, "household", "type-error", "2.5"), (5, "consent", "type-error", "peut-être")]
+
+
+def test_numbers_with_an_exponent_are_numbers_and_decimals_stay_exact(payment):
+    raw = _raw(M=["1E3", "2.5e-1", "-1.5E+2", "1.005e1", "12.340", "1.2345e1", "1e", "e3"])
+    mapped = _map(payment, {"amount": {"from": "M"}}, raw)
+    assert mapped.values["amount"].to_list() == [
+        Decimal("1000.00"), Decimal("0.25"), Decimal("-150.00"), Decimal("10.05"), Decimal("12.34"), None, None, None]
+    # 1.005e1 is 10.05 and 12.340 is 12.34 exactly; 1.2345e1 (12.345) has three decimals: refused, not rounded
+    assert _errors(mapped) == [(7, "amount", "type-error", "1.2345e1"), (8, "amount", "type-error", "1e"),
+                               (9, "amount", "type-error", "e3")]

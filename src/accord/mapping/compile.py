@@ -209,10 +209,16 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
             plain = _plain_number(expr, spec.number)
             return pl.when(plain.str.contains(r"^[+-]?\d+$")).then(plain).cast(dtype, strict=False)
         case "number":
+            # an exponent is a number too (Table Schema, JSON): 1E3, 2.5e-2
             plain = _plain_number(expr, spec.number)
-            digits = rf"\d{{1,{field.scale}}}" if field.is_decimal and field.scale else r"\d+"
-            ok = plain.str.contains(rf"^[+-]?\d+(\.{digits})?$")
-            return pl.when(ok).then(plain).cast(dtype, strict=False)
+            value = pl.when(plain.str.contains(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")).then(plain)
+            if not field.is_decimal:
+                return value.cast(dtype, strict=False)
+            # exact decimals: a value with more decimals than the scale is refused, never rounded
+            wide = pl.Decimal(38, max(18, field.scale or 0))
+            exact = value.cast(wide, strict=False)
+            converted = exact.cast(dtype, strict=False)
+            return pl.when(converted.cast(wide, strict=False) == exact).then(converted)
         case "boolean":
             lowered = expr.str.to_lowercase()
             true = [t.lower() for t in spec.boolean.true] if spec.boolean else _TRUE
