@@ -123,3 +123,19 @@ def test_a_hostile_file_name_never_reaches_the_data_docs(tmp_path):
     pages = [p.read_text() for p in (report / "data_docs").rglob("*.html")]
     assert pages and not any("onerror" in page for page in pages)
     assert 'onerror="alert(1)"' not in (report / "report.html").read_text()  # our own report escapes it
+
+
+def test_a_column_the_mapping_does_not_read_is_named_in_the_report(tmp_path):
+    text = (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    file = tmp_path / "personnes_2026-11.csv"
+    file.write_bytes(b"\n".join(line + (b";REMARQUE" if i == 0 else b";x") if line else line
+                                for i, line in enumerate(text)))
+    english = _check(str(file), "--agency", "rrn", "--contract", "person", "--report", str(tmp_path / "r"))
+    assert english.exit_code == 1, english.output  # the sample's three bad rows; the extra column sets none aside
+    assert "warning: columns not read by the mapping (ignored): REMARQUE" in english.output
+    french = _check(str(file), "--agency", "rrn", "--contract", "person", "--lang", "fr")
+    assert "avertissement : colonnes non lues par le mapping (ignorées) : REMARQUE" in french.output
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert (report["extra_columns"], report["rows_quarantined"]) == (["REMARQUE"], 3)
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "<li>columns not read by the mapping (ignored): REMARQUE</li>" in html

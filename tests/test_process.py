@@ -193,3 +193,33 @@ def test_batches_duplicates_across_them_and_records_as_received(mappings, tmp_pa
     assert (batched.rows_in, batched.rows_published, batched.rows_quarantined) == (13, 8, 5)
     assert batched.quarantined.filter(pl.col("NO_DOSSIER") == "RRN-0002").select("_source_row", "NAS").rows() == [
         (3, "123456782"), (14, "130692544")]
+
+
+def _with_policy(mapping, policy: str):
+    import dataclasses
+
+    source = mapping.spec.source.model_copy(update={"extra_columns": policy})
+    return dataclasses.replace(mapping, spec=mapping.spec.model_copy(update={"source": source}))
+
+
+@pytest.mark.parametrize(("policy", "extra", "rejected", "published"), [
+    ("warn", ["REMARQUE"], None, 9),
+    ("ignore", [], None, 9),
+    ("reject", [], "extra-column: REMARQUE", 0),
+])
+def test_columns_the_mapping_does_not_read(mappings, tmp_path, policy, extra, rejected, published):
+    from accord.process import stream_extract
+
+    lines = (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    extended = [line + (b";REMARQUE" if i == 0 else b";x") if line else line for i, line in enumerate(lines)]
+    file = tmp_path / "personnes_2026-11.csv"
+    file.write_bytes(b"\n".join(extended))
+    mapping = _with_policy(mappings["rrn/person"], policy)
+    outcome = stream_extract(file, mapping, row_schema(mapping.contract), tmp_path / "work")
+    assert (outcome.extra_columns, outcome.rejected, outcome.rows_in, outcome.rows_published) == (
+        extra, rejected, 12, published)
+    assert outcome.rows_published + outcome.rows_quarantined == 12
+    if rejected:
+        assert outcome.rejection_reason == "extra-column"
+        assert outcome.error_records().filter(pl.col("rule") == "extra-column").select(
+            "_source_row", "detail").rows() == [(1, "REMARQUE")]

@@ -28,7 +28,7 @@ from accord.checksums import file_sha256
 from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping import Mapping, apply_mapping, missing_columns
+from accord.mapping import Mapping, apply_mapping, extra_columns, missing_columns
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
@@ -56,6 +56,7 @@ class ExtractOutcome:
     metrics: dict[str, float] = field(default_factory=dict)
     errors: Path | None = None
     quarantined: Path | None = None
+    extra_columns: list[str] = field(default_factory=list)  # not read by the mapping (its extra_columns: warn)
 
     def error_records(self) -> pl.DataFrame:
         return pl.read_parquet(self.errors) if self.errors else pl.DataFrame(schema=ERROR_COLUMNS)
@@ -79,7 +80,8 @@ class _Work:
         self.errors = WorkParts(folder / "errors")
         self.keys = WorkParts(folder / "keys")
         self.rows_in = 0
-        self.missing: list[str] | None = None
+        self.header: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
+        self.extra: list[str] = []
 
     def close(self) -> None:
         for parts in (self.candidates, self.records, self.quarantine, self.errors, self.keys):
@@ -90,13 +92,13 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
     fields = unique_fields(mapping.contract)
     for raw in iter_extract(file, mapping.spec.source, limits):
         work.rows_in += raw.rows_in
-        if work.missing is None:
-            work.missing = missing_columns(mapping, raw.frame)
-            if work.missing:  # nothing can be mapped: every record is quarantined, with the reason
-                header = mapping.spec.source.header_row
-                work.errors.write(error_frame([(header, None, "missing-column", None, c) for c in work.missing]))
+        if work.header is None:
+            work.header = _header(mapping, raw.frame, work)
+            if work.header[1]:  # nothing can be mapped: every record is quarantined, with the reason
+                row, (reason, columns) = mapping.spec.source.header_row, work.header
+                work.errors.write(error_frame([(row, None, reason, None, c) for c in columns]))
         work.errors.write(raw.malformed)
-        if work.missing:
+        if work.header[1]:
             work.quarantine.write(raw.frame)
             continue
         mapped = apply_mapping(mapping, raw.frame)
@@ -110,6 +112,20 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
         if fields:
             work.records.write(raw.frame.filter(good))
             work.keys.write(key_columns(mapped.values, mapped.source_text, fields).with_columns(good.alias(_CANDIDATE)))
+
+
+def _header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> tuple[str, list[str]]:
+    """What the header says: columns the mapping reads are missing, or (``extra_columns: reject``) columns it
+    does not read are there; no column in the answer: the file can be mapped."""
+    missing = missing_columns(mapping, raw)
+    if missing:
+        return "missing-column", missing
+    policy = mapping.spec.source.extra_columns
+    extra = extra_columns(mapping, raw) if policy != "ignore" else []
+    if policy == "reject":
+        return "extra-column", extra
+    work.extra = extra
+    return "missing-column", []
 
 
 def _sorted_quarantine(work: _Work, errors: pl.DataFrame, retracted: pl.Series) -> pl.DataFrame:
@@ -152,6 +168,7 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     if keys is not None and not duplicates.is_empty():
         retracted = keys.filter(pl.col(_CANDIDATE) & pl.col(ROW).is_in(duplicates.get_column(ROW).unique().implode())
                                 ).select(ROW).collect().get_column(ROW)
+    refused = work.header if work.header and work.header[1] else None
     metrics = DatasetMetrics(contract)
     published = 0
     for batch in work.candidates.batches():
@@ -172,8 +189,8 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     outcome = ExtractOutcome(
         source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
         rows_published=published, rows_quarantined=quarantined.height,
-        rejected=f"missing-column: {', '.join(work.missing)}" if work.missing else None,
-        rejection_reason="missing-column" if work.missing else None,
+        rejected=f"{refused[0]}: {', '.join(refused[1])}" if refused else None,
+        rejection_reason=refused[0] if refused else None, extra_columns=work.extra,
         rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()),
         metrics=metrics.result(_published_duplicates(keys, fields, retracted, published)),
         errors=errors_file if not errors.is_empty() else None,

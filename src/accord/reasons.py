@@ -59,6 +59,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "l'enregistrement est illisible : {detail}"),
     "missing-column": ("column '{detail}' read by the mapping is missing from the file",
                        "la colonne « {detail} » lue par le mapping est absente du fichier"),
+    "extra-column": ("column '{detail}' is not read by the mapping, which refuses unknown columns",
+                     "la colonne « {detail} » n'est pas lue par le mapping, qui refuse les colonnes inconnues"),
 }
 
 

@@ -61,6 +61,7 @@ class SubmissionResult:
     data_docs: str | None = None
     rejection_reason: str | None = None
     failure: str | None = None  # failed: what went wrong (accord's problem, not the agency's)
+    extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
 
     @property
     def balanced(self) -> bool:
@@ -200,7 +201,7 @@ def process_submission(
         dataset_rules=[asdict(o) for o in checked.outcomes] if checked else [],
         dataset_rules_success=checked.success if checked else None,
         data_docs=checked.docs_page or checked.docs_index if checked else None,
-        rejection_reason=outcome.rejection_reason,
+        rejection_reason=outcome.rejection_reason, extra_columns=outcome.extra_columns,
     )
     _write_result(dirs, result)
     faults.point("process.after-report")

@@ -64,6 +64,8 @@ def check(
         typer.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False, default=str))
     elif not quiet:
         console.print(plain(result.summary(lang)), highlight=False)
+        for warning in result.warnings(lang):
+            console.print(plain(("warning: " if lang == "en" else "avertissement : ") + warning), highlight=False)
         if result.errors:
             shown = Table("row" if lang == "en" else "ligne", "column" if lang == "en" else "colonne",
                           "rule" if lang == "en" else "règle", "message")

@@ -277,3 +277,9 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
 def missing_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:
     """Source columns the mapping reads that the extract does not have."""
     return [c for c in mapping.spec.source_columns if c not in raw.columns]
+
+
+def extra_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:
+    """Columns of the extract the mapping does not read (accord's own ``_source_row`` aside), in file order."""
+    read = set(mapping.spec.source_columns)
+    return [c for c in raw.columns if c not in read and c != ROW]

@@ -35,6 +35,9 @@ class SourceSpec(_Strict):
     header_row: int = Field(1, ge=1, description="1-based row holding the column names")
     null_tokens: list[str] = Field(default_factory=lambda: [""], description="values read as missing")
     layout: list[FixedWidthField] | None = Field(None, description="columns of a fixed_width file")
+    extra_columns: Literal["ignore", "warn", "reject"] = Field(
+        "warn", description="columns of the file the mapping does not read: ignore them, name them in the "
+                            "report (warn), or refuse the file (reject)")
 
     @model_validator(mode="after")
     def _layout_for_fixed_width(self) -> SourceSpec:

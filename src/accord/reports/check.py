@@ -49,6 +49,15 @@ class CheckReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     dataset_rules: list[dict[str, Any]] = field(default_factory=list)
     checked_at: str = ""
+    extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
+
+    def warnings(self, lang: str) -> list[str]:
+        """What the agency should know although no row is set aside for it."""
+        if not self.extra_columns:
+            return []
+        names = ", ".join(self.extra_columns)
+        return [f"columns not read by the mapping (ignored): {names}" if lang == "en" else
+                f"colonnes non lues par le mapping (ignorées) : {names}"]
 
     @property
     def exit_code(self) -> int:
@@ -82,7 +91,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         rows_published=outcome.rows_published if outcome.rejected is None else 0,
         rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
         errors=table.to_dicts(), dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
-        checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
     )
     return report, table
 
