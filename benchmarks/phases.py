@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import accord.agency
 import accord.integrate
 import accord.process
 import accord.publish.parquet
@@ -40,6 +41,8 @@ PHASES: list[tuple[Any, str]] = [  # (module or class where the engine looks the
     (accord.submission, "_write_quarantine"),
     (accord.publish.parquet, "pseudonymise"),
     (accord.submission, "validate_metrics"),
+    (accord.agency, "publish_agency"),
+    (accord.agency, "replace_submissions"),
     (accord.integrate, "integrate"),
     (accord.integrate, "_ranges"),
     (accord.integrate, "deduplicate"),
