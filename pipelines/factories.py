@@ -77,6 +77,14 @@ def submission_id_of(key: str) -> str:
     return f"{key.split('/', 1)[0]}-{key.rsplit('#', 1)[1]}"
 
 
+def by_contract(submissions: list[Submission]) -> dict[str, list[Submission]]:
+    """Submissions grouped by the contract version they feed (``person/v1``), in their order."""
+    grouped: dict[str, list[Submission]] = {}
+    for submission in submissions:
+        grouped.setdefault(submission.target, []).append(submission)
+    return grouped
+
+
 def run_tags(contract: str, submissions: list[Submission]) -> dict[str, str]:
     """What a run over ``submissions`` shows in the UI's run list (sensor runs and ``accord run`` alike)."""
     agencies = sorted({s.agency for s in submissions})

@@ -20,11 +20,18 @@ import dagster as dg
 
 from accord.contracts import ContractRegistry
 from accord.intake import Intake, Pickup
-from accord.intake.store import PENDING, Submission
+from accord.intake.store import PENDING
 from accord.mapping import scan_mappings
 from accord.settings import data_dirs, project_dirs
 from pipelines.definitions import PUBLISH_JOB, build_definitions
-from pipelines.factories import partition_key, partitions_name, range_tags, run_tags, submission_job_name
+from pipelines.factories import (
+    by_contract,
+    partition_key,
+    partitions_name,
+    range_tags,
+    run_tags,
+    submission_job_name,
+)
 
 PRELOAD = ["dagster", "great_expectations", "pandera.polars", "accord.submission"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -62,13 +69,10 @@ def _definitions(project_dir: Path, data_dir: str) -> dg.Definitions:
 def _execute(project_dir: Path, data_dir: str, target: str, instance: dg.DagsterInstance, keys: list[str],
              tags: dict[str, str]) -> RunRecord:
     job = _definitions(project_dir, data_dir).resolve_job_def(submission_job_name(target))
-    if len(keys) == 1:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET, tags=tags,
-                                        partition_key=keys[0])
-    else:
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
-                                        tags={**tags, **range_tags(keys)})
-    return RunRecord.of(result)
+    one = len(keys) == 1  # one partition, or a range of them (the asset's single-run backfill policy)
+    return RunRecord.of(job.execute_in_process(instance=instance, raise_on_error=False, run_config=QUIET,
+                                               partition_key=keys[0] if one else None,
+                                               tags=tags if one else {**tags, **range_tags(keys)}))
 
 
 def run_submission_job(project_dir: Path, data_dir: str, target: str, key: str, tags: dict[str, str],
@@ -96,12 +100,10 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
     intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems)
     report = RunReport(pickup=intake.pickup())
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
-    by_contract: dict[str, list[Submission]] = {}
-    for submission in pending:
-        by_contract.setdefault(submission.target, []).append(submission)
+    grouped = by_contract(pending)
     root, data = project.root, str(data_dir)
     with dg.DagsterInstance.get() as instance:
-        for target, batch in by_contract.items():
+        for target, batch in grouped.items():
             instance.add_dynamic_partitions(partitions_name(target), [partition_key(s) for s in batch])
         if workers > 1 and len(pending) > 1:
             jobs = [(root, data, s.target, partition_key(s), run_tags(s.target, [s])) for s in pending]
@@ -116,8 +118,8 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
                     if progress:
                         progress(done + 1, len(pending) + 1, labels[done])
         else:
-            total = len(by_contract) + 1
-            for done, (target, batch) in enumerate(by_contract.items()):
+            total = len(grouped) + 1
+            for done, (target, batch) in enumerate(grouped.items()):
                 if progress:
                     progress(done, total, f"{target}: {len(batch)} submission(s)")
                 keys = _span(instance, target, {partition_key(s) for s in batch})

@@ -12,7 +12,14 @@ import dagster as dg
 from accord.intake import Intake, Pickup
 from accord.intake.store import Submission
 from accord.mapping import MappingSet
-from pipelines.factories import partition_key, partitions_name, range_tags, run_tags, submission_job_name
+from pipelines.factories import (
+    by_contract,
+    partition_key,
+    partitions_name,
+    range_tags,
+    run_tags,
+    submission_job_name,
+)
 from pipelines.resources import AccordResource
 
 PER_RUN_ENV = "ACCORD_SUBMISSIONS_PER_RUN"
@@ -38,13 +45,11 @@ def submission_runs(target: str, submissions: list[Submission], per_run: int = 0
 
 def partition_requests(pickup: Pickup, per_run: int = 0,
                        ) -> tuple[list[dg.AddDynamicPartitionsRequest], list[dg.RunRequest]]:
-    by_contract: dict[str, list[Submission]] = {}
-    for submission in pickup.accepted:
-        by_contract.setdefault(submission.target, []).append(submission)
+    grouped = by_contract(pickup.accepted)
     adds = [dg.AddDynamicPartitionsRequest(partitions_def_name=partitions_name(c),
                                            partition_keys=[partition_key(s) for s in batch])
-            for c, batch in by_contract.items()]
-    return adds, [run for c, batch in by_contract.items() for run in submission_runs(c, batch, per_run)]
+            for c, batch in grouped.items()]
+    return adds, [run for c, batch in grouped.items() for run in submission_runs(c, batch, per_run)]
 
 
 def usable(scan: MappingSet, served: set[str]) -> tuple[list[Any], dict[str, str]]:
