@@ -24,12 +24,11 @@ from accord.publish.tables import (
     Table,
     agency_submissions,
     commit_metadata,
-    contract_key,
     replace_submissions,
     table_agencies,
 )
 from accord.settings import REPORTS, DataDirs
-from accord.submission import run_submission, staged_parts
+from accord.submission import run_submission, staged_agencies, staged_parts
 
 
 def publication_lock(dirs: DataDirs, contract: Contract) -> contextlib.AbstractContextManager[bool]:
@@ -63,10 +62,7 @@ def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: Pseudon
 
 def agencies_to_publish(contract: Contract, dirs: DataDirs) -> list[str]:
     """Every agency with a staged part for the contract, or rows in its agencies table."""
-    prefix = f"{contract_key(contract)}/.staged/agency="
-    staged = {k[len(prefix):].split("/", 1)[0] for k in dirs.storage.list(f"{contract_key(contract)}/.staged")
-              if k.startswith(prefix)}
-    return sorted(staged | table_agencies(Table(dirs, contract, AGENCIES)))
+    return sorted(staged_agencies(dirs, contract) | table_agencies(Table(dirs, contract, AGENCIES)))
 
 
 def publish_agencies(contract: Contract, dirs: DataDirs, key: PseudonymKey) -> dict[str, int | None]:

@@ -77,6 +77,13 @@ def staging_key(contract: Contract, agency: str) -> str:
     return f"{contract_key(contract)}/.staged/agency={agency}"
 
 
+def staged_agencies(dirs: DataDirs, contract: Contract) -> set[str]:
+    """The agencies with staged parts for ``contract``."""
+    prefix = staging_key(contract, "")
+    return {k[len(prefix):].split("/", 1)[0] for k in dirs.storage.list(prefix.rsplit("/", 1)[0])
+            if k.startswith(prefix)}
+
+
 def part_key(contract: Contract, agency: str, sha256: str) -> str:
     return f"{staging_key(contract, agency)}/part-{sha256[:16]}.parquet"
 
