@@ -80,8 +80,9 @@ class _Work:
         self.errors = WorkParts(folder / "errors")
         self.keys = WorkParts(folder / "keys")
         self.rows_in = 0
-        self.header: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
-        self.extra: list[str] = []
+        self.header_read = False
+        self.refused: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
+        self.extra: list[str] = []  # columns no field reads, when the mapping lets them pass
 
     def close(self) -> None:
         for parts in (self.candidates, self.records, self.quarantine, self.errors, self.keys):
@@ -92,13 +93,14 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
     fields = unique_fields(mapping.contract)
     for raw in iter_extract(file, mapping.spec.source, limits):
         work.rows_in += raw.rows_in
-        if work.header is None:
-            work.header = _header(mapping, raw.frame, work)
-            if work.header[1]:  # nothing can be mapped: every record is quarantined, with the reason
-                row, (reason, columns) = mapping.spec.source.header_row, work.header
+        if not work.header_read:
+            work.header_read = True
+            _read_header(mapping, raw.frame, work)
+            if work.refused:  # nothing can be mapped: every record is quarantined, with the reason
+                row, (reason, columns) = mapping.spec.source.header_row, work.refused
                 work.errors.write(error_frame([(row, None, reason, None, c) for c in columns]))
         work.errors.write(raw.malformed)
-        if work.header[1]:
+        if work.refused:
             work.quarantine.write(raw.frame)
             continue
         mapped = apply_mapping(mapping, raw.frame)
@@ -114,18 +116,18 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
             work.keys.write(key_columns(mapped.values, mapped.source_text, fields).with_columns(good.alias(_CANDIDATE)))
 
 
-def _header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> tuple[str, list[str]]:
-    """What the header says: columns the mapping reads are missing, or (``extra_columns: reject``) columns it
-    does not read are there; no column in the answer: the file can be mapped."""
+def _read_header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> None:
+    """The file is refused when columns the mapping reads are missing, or when it has columns no field reads
+    and the mapping says ``extra_columns: reject``; with ``warn`` those columns are only named."""
     missing = missing_columns(mapping, raw)
-    if missing:
-        return "missing-column", missing
     policy = mapping.spec.source.extra_columns
-    extra = extra_columns(mapping, raw) if policy != "ignore" else []
-    if policy == "reject":
-        return "extra-column", extra
-    work.extra = extra
-    return "missing-column", []
+    extra = extra_columns(mapping, raw) if policy != "ignore" and not missing else []
+    if missing:
+        work.refused = ("missing-column", missing)
+    elif extra and policy == "reject":
+        work.refused = ("extra-column", extra)
+    else:
+        work.extra = extra
 
 
 def _sorted_quarantine(work: _Work, errors: pl.DataFrame, retracted: pl.Series) -> pl.DataFrame:
@@ -168,7 +170,7 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     if keys is not None and not duplicates.is_empty():
         retracted = keys.filter(pl.col(_CANDIDATE) & pl.col(ROW).is_in(duplicates.get_column(ROW).unique().implode())
                                 ).select(ROW).collect().get_column(ROW)
-    refused = work.header if work.header and work.header[1] else None
+    refused = work.refused
     metrics = DatasetMetrics(contract)
     published = 0
     for batch in work.candidates.batches():
