@@ -199,3 +199,20 @@ def test_submissions_in_worker_processes_give_the_same_results(data, dagster_hom
         ("nho", "person"): (10, 6), ("rrn", "person"): (15, 12)}
     with dg.DagsterInstance.get() as instance:
         assert {instance.get_run_by_id(r.run_id).status for r in report.runs} == {dg.DagsterRunStatus.SUCCESS}
+
+
+def test_partition_keys_survive_hostile_file_names():
+    """A file name is the agency's: whatever it holds, the key is one Dagster accepts and gives the id back."""
+    from dagster._core.definitions.partitions.utils.base import raise_error_on_invalid_partition_key_substring
+
+    from accord.intake.store import Submission
+    from pipelines.factories import partition_key
+
+    for name, shown in [("a...b.csv", "a_b.csv"), ("x#y#z.csv", "x#y#z.csv"), ("é v1, final.csv", "é v1, final.csv")]:
+        submission = Submission(submission_id="rrn-0123456789abcdef", agency="rrn", contract="person/v1",
+                                file_name=name, sha256="0123456789abcdef" + "0" * 48, size=1,
+                                received_at="2026-11-29T12:00:00+00:00", archived_path=None, status="received")
+        key = partition_key(submission)
+        assert key == f"rrn/2026-11-29/{shown}#0123456789abcdef"
+        assert submission_id_of(key) == "rrn-0123456789abcdef"
+        raise_error_on_invalid_partition_key_substring([key])  # what Dagster checks of a sensor's keys
