@@ -14,6 +14,7 @@ from accord.intake.store import Submission
 from accord.mapping import MappingSet
 from pipelines.factories import (
     by_contract,
+    contract_key,
     partition_key,
     partitions_name,
     range_tags,
@@ -58,7 +59,7 @@ def usable(scan: MappingSet, served: set[str]) -> tuple[list[Any], dict[str, str
     problems = dict(scan.problems)
     mappings = []
     for mapping in scan.mappings:
-        key = f"{mapping.contract.id}/v{mapping.contract.major}"
+        key = contract_key(mapping.contract)
         if key in served:
             mappings.append(mapping)
         else:
