@@ -1,8 +1,10 @@
 """accord's benchmark (``make bench``): on one generated extract, the floor (polars read -> Parquet), a
-hand-written pandas harmonisation, accord's engine alone, ``accord check`` and ``accord run`` (Dagster),
-each in a fresh process, repeated; median, spread and peak RSS; results in benchmarks/results/.
+hand-written pandas harmonisation, accord's engine alone, cold and in a warm worker, ``accord check`` and
+``accord run`` (Dagster), each in a fresh process, repeated; median, spread, CPU seconds and peak RSS, and
+the ratios to the floor; results in benchmarks/results/.
 
     python benchmarks/bench.py --rows 200000 --repeat 3
+    python benchmarks/bench.py --scenario incremental --rows 10000000    # integration after a new submission
 
 Files above 512 MiB (about 7 million rows) exceed accord's default file-size limit: raise it for the run,
 e.g. ``ACCORD_MAX_FILE_BYTES=2000000000``.
@@ -32,20 +34,25 @@ FLOOR = ("import polars as pl, sys; pl.read_csv(sys.argv[1], separator=';', enco
 
 
 def measure(command: list[str], env: dict[str, str], prepare: Callable[[], None] = lambda: None,
-            answers: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+            answers: tuple[int, ...] = (0,), inner: bool = False) -> tuple[float, float, float]:
     """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of one run of ``command`` in its own
-    process; any exit code but
-    ``answers`` is a failure (a Python error exits 1: only ``accord check`` may answer 1, rows quarantined)."""
+    process (``inner``: the wall and CPU seconds the process prints itself, as JSON, for its work alone); any
+    exit code but ``answers`` is a failure (a Python error exits 1: only ``accord check`` may answer 1, rows
+    quarantined)."""
     prepare()
-    with tempfile.TemporaryFile() as stderr:
+    with tempfile.TemporaryFile() as stderr, tempfile.TemporaryFile() as stdout:
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=stderr)  # noqa: S603
+        process = subprocess.Popen(command, env=env, stdout=stdout, stderr=stderr)  # noqa: S603
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
         if code not in answers:
             stderr.seek(0)
             raise RuntimeError(f"{command[:3]} exited {code}: {stderr.read().decode()[-2000:]}")
+        if inner:
+            stdout.seek(0)
+            own = json.loads(stdout.read().decode().strip().splitlines()[-1])
+            return own["wall_s"], usage.ru_maxrss / 1024, own["cpu_s"]
     return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
@@ -67,9 +74,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--steps", default="floor,pandas,accord_engine,accord_check,accord_run,samples_engine,"
-                                           "samples_run,run_1_worker,run_2_workers")
+    parser.add_argument("--steps", default="floor,pandas,accord_engine,accord_warm,accord_check,accord_run,"
+                                           "samples_engine,samples_run,run_1_worker,run_2_workers")
+    parser.add_argument("--scenario", choices=["extract", "incremental"], default="extract",
+                        help="incremental: benchmarks/incremental.py (--rows published rows, 10,000 new)")
     args = parser.parse_args()
+    if args.scenario == "incremental":
+        for scatter in ([], ["--scatter"]):
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "incremental.py"), "--rows",  # noqa: S603
+                            str(args.rows), *scatter], check=True)
+        return
     work = Path(tempfile.mkdtemp(prefix="accord-bench-"))
     extract = write(work / "personnes_2026-11.csv", args.rows)
     halves = [write(work / "halves" / f"personnes_2026-{month}.csv", args.rows // 2, first_id=i * args.rows)
@@ -102,6 +116,9 @@ def main() -> None:
         "pandas": ([python, str(ROOT / "benchmarks" / "pandas_path.py"), str(extract), str(work / "pd.parquet")],
                    lambda: None),
         "accord_engine": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data)], fresh_landing),
+        # the engine's work alone in a process whose imports are done, as in a running worker
+        "accord_warm": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data), "--warm"],
+                        fresh_landing),
         "accord_check": ([str(BIN / "accord"), "check", str(extract), "--agency", "rrn", "--contract", "person",
                           "--quiet", "--project-dir", str(ROOT)], lambda: None),
         "accord_run": (run, fresh_landing),
@@ -118,7 +135,7 @@ def main() -> None:
     for name in args.steps.split(","):
         command, prepare = steps[name]
         answers = (0, 1) if name == "accord_check" else (0,)
-        runs = [measure(command, env, prepare, answers) for _ in range(args.repeat)]
+        runs = [measure(command, env, prepare, answers, inner=name == "accord_warm") for _ in range(args.repeat)]
         if name == "accord_run":  # before the next steps replace the data directory
             sizes = published_sizes(data, extract.stat().st_size)
             print(f"published bytes {sizes}", flush=True)
@@ -131,12 +148,14 @@ def main() -> None:
               f"peak RSS {results[name]['peak_rss_mb']:8.1f} MB", flush=True)
     ratios = {}
     if "floor" in results:
-        for name in ("accord_engine", "accord_check", "accord_run", "pandas"):
+        for name in ("accord_engine", "accord_warm", "accord_check", "accord_run", "pandas"):
             if name in results:
                 ratios[f"{name}/floor"] = round(results[name]["median_s"] / results["floor"]["median_s"], 2)
                 ratios[f"{name}/floor_cpu"] = round(results[name]["median_cpu_s"] / results["floor"]["median_cpu_s"], 2)
     if "pandas" in results and "accord_run" in results:
         ratios["pandas/accord_run"] = round(results["pandas"]["median_s"] / results["accord_run"]["median_s"], 2)
+        cpu = results["pandas"]["median_cpu_s"] / results["accord_run"]["median_cpu_s"]
+        ratios["pandas/accord_run_cpu"] = round(cpu, 2)
     if "accord_engine" in results and "accord_run" in results:
         overhead = results["accord_run"]["median_s"] - results["accord_engine"]["median_s"]
         ratios["dagster_overhead_s"] = round(overhead, 2)

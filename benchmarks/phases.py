@@ -17,6 +17,7 @@ from typing import Any
 
 import accord.agency
 import accord.integrate
+import accord.integrate.build
 import accord.process
 import accord.publish.parquet
 import accord.submission
@@ -44,8 +45,8 @@ PHASES: list[tuple[Any, str]] = [  # (module or class where the engine looks the
     (accord.agency, "publish_agency"),
     (accord.agency, "replace_submissions"),
     (accord.integrate, "integrate"),
-    (accord.integrate, "_ranges"),
-    (accord.integrate, "deduplicate"),
+    (accord.integrate.build, "in_ranges"),
+    (accord.integrate.build, "deduplicate"),
 ]
 
 

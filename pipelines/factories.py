@@ -259,19 +259,24 @@ def agencies_asset(contract: Contract, upstream: dg.AssetKey) -> dg.AssetsDefini
     return _asset
 
 
+class IntegrateConfig(dg.Config):  # type: ignore[misc]
+    rebuild: bool = False  # re-write every key range (same rows, a new version), not only the changed ones
+
+
 def integrated_asset(contract: Contract, agencies: dg.AssetKey) -> dg.AssetsDefinition:
     @dg.asset(key=dg.AssetKey([*contract_prefix(contract), INTEGRATED]), deps=[agencies],
               group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES,
               description=f"All agencies' published {contract.label} rows, one record per primary key.",
               metadata={"dagster/column_schema": _column_schema(contract)})
-    def _asset(accord: AccordResource) -> dg.MaterializeResult:
+    def _asset(config: IntegrateConfig, accord: AccordResource) -> dg.MaterializeResult:
         if Table(accord.data, contract, AGENCIES).version() is None:
             return dg.MaterializeResult(metadata={"dagster/row_count": 0, "waiting": "no agency has published yet"})
-        result = integrate(contract, accord.data, load_key())
+        result = integrate(contract, accord.data, load_key(), rebuild=config.rebuild)
         return dg.MaterializeResult(metadata={
             "dagster/row_count": result.rows, "records_before_dedup": result.records_before_dedup,
             "merged_records": result.merged_records, "rows_by_agency": dg.MetadataValue.json(result.rows_by_agency),
             "table": link(result.uri), "table_version": result.version,
+            "files_replaced": result.files_replaced, "files_kept": result.files_kept,
         })
 
     return _asset

@@ -53,6 +53,30 @@ def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch, dagster_hom
     assert sorted(r[:8] for r in runs) == sorted(run_ids)  # every run is in the SQLite instance
 
 
+def test_publish_integrate_follows_the_change_or_rebuilds(tmp_path, mappings, registry):
+    from accord.agency import run_agency
+    from accord.settings import data_dirs
+    from tests.conftest import seed_landing
+
+    data = data_dirs(tmp_path / "data").create()
+    seed_landing(data.landing)
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    args = ["publish", "integrate", "--data-dir", str(data.root), "--project-dir", str(ROOT)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines() == [
+        "person v1.0.0 integrated: version 0, 24 rows (2 merged); files: 1 written, 0 replaced, 0 kept"]
+    again = runner.invoke(app, args)  # nothing changed: no new version, nothing written
+    assert again.output.splitlines() == [
+        "person v1.0.0 integrated: version 0, 24 rows (2 merged); files: 0 written, 0 replaced, 0 kept"]
+    rebuilt = runner.invoke(app, [*args, "--rebuild", "--contract", "person"])
+    assert rebuilt.output.splitlines() == [
+        "person v1.0.0 integrated: version 1, 24 rows (2 merged); files: 1 written, 1 replaced, 0 kept"]
+    unknown = runner.invoke(app, [*args, "--contract", "benefit_payment"])  # no agencies table yet: nothing to do
+    assert (unknown.exit_code, unknown.output) == (0, "")
+
+
 def test_publish_vacuum_keeps_what_the_manifest_names(tmp_path, mappings, registry, pseudonym_key):
     from accord.agency import run_agency
     from accord.integrate import integrate

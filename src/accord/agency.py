@@ -16,8 +16,9 @@ from accord.contracts.model import Contract
 from accord.intake import Intake, store_for
 from accord.intake.store import PENDING
 from accord.mapping import Mapping
+from accord.publish.delta_files import publish_parts
 from accord.publish.manifest import build_manifest, write_manifest
-from accord.publish.parquet import dataset_schema
+from accord.publish.parquet import AGENCY, dataset_schema
 from accord.publish.pseudonym import PSEUDONYM_SCHEME, PseudonymKey, load_key
 from accord.publish.tables import (
     AGENCIES,
@@ -36,15 +37,28 @@ def publication_lock(dirs: DataDirs, contract: Contract) -> contextlib.AbstractC
     return store_for(dirs).locks.hold(f"publish-{contract.id}-v{contract.major}")
 
 
-def _part_batches(dirs: DataDirs, keys: list[str]) -> Iterator[pa.RecordBatch]:
+def _part_batches(dirs: DataDirs, agency: str, keys: list[str]) -> Iterator[pa.RecordBatch]:
+    """The rows of staged parts, with their partition column (for a re-write)."""
     for key in keys:
         with dirs.storage.open_read(key) as handle:
-            yield from pq.ParquetFile(handle).iter_batches()
+            for batch in pq.ParquetFile(handle).iter_batches():
+                yield batch.append_column(AGENCY, pa.array([agency] * batch.num_rows, pa.string()))
+
+
+def commit_parts(table: Table, agency: str, parts: dict[str, str], submissions: list[str],
+                 metadata: dict[str, str]) -> None:
+    """One commit: the rows of ``submissions`` in the agency's partition replaced by the staged ``parts``
+    (submission id -> key), which become data files as they are; re-written only when the partition holds a
+    file of several submissions (written by an earlier accord)."""
+    if publish_parts(table, agency, parts, submissions, metadata) is None:
+        replace_submissions(table, agency, _part_batches(table.dirs, agency, list(parts.values())),
+                            dataset_schema(table.contract), submissions, metadata)
 
 
 def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: PseudonymKey) -> int | None:
     """Make the agency's partition hold exactly its staged parts (one per processed submission), in one commit
-    of only the submissions that changed (none: no new version); refresh the manifest. The table version."""
+    of only the submissions that changed (none: no new version), the parts themselves becoming the table's data
+    files; refresh the manifest. The table version."""
     with publication_lock(dirs, contract):
         table = Table(dirs, contract, AGENCIES)
         staged = staged_parts(dirs, contract, agency)
@@ -54,8 +68,7 @@ def publish_agency(contract: Contract, agency: str, dirs: DataDirs, key: Pseudon
         if changed or gone:
             metadata = commit_metadata(agency=agency, added=changed, removed=gone, contract_sha256=contract.sha256,
                                        pseudonym_scheme=PSEUDONYM_SCHEME, pseudonym_key_id=key.key_id)
-            replace_submissions(table, agency, _part_batches(dirs, [staged[s] for s in changed]),
-                                dataset_schema(contract), [*changed, *gone], metadata)
+            commit_parts(table, agency, {s: staged[s] for s in changed}, [*changed, *gone], metadata)
         write_manifest(dirs, contract, build_manifest(dirs, contract, key.key_id))
         return table.version()
 

@@ -18,8 +18,8 @@ from accord.contracts import ContractRegistry
 from accord.errors import AccordError
 from accord.integrate import MERGED
 from accord.publish.manifest import read_manifest
-from accord.publish.parquet import dataset_schema
-from accord.publish.tables import AGENCIES, AGENCY_COLUMN, INTEGRATED, Table
+from accord.publish.parquet import AGENCY, dataset_schema
+from accord.publish.tables import AGENCIES, INTEGRATED, Table
 from accord.settings import data_dirs, project_dirs
 
 AsOf = int | dt.datetime | None
@@ -60,7 +60,7 @@ def read(contract_id: str, version: int, *, agency: str | None = None, as_of: As
     the version the manifest describes, or the one current at ``as_of`` (a version number or a time)."""
     table, delta, _ = _table(contract_id, version, agency, as_of, data_dir, project_dir)
     frame = pl.scan_delta(table.uri, version=delta.version(), storage_options=table.options or None)
-    return frame.filter(pl.col(AGENCY_COLUMN) == agency) if agency is not None else frame
+    return frame.filter(pl.col(AGENCY) == agency) if agency is not None else frame
 
 
 def read_arrow(contract_id: str, version: int, *, agency: str | None = None, as_of: AsOf = None,

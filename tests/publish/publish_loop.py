@@ -1,16 +1,19 @@
 """Child process for the kill test: make agency x's partition hold version A, then B, then A... forever, each
-change one commit (as ``publish_agency`` does), then rewrite the manifest."""
+change one commit of the staged parts (``commit_parts``, as ``publish_agency`` does), then rewrite the
+manifest."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from accord.agency import publication_lock
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from accord.agency import commit_parts, publication_lock
 from accord.contracts import ContractRegistry
 from accord.publish.manifest import build_manifest, write_manifest
-from accord.publish.parquet import dataset_schema
-from accord.publish.tables import AGENCIES, Table, agency_submissions, replace_submissions
+from accord.publish.tables import AGENCIES, Table, agency_submissions
 from accord.settings import data_dirs
 from tests.publish.versions import version_tables
 
@@ -19,14 +22,21 @@ dirs = data_dirs(data)
 contract = ContractRegistry.load(Path(project) / "contracts").resolve("benefit_payment", 1)
 table = Table(dirs, contract, AGENCIES)
 versions = [version_tables(contract, "A"), version_tables(contract, "B")]
+parts = []
+for tables in versions:  # each version's staged parts, stored once: submission id -> key
+    parts.append({})
+    for name, part in tables.items():
+        key = f"test-staged/{start}/{name}"
+        sink = pa.BufferOutputStream()
+        pq.write_table(part, sink, compression="zstd")
+        dirs.storage.write_bytes(key, sink.getvalue().to_pybytes())
+        parts[-1][part.column("_submission_id")[0].as_py()] = key
 print("ready", flush=True)
 i = start
 while True:
     with publication_lock(dirs, contract):
-        wanted = versions[i % 2]
-        ids = {t.column("_submission_id")[0].as_py() for t in wanted.values()}
+        wanted = parts[i % 2]
         present = agency_submissions(table, "x")
-        batches = [b for t in wanted.values() for b in t.to_batches()]
-        replace_submissions(table, "x", batches, dataset_schema(contract), ids | present, {})
+        commit_parts(table, "x", wanted, sorted(set(wanted) | present), {})
         write_manifest(dirs, contract, build_manifest(dirs, contract, "0" * 12))
     i += 1

@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import accord
 from accord.agency import run_agency
 from accord.integrate import integrate
-from accord.publish.parquet import dataset_schema, read_metadata
+from accord.publish.parquet import dataset_schema, read_metadata, staged_schema
+from accord.publish.tables import Table
 from tests.conftest import RECEIVED, ROOT, SAMPLES
 from tests.helpers import table_frame
 
@@ -31,18 +32,27 @@ def test_metadata_and_schema_round_trip(mappings, data, pseudonym_key):
         "mapping_sha256": hashlib.sha256((ROOT / "mappings" / "rrn" / "person.yaml").read_bytes()).hexdigest(),
         "pseudonym_key_id": pseudonym_key.key_id, "submission_id": f"rrn-{source_sha[:16]}",
     }
-    assert pq.read_schema(file).remove_metadata() == dataset_schema(mapping.contract)
+    # the dataset's columns but the partition column, which is in the folder name and the metadata
+    assert pq.read_schema(file).remove_metadata() == staged_schema(mapping.contract)
+    assert staged_schema(mapping.contract).names == [n for n in dataset_schema(mapping.contract).names
+                                                    if n != "_agency"]
     assert pq.ParquetFile(file).metadata.row_group(0).column(0).compression == "ZSTD"
     table = pl.read_parquet(file)
-    assert table.columns == [*mapping.contract.field_names, "_agency", "_submission_id", "_source_file",
-                             "_source_row", "_ingested_at"]
+    assert table.columns == [*mapping.contract.field_names, "_submission_id", "_source_file", "_source_row",
+                             "_ingested_at"]
     assert table["_source_row"].to_list() == [2, 3, 4, 5, 9, 10, 11, 12, 13]
     assert set(table["_ingested_at"].to_list()) == {RECEIVED}
     assert set(table["_submission_id"].to_list()) == {f"rrn-{source_sha[:16]}"}
     assert table.row(0, named=True)["province"] == "QC"  # not pii: in clear
     assert len(table.row(0, named=True)["family_name"]) == 22  # pii: a pseudonym, 128 bits in base64url
-    published = table_frame(data, mapping.contract, "agencies")  # committed as staged
-    assert published.filter(pl.col("_submission_id") == f"rrn-{source_sha[:16]}").sort("_source_row").equals(table)
+    published = table_frame(data, mapping.contract, "agencies")  # committed as staged: the part is the data file
+    rows = published.filter(pl.col("_submission_id") == f"rrn-{source_sha[:16]}").sort("_source_row")
+    assert rows.drop("_agency").equals(table) and set(rows["_agency"]) == {"rrn"}
+    [committed] = [f for f in Table(data, mapping.contract, "agencies").files()
+                   if f["min._submission_id"] == f"rrn-{source_sha[:16]}"]
+    path = data.published / "person" / "v1" / "agencies" / committed["path"]
+    assert path.read_bytes() == file.read_bytes() and committed["partition._agency"] == "rrn"
+    assert (committed["num_records"], committed["min._source_row"], committed["max._source_row"]) == (9, 2, 13)
 
 
 def test_pii_fields_are_strings_in_the_published_schema(person):

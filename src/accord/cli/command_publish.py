@@ -1,4 +1,6 @@
-"""``accord publish vacuum``: remove the files of published table versions older than a retention period."""
+"""``accord publish integrate``: bring the integrated tables up to the agencies tables (only the key ranges that
+changed, or everything with ``--rebuild``); ``accord publish vacuum``: remove the files of published table
+versions older than a retention period."""
 
 from __future__ import annotations
 
@@ -11,6 +13,29 @@ from accord.contracts import ContractRegistry
 from accord.settings import data_dirs, project_dirs
 
 app = typer.Typer(help="Work with the published Delta tables.", no_args_is_help=True)
+
+
+@app.command("integrate")
+def integrate_tables(
+    contract_id: Annotated[str | None, typer.Option("--contract", help="one contract id (default: every one)")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="re-write every key range, not only the changed ones "
+                                                           "(same rows, a new version)")] = False,
+    data_dir: Annotated[str | None, typer.Option(help="data directory (default $ACCORD_DATA_DIR or ./data)")] = None,
+    project_dir: Annotated[str | None, typer.Option(help="folder with contracts/")] = None,
+) -> None:
+    """Integrate each contract version whose agencies table exists: one record per primary key."""
+    from accord.integrate import integrate
+    from accord.publish.pseudonym import load_key
+    from accord.publish.tables import AGENCIES, Table
+
+    dirs, key = data_dirs(data_dir), load_key()
+    for contract in ContractRegistry.load(project_dirs(project_dir).contracts).contracts:
+        if contract_id not in (None, contract.id) or Table(dirs, contract, AGENCIES).version() is None:
+            continue
+        result = integrate(contract, dirs, key, rebuild=rebuild)
+        console.print(plain(f"{contract.label} integrated: version {result.version}, {result.rows} rows "
+                            f"({result.merged_records} merged); files: {result.files_written} written, "
+                            f"{result.files_replaced} replaced, {result.files_kept} kept"), highlight=False)
 
 
 @app.command("vacuum")

@@ -2,6 +2,10 @@
 columns, provenance metadata. Each processed submission's rows are staged as one Parquet part
 (``published/<contract>/v<major>/.staged/agency=<agency>/part-<source sha256[:16]>.parquet``) before they are
 published in the contract's Delta tables (``accord.publish.tables``, docs/consumers.md).
+
+A staged part is the data file its publication commits, as it is: it holds every column of the dataset but
+``_agency``, which is the agencies table's partition column (in Delta, a partition's value is in the
+transaction log, not in its files) and is in the part's folder name and metadata.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from accord.contracts.types import arrow_type
 from accord.publish.pseudonym import PseudonymKey, pseudonymise
 from accord.reasons import ROW
 
+AGENCY = "_agency"
 LINEAGE_FIELDS = [
-    pa.field("_agency", pa.string(), nullable=False),
+    pa.field(AGENCY, pa.string(), nullable=False),
     pa.field("_submission_id", pa.string(), nullable=False),
     pa.field("_source_file", pa.string(), nullable=False),
     pa.field(ROW, pa.int64(), nullable=False),
@@ -40,6 +45,12 @@ def dataset_schema(contract: Contract) -> pa.Schema:
     return pa.schema([*columns, *LINEAGE_FIELDS])
 
 
+def staged_schema(contract: Contract) -> pa.Schema:
+    """The dataset schema without ``_agency``: the columns of a staged part (a data file of the agencies table)."""
+    schema = dataset_schema(contract)
+    return schema.remove(schema.get_field_index(AGENCY))
+
+
 def with_metadata(table: pa.Table, contract: Contract, metadata: Mapping[str, str]) -> pa.Table:
     keys = {"contract_id": contract.id, "contract_version": contract.version, "contract_sha256": contract.sha256,
             **metadata}
@@ -48,17 +59,17 @@ def with_metadata(table: pa.Table, contract: Contract, metadata: Mapping[str, st
 
 def to_table(values: pl.DataFrame, contract: Contract, key: PseudonymKey, lineage: Mapping[str, object],
              metadata: Mapping[str, str]) -> pa.Table:
-    """Contract values (+ ``_source_row``) to an Arrow table of the dataset schema: pseudonyms for ``pii``
-    fields, lineage columns (``_agency``, ``_source_file``, ``_ingested_at``) and provenance metadata."""
+    """Contract values (+ ``_source_row``) to an Arrow table of the staged schema: pseudonyms for ``pii``
+    fields, lineage columns (``_submission_id``, ``_source_file``, ``_ingested_at``) and provenance metadata
+    (with the agency)."""
     pii = [f.name for f in contract.fields if f.classification == "pii"]
     frame = values.select(*contract.field_names, ROW).with_columns(
         *(pseudonymise(values.get_column(name), key).alias(name) for name in pii),
-        pl.lit(lineage["_agency"], dtype=pl.String).alias("_agency"),
         pl.lit(lineage["_submission_id"], dtype=pl.String).alias("_submission_id"),
         pl.lit(lineage["_source_file"], dtype=pl.String).alias("_source_file"),
         pl.lit(lineage["_ingested_at"], dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),
     )
-    schema = dataset_schema(contract)
+    schema = staged_schema(contract)
     table = frame.select(schema.names).to_arrow().cast(schema)
     return with_metadata(table, contract, {**metadata, "pseudonym_key_id": key.key_id})
 

@@ -26,10 +26,10 @@ from deltalake import CommitProperties, DeltaTable, WriterProperties, write_delt
 from deltalake.exceptions import TableNotFoundError
 
 from accord.contracts.model import Contract
+from accord.publish.parquet import AGENCY
 from accord.settings import PUBLISHED, DataDirs
 
 AGENCIES, INTEGRATED = "agencies", "integrated"
-AGENCY_COLUMN = "_agency"
 SUBMISSION_COLUMN = "_submission_id"
 SOURCE_VERSION = "accord.source_version"  # commit metadata of the integrated table: the agencies version it used
 _WRITER = WriterProperties(compression="ZSTD")
@@ -87,7 +87,7 @@ class Table:
               description: str) -> int:
         """One commit: rows matching ``predicate`` (all, when None) are replaced by ``data``; the new version."""
         write_deltalake(self.uri, data, mode="overwrite", predicate=predicate, storage_options=self.options,
-                        partition_by=[AGENCY_COLUMN] if self.kind == AGENCIES else None,
+                        partition_by=[AGENCY] if self.kind == AGENCIES else None,
                         writer_properties=_WRITER, name=f"{self.contract.id} v{self.contract.major} {self.kind}",
                         description=description, commit_properties=CommitProperties(custom_metadata=metadata))
         return self.version() or 0
@@ -111,7 +111,7 @@ def agency_submissions(table: Table, agency: str) -> set[str]:
     """The submissions an agency's partition holds now (one column of one partition: cheap)."""
     if table.version() is None:
         return set()
-    found = table.scan().filter(pl.col(AGENCY_COLUMN) == agency).select(SUBMISSION_COLUMN).unique().collect()
+    found = table.scan().filter(pl.col(AGENCY) == agency).select(SUBMISSION_COLUMN).unique().collect()
     return set(found.get_column(SUBMISSION_COLUMN).to_list())
 
 
@@ -119,7 +119,7 @@ def table_agencies(table: Table) -> set[str]:
     """The agencies the table holds rows of (its partition values)."""
     if table.version() is None:
         return set()
-    return set(table.scan().select(AGENCY_COLUMN).unique().collect().get_column(AGENCY_COLUMN).to_list())
+    return set(table.scan().select(AGENCY).unique().collect().get_column(AGENCY).to_list())
 
 
 def replace_submissions(table: Table, agency: str, batches: Iterable[pa.RecordBatch], schema: pa.Schema,
@@ -127,7 +127,7 @@ def replace_submissions(table: Table, agency: str, batches: Iterable[pa.RecordBa
     """Replace the rows of ``submissions`` in ``agency``'s partition by ``batches`` (absent ones: added; ones
     with no batch: removed), in one commit."""
     ids = sorted(set(submissions))
-    predicate = f"{AGENCY_COLUMN} = {_quote(agency)} AND {SUBMISSION_COLUMN} IN ({', '.join(map(_quote, ids))})"
+    predicate = f"{AGENCY} = {_quote(agency)} AND {SUBMISSION_COLUMN} IN ({', '.join(map(_quote, ids))})"
     reader = pa.RecordBatchReader.from_batches(schema, _cast(batches, schema))
     return table.write(reader, predicate=predicate if table.version() is not None else None, metadata=metadata,
                        description=f"{table.contract.label}: every agency's published rows")

@@ -78,6 +78,10 @@ class Storage(ABC):
         """Copy ``key`` to a local file."""
 
     @abstractmethod
+    def copy(self, source: str, target: str) -> str:
+        """Copy the object ``source`` to ``target`` within the storage (no download); return its URI."""
+
+    @abstractmethod
     def open_read(self, key: str) -> contextlib.AbstractContextManager[IO[bytes]]: ...
 
     @abstractmethod
@@ -172,6 +176,11 @@ class LocalStorage(Storage):
     def get_file(self, key: str, local: Path) -> Path:
         shutil.copyfile(self.path(key), local)
         return local
+
+    def copy(self, source: str, target: str) -> str:
+        with self._replacing(target, False) as temporary:
+            shutil.copyfile(self.path(source), temporary)
+        return self.uri(target)
 
     def open_read(self, key: str) -> contextlib.AbstractContextManager[IO[bytes]]:
         return self.path(key).open("rb")

@@ -77,6 +77,10 @@ class ObjectStorage(Storage):
             local.unlink(missing_ok=True)
         return self.uri(key)
 
+    def copy(self, source: str, target: str) -> str:
+        self.fs.copy(self._path(source), self._path(target))  # a server-side copy
+        return self.uri(target)
+
     def get_file(self, key: str, local: Path) -> Path:
         self.fs.get_file(self._path(key), str(local))
         return local

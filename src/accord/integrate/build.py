@@ -1,0 +1,189 @@
+"""The integrated table of a contract: every agency's published rows, one record per primary key
+(``survivorship``), in key order, its files laid out by key ranges (``key_ranges``).
+
+A new agencies version re-integrates only what it changed: the keys of the agencies files added or removed
+since the version the integrated table was built from fall in some of the integrated files' key ranges; those
+ranges alone are rebuilt from the agencies table and their files replaced, in one Delta commit. The other
+files stay as they are. The result is the table a full rebuild gives, row for row and in the same order
+(``integrate(..., rebuild=True)``, and ``tests/test_integrate.py``); a full rebuild runs instead whenever the
+change cannot be told (first build, another contract version or pseudonym key, a table accord did not lay
+out, earlier agencies files already vacuumed).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from deltalake.transaction import AddAction
+
+from accord.contracts.model import Contract
+from accord.integrate.key_ranges import ROWS_PER_RANGE, FileRanges, in_ranges
+from accord.integrate.survivorship import MERGED, deduplicate
+from accord.publish.delta_files import commit_files, write_file
+from accord.publish.manifest import build_manifest, write_manifest
+from accord.publish.parquet import dataset_schema
+from accord.publish.pseudonym import PSEUDONYM_SCHEME, PseudonymKey
+from accord.publish.tables import AGENCIES, INTEGRATED, SOURCE_VERSION, Table, commit_metadata
+from accord.settings import DataDirs
+from accord.storage.private import private_dir
+
+LAYOUT = "accord.layout"
+KEY_RANGES = "key-ranges-1"  # commit metadata: the files hold disjoint key ranges (``FileRanges``)
+
+
+@dataclass(frozen=True)
+class IntegratedResult:
+    uri: str
+    version: int
+    rows: int
+    records_before_dedup: int
+    rows_by_agency: dict[str, int]
+    files_written: int = 0  # by this call: new files, the files they replace, the files left as they were
+    files_replaced: int = 0
+    files_kept: int = 0
+
+    @property
+    def merged_records(self) -> int:
+        return self.records_before_dedup - self.rows
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to (re)build: the agencies records of some key ranges, the files they replace."""
+
+    records: pl.LazyFrame
+    rows: int  # how many records (an estimate for a partial rebuild: only for cutting ranges)
+    total: int  # agencies records at the source version, before deduplication
+    replaced: list[dict[str, Any]]
+    kept: int
+    cuts: pl.Series  # first keys of the 2nd, 3rd... runs of ranges: no new file spans two runs
+
+
+def integrated_schema(contract: Contract) -> pa.Schema:
+    return pa.schema([*dataset_schema(contract), pa.field(MERGED, pa.int64(), nullable=False)])
+
+
+def integrate(contract: Contract, dirs: DataDirs, key: PseudonymKey, *, rebuild: bool = False) -> IntegratedResult:
+    """Bring the integrated table up to the agencies table as it is now and refresh the manifest: only the key
+    ranges the agencies changed are re-written (everything with ``rebuild``). Nothing changed: no new version."""
+    from accord.agency import publication_lock
+
+    with publication_lock(dirs, contract):
+        agencies, integrated = Table(dirs, contract, AGENCIES), Table(dirs, contract, INTEGRATED)
+        found = agencies.version()
+        source_version = -1 if found is None else found
+        last = integrated.last_commit()
+        written = replaced = kept = 0
+        if rebuild or not last or last.get(SOURCE_VERSION) != str(source_version):
+            plan = None if rebuild else _partial(contract, key, agencies, integrated, last, source_version)
+            plan = plan or _full(contract, agencies, integrated, source_version)
+            written = _write(contract, dirs, key, plan, source_version, integrated)
+            replaced, kept = len(plan.replaced), plan.kept
+        manifest = build_manifest(dirs, contract, key.key_id)
+        write_manifest(dirs, contract, manifest)
+        entry = manifest["tables"][INTEGRATED]
+    return IntegratedResult(uri=integrated.uri, version=entry["version"], rows=entry["rows"],
+                            records_before_dedup=entry["records_before_dedup"],
+                            rows_by_agency=_rows_by_agency(integrated), files_written=written, files_replaced=replaced,
+                            files_kept=kept)
+
+
+def _full(contract: Contract, agencies: Table, integrated: Table, source_version: int) -> _Plan:
+    if source_version < 0:
+        records = pl.LazyFrame(schema=pl.Schema(dataset_schema(contract)))
+    else:
+        records = agencies.scan(source_version)
+    rows = records.select(pl.len()).collect().item()
+    return _Plan(records, rows, rows, integrated.files(), 0, pl.Series([], dtype=pl.String))
+
+
+def _partial(contract: Contract, key: PseudonymKey, agencies: Table, integrated: Table, last: dict[str, Any],
+             source_version: int) -> _Plan | None:
+    """The key ranges the agencies changed since the integrated table was built, or None for a full rebuild."""
+    built_for = (last.get("accord.contract_sha256"), last.get("accord.pseudonym_key_id"), last.get(LAYOUT))
+    if not contract.primary_key or source_version < 0 or built_for != (contract.sha256, key.key_id, KEY_RANGES):
+        return None
+    built_from = int(last.get(SOURCE_VERSION, -1))
+    layout = FileRanges.of(integrated.files(), contract.primary_key[0])
+    if layout is None or not 0 <= built_from < source_version:
+        return None
+    changed = _changed_keys(agencies, built_from, source_version, layout.column)
+    if changed is None:
+        return None
+    runs = layout.touched(changed)
+    replaced = [layout.files[i] for run in runs for i in run]
+    total = agencies.scan(source_version).select(pl.len()).collect().item()
+    share = total / max(1, sum(f["num_records"] for f in layout.files))  # records per integrated row
+    span = pl.any_horizontal([layout.span(run) for run in runs]) if runs else pl.lit(False)
+    return _Plan(agencies.scan(source_version).filter(span),
+                 int(sum(f["num_records"] for f in replaced) * share) + changed.len(), total, replaced,
+                 len(layout.files) - len(replaced), pl.Series([layout.lows[run[0]] for run in runs[1:]],
+                                                              dtype=layout.lows.dtype))
+
+
+def _changed_keys(agencies: Table, before: int, now: int, column: str) -> pl.Series | None:
+    """The first-key values of the agencies files added or removed between two versions (None: cannot tell,
+    e.g. the earlier version's files were vacuumed)."""
+    try:
+        old, new = agencies.open(before), agencies.open(now)
+        if old is None or new is None:
+            return None
+        files = sorted(set(old.file_uris()) ^ set(new.file_uris()))
+        if not files:
+            return pl.Series(column, [], dtype=pl.String)
+        keys = pl.scan_parquet(files, hive_partitioning=False, storage_options=agencies.options or None)
+        return keys.select(column).unique().collect().get_column(column)
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+
+
+def _write(contract: Contract, dirs: DataDirs, key: PseudonymKey, plan: _Plan, source_version: int,
+           integrated: Table) -> int:
+    """Deduplicate the plan's records range by range, each range's rows as files of at most ROWS_PER_RANGE
+    records that never span two runs of key ranges; one commit replacing the plan's files. The files written."""
+    schema = integrated_schema(contract)
+    with (tempfile.TemporaryDirectory(prefix="accord-integrate-", dir=private_dir(dirs.work)) as work,
+          ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-writer") as writer):
+        written: list[Future[AddAction]] = []
+        for piece in _pieces(contract, plan, Path(work)):
+            if len(written) > 1:
+                written[-2].result()  # at most one file waits to be written: memory stays bounded
+            written.append(writer.submit(write_file, integrated, piece, schema, Path(work)))
+        added = [future.result() for future in written]
+    commit_files(integrated, schema, added, plan.replaced,
+                 description=f"{contract.label}: one record per primary key",
+                 metadata=commit_metadata(source_version=str(source_version), records_before_dedup=str(plan.total),
+                                          survivorship=contract.survivorship.rule, layout=KEY_RANGES,
+                                          files_replaced=str(len(plan.replaced)), files_kept=str(plan.kept),
+                                          pseudonym_scheme=PSEUDONYM_SCHEME, pseudonym_key_id=key.key_id,
+                                          contract_sha256=contract.sha256))
+    return len(added)
+
+
+def _pieces(contract: Contract, plan: _Plan, work: Path) -> Iterator[pl.DataFrame]:
+    """The plan's records deduplicated, in key order, cut into the rows of one file each: at most
+    ROWS_PER_RANGE, never across two runs of key ranges."""
+    for records in in_ranges(plan.records, contract, plan.rows, work):
+        merged = deduplicate(records, contract)
+        if not merged.height:
+            continue
+        run = plan.cuts.search_sorted(merged.get_column(contract.primary_key[0]), side="right") \
+            if contract.primary_key and plan.cuts.len() else pl.zeros(merged.height, dtype=pl.UInt32, eager=True)
+        for _, piece in merged.with_columns(run.alias("_run")).partition_by(
+                "_run", as_dict=True, include_key=False, maintain_order=True).items():
+            size = -(-piece.height // -(-piece.height // ROWS_PER_RANGE))  # files of even size
+            yield from (piece.slice(start, size) for start in range(0, piece.height, size))
+
+
+def _rows_by_agency(integrated: Table) -> dict[str, int]:
+    if integrated.version() is None:
+        return {}
+    counts = integrated.scan().group_by("_agency").len().collect()
+    return dict(sorted((str(a), int(n)) for a, n in counts.rows()))
