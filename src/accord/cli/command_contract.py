@@ -1,4 +1,4 @@
-"""``accord contract lint | diff | docs``."""
+"""``accord contract lint | diff | docs | import | export``."""
 
 from __future__ import annotations
 
@@ -75,3 +75,74 @@ def docs(
             target = out / f"{contract.id}-{contract.version}.{f}"
             target.write_text(render(contract, f), encoding="utf-8")
             console.print(f"wrote {target}", highlight=False)
+
+
+def _write_new(target: Path, text: str, force: bool) -> None:
+    if target.exists() and not force:
+        errors.print(f"{target}: already exists (--force replaces it)", markup=False, highlight=False)
+        raise typer.Exit(2)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    console.print(f"wrote {target}", highlight=False)
+
+
+@app.command("import")
+def import_schema(
+    file: Annotated[Path, typer.Argument(help="a Table Schema (JSON or YAML)")],
+    source: Annotated[str, typer.Option("--from", help="the schema's standard: tableschema")] = "tableschema",
+    contract_id: Annotated[str | None, typer.Option("--id", help="contract id (default: the file's name)")] = None,
+    version: Annotated[str, typer.Option(help="contract version")] = "1.0.0",
+    agency: Annotated[str | None, typer.Option(help="also write mappings/<agency>/<id>.yaml for files that "
+                                                    "follow the schema as is")] = None,
+    project_dir: Annotated[Path, typer.Option(help="folder with contracts/ and mappings/")] = Path("."),
+    force: Annotated[bool, typer.Option("--force", help="replace existing files")] = False,
+) -> None:
+    """Write an ODCS contract (and a default mapping) from a published schema; list what was not imported."""
+    import re
+
+    import yaml
+
+    from accord.contracts.tableschema import from_tableschema
+    from accord.yamlfile import load_yaml
+
+    if source != "tableschema":
+        raise typer.BadParameter("--from must be tableschema", param_hint="--from")
+    descriptor = load_yaml(file, ContractError).data
+    name = contract_id or re.sub(r"[^a-z0-9_]+", "_", file.stem.lower()).strip("_")
+    imported = from_tableschema(descriptor, contract_id=name, version=version, agency=agency or "agency")
+
+    def dump(data: dict[str, object]) -> str:
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+    header = f"# Imported from {file.name} (Table Schema) by accord contract import.\n"
+    target = project_dir / "contracts" / name / f"{version}.yaml"
+    _write_new(target, header + dump(imported.contract), force)
+    _load(target)  # what was written is a valid contract
+    if agency:
+        _write_new(project_dir / "mappings" / agency / f"{name}.yaml",
+                   header + dump(imported.mapping), force)
+    for item in imported.not_imported:
+        console.print(f"not imported: {item}", markup=False, highlight=False)
+    console.print(f"{len(imported.contract['schema'][0]['properties'])} fields imported, "
+                  f"{len(imported.not_imported)} item(s) not imported", highlight=False)
+
+
+@app.command("export")
+def export_schema(
+    file: Annotated[Path, typer.Argument(help="a contract file")],
+    to: Annotated[str, typer.Option("--to", help="tableschema or sql")] = "tableschema",
+    dialect: Annotated[str, typer.Option(help="SQL dialect: postgresql or duckdb")] = "postgresql",
+) -> None:
+    """Print the contract as a Table Schema (JSON) or as the SQL DDL of its integrated dataset."""
+    from accord.contracts.sql import DIALECTS, to_sql
+    from accord.contracts.tableschema import to_tableschema
+
+    contract = _load(file)
+    if to == "tableschema":
+        typer.echo(json.dumps(to_tableschema(contract), indent=2, ensure_ascii=False, default=str))
+    elif to == "sql":
+        if dialect not in DIALECTS:
+            raise typer.BadParameter(f"--dialect must be one of {', '.join(DIALECTS)}", param_hint="--dialect")
+        typer.echo(to_sql(contract, dialect), nl=False)
+    else:
+        raise typer.BadParameter("--to must be tableschema or sql", param_hint="--to")

@@ -1,0 +1,241 @@
+"""Frictionless Table Schema (v1, with v2's ``exclusiveMinimum``/``exclusiveMaximum`` reported) to an ODCS
+contract and back.
+
+``from_tableschema`` returns the contract document, a default mapping for agencies whose files follow the
+schema as is (column names, date formats, true/false values, missing values, decimal and group characters),
+and, by name, every part of the schema that accord does not import. Nothing is dropped silently.
+
+Meaning is kept where the two differ:
+
+- a Table Schema ``pattern`` must match the whole value, an ODCS pattern is searched anywhere (JSON Schema's
+  rule): the imported pattern is anchored, ``^(?:...)$``;
+- string formats ``email``, ``uri`` and ``uuid`` become patterns (``FORMAT_PATTERNS``), as loose as
+  frictionless's own checks;
+- Table Schema reads ``true``/``false``/``1``/``0`` (and their capitalised forms) as booleans by default, and
+  only those: the mapping lists them, so accord's wider default (oui/non, yes/no) does not apply;
+- the mapping does not trim values: a Table Schema value is read as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from accord.contracts.model import Contract
+
+API_VERSION = "v3.2.0"
+TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date",
+         "datetime": "timestamp", "year": "integer"}
+PHYSICAL = {"string": "string", "integer": "int64", "number": "double", "boolean": "boolean", "date": "date",
+            "timestamp": "timestamp"}
+FORMAT_PATTERNS = {
+    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "uri": r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$",
+    "uuid": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
+}
+DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
+DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
+DEFAULT_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%SZ"}
+_KNOWN_FIELD_KEYS = {"name", "type", "format", "title", "description", "example", "constraints", "trueValues",
+                     "falseValues", "decimalChar", "groupChar", "bareNumber"}
+_IMPORTED_CONSTRAINTS = {"required", "unique", "minLength", "maxLength", "minimum", "maximum", "pattern", "enum"}
+_KNOWN_SCHEMA_KEYS = {"fields", "primaryKey", "missingValues", "$schema", "title", "description", "name",
+                      "version"}
+
+
+@dataclass
+class Imported:
+    contract: dict[str, Any]
+    mapping: dict[str, Any]
+    not_imported: list[str] = field(default_factory=list)
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside any group or character class (``^a|b$`` is ``^a`` or ``b$``)."""
+    depth, index, in_class = 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 2 if pattern[index + 1:index + 2] == "]" else 1  # a ']' first in a class is literal
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return True
+        index += 1
+    return False
+
+
+def is_whole(pattern: str) -> bool:
+    """Whether a pattern can only match a whole value: ``^...$``, the ``$`` not escaped, no top-level ``|``."""
+    body = pattern[:-1]
+    backslashes = len(body) - len(body.rstrip("\\"))
+    return (pattern.startswith("^") and pattern.endswith("$") and backslashes % 2 == 0
+            and not _top_level_alternation(pattern))
+
+
+def anchored(pattern: str) -> str:
+    """A Table Schema pattern (it must match the whole value) as a contract pattern (searched anywhere) with
+    the same meaning."""
+    return pattern if is_whole(pattern) else f"^(?:{pattern})$"
+
+
+def _whole(pattern: str) -> str:
+    """A contract pattern (searched anywhere) as a Table Schema pattern (whole value) with the same meaning;
+    ``_whole(anchored(p))`` gives ``p`` back."""
+    match = re.fullmatch(r"\^\(\?:(.*)\)\$", pattern, flags=re.DOTALL)
+    if match:
+        try:
+            re.compile(match.group(1))
+        except re.error:
+            match = None
+    if match:
+        return match.group(1)
+    return pattern if is_whole(pattern) else f".*(?:{pattern}).*"
+
+
+def _property(spec: dict[str, Any], position: int | None, skipped: list[str]) -> tuple[dict[str, Any],
+                                                                                       dict[str, Any]]:
+    """One ODCS property and its mapping entry."""
+    name, ts_type, fmt = spec["name"], spec.get("type", "string"), spec.get("format", "default")
+    where = f"field {name!r}"
+    logical = TYPES.get(ts_type)
+    if logical is None:
+        skipped.append(f"{where}: type {ts_type!r} (imported as a string, unchecked)")
+        logical = "string"
+    prop: dict[str, Any] = {"name": name, "logicalType": logical, "physicalType": PHYSICAL[logical]}
+    entry: dict[str, Any] = {"from": name, "trim": False}
+    constraints = spec.get("constraints") or {}
+    prop["required"] = bool(constraints.get("required", False))
+    if constraints.get("unique"):
+        prop["unique"] = True
+    if position is not None:
+        prop.update(primaryKey=True, primaryKeyPosition=position)
+    if spec.get("description"):
+        prop["description"] = str(spec["description"])
+    if spec.get("title"):
+        prop["businessName"] = str(spec["title"])
+    if "example" in spec:
+        prop["examples"] = [spec["example"]]
+    options: dict[str, Any] = {}
+    for key in ("minLength", "maxLength"):
+        if key in constraints:
+            options[key] = int(constraints[key])
+    for key in ("minimum", "maximum"):
+        if key in constraints:
+            value = constraints[key]
+            options[key] = str(value) if logical in ("date", "timestamp") else value
+    if "pattern" in constraints:
+        options["pattern"] = anchored(str(constraints["pattern"]))
+    if logical == "string" and fmt in FORMAT_PATTERNS:
+        if "pattern" in options:
+            skipped.append(f"{where}: format {fmt!r} (the field's own pattern is kept)")
+        else:
+            options["pattern"] = FORMAT_PATTERNS[fmt]
+    elif ts_type == "string" and fmt not in ("default", None):
+        skipped.append(f"{where}: format {fmt!r}")
+    if ts_type in DEFAULT_FORMATS:
+        if fmt in ("default", None):
+            entry["date"] = {"formats": [DEFAULT_FORMATS[ts_type]]}
+        elif fmt == "any":
+            skipped.append(f"{where}: format 'any' (read as the day-first family of formats)")
+            entry["date"] = {"day_first": True}
+        else:
+            entry["date"] = {"formats": [str(fmt).removeprefix("fmt:")]}
+    if ts_type == "year":
+        options.setdefault("minimum", 0)
+        options.setdefault("maximum", 9999)
+    if logical == "boolean":
+        entry["boolean"] = {"true": [str(v) for v in spec.get("trueValues", DEFAULT_TRUE)],
+                            "false": [str(v) for v in spec.get("falseValues", DEFAULT_FALSE)]}
+    if logical == "number" or ts_type == "integer":
+        number = {k: v for k, v in (("decimal", spec.get("decimalChar")), ("thousands", spec.get("groupChar")))
+                  if v is not None}
+        if number:
+            entry["number"] = number
+        if spec.get("bareNumber") is False:
+            skipped.append(f"{where}: bareNumber false (numbers must be bare)")
+    if "enum" in constraints:
+        if logical == "string":
+            prop["enum"] = [{"value": str(v)} for v in constraints["enum"]]
+        else:
+            skipped.append(f"{where}: enum on a {ts_type} field")
+    skipped += [f"{where}: constraint {k!r}" for k in constraints if k not in _IMPORTED_CONSTRAINTS]
+    skipped += [f"{where}: property {k!r}" for k in spec if k not in _KNOWN_FIELD_KEYS]
+    if options:
+        prop["logicalTypeOptions"] = options
+    return prop, entry
+
+
+def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: str = "1.0.0",
+                     agency: str = "agency") -> Imported:
+    """The ODCS contract, the default mapping for ``agency``, and what was not imported."""
+    skipped: list[str] = []
+    key = descriptor.get("primaryKey") or []
+    key = [key] if isinstance(key, str) else list(key)
+    properties, fields = [], {}
+    for spec in descriptor.get("fields") or []:
+        position = key.index(spec["name"]) + 1 if spec.get("name") in key else None
+        prop, entry = _property(spec, position, skipped)
+        properties.append(prop)
+        fields[prop["name"]] = entry
+    if descriptor.get("foreignKeys"):
+        skipped += [f"schema: foreign key {fk.get('fields')!r} -> {fk.get('reference')!r}"
+                    for fk in descriptor["foreignKeys"]]
+    skipped += [f"schema: property {k!r}" for k in descriptor if k not in _KNOWN_SCHEMA_KEYS | {"foreignKeys"}
+                and not isinstance(descriptor[k], list | dict)]
+    title = str(descriptor.get("title") or contract_id)
+    contract = {
+        "apiVersion": API_VERSION, "kind": "DataContract", "id": contract_id, "name": title,
+        "version": version, "status": "active",
+        "description": {"purpose": str(descriptor.get("description") or title)},
+        "schema": [{"name": contract_id, "physicalName": contract_id, "logicalType": "object",
+                    "description": str(descriptor.get("description") or title), "properties": properties}],
+    }
+    mapping = {
+        "mapping_version": 1, "agency": agency, "contract": contract_id, "contract_version": int(version.split(".")[0]),
+        "source": {"pattern": "*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
+                   "null_tokens": [str(v) for v in descriptor.get("missingValues", [""])]},
+        "fields": fields,
+    }
+    return Imported(contract, mapping, skipped)
+
+
+def to_tableschema(contract: Contract) -> dict[str, Any]:
+    """The contract's fields as a Table Schema; patterns are rewritten for whole-value matching (``_whole``)."""
+    fields = []
+    for f in contract.fields:
+        spec: dict[str, Any] = {"name": f.name, "type": "datetime" if f.logical_type == "timestamp" else f.logical_type}
+        if f.description:
+            spec["description"] = f.description
+        if f.examples:
+            spec["example"] = f.examples[0]
+        constraints: dict[str, Any] = {"required": f.required}
+        if f.unique:
+            constraints["unique"] = True
+        for key, value in (("minLength", f.min_length), ("maxLength", f.max_length)):
+            if value is not None:
+                constraints[key] = value
+        for key, bound in (("minimum", f.minimum), ("maximum", f.maximum)):
+            if bound is not None:
+                constraints[key] = bound.isoformat() if hasattr(bound, "isoformat") else (
+                    str(bound) if f.is_decimal else bound)
+        if f.pattern:
+            constraints["pattern"] = _whole(f.pattern)
+        if f.enum is not None:
+            constraints["enum"] = list(f.enum)
+        spec["constraints"] = constraints
+        fields.append(spec)
+    schema: dict[str, Any] = {"$schema": "https://frictionlessdata.io/schemas/table-schema.json",
+                              "title": contract.name, "description": contract.description, "fields": fields,
+                              "missingValues": [""]}
+    if contract.primary_key:
+        schema["primaryKey"] = list(contract.primary_key)
+    return schema

@@ -1,0 +1,158 @@
+"""Table Schema import and export on three public schemas (tests/fixtures/tableschema/README.md), compared
+with frictionless on their own example files, cell by cell."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from frictionless import validate
+from typer.testing import CliRunner
+
+from accord.cli import app
+from accord.contracts import load_contract
+from accord.contracts.sql import to_sql
+from accord.contracts.tableschema import anchored, from_tableschema, to_tableschema
+from tests.conftest import ROOT
+
+runner = CliRunner()
+FIXTURES = ROOT / "tests" / "fixtures" / "tableschema"
+SCHEMAS = ["covoiturage", "stationnement", "irve"]
+# what each invalid example holds (row, column), found by both accord and frictionless; checked by hand
+# against the files (the IRVE one is written for the tests, see the README)
+KNOWN = {
+    "covoiturage": {(3, "date_maj")},
+    "stationnement": {(2, "id"), (2, "tarif_pmr")},
+    "irve": {(3, "contact_operateur"), (3, "horaires"), (4, "nbre_pdc"), (4, "prise_type_2"),
+             (5, "condition_acces"), (5, "date_maj"), (5, "nom_enseigne")},
+}
+
+
+def _import(name: str, project: Path) -> list[str]:
+    result = runner.invoke(app, ["contract", "import", str(FIXTURES / name / "schema.json"), "--id", name,
+                                 "--agency", "etalab", "--project-dir", str(project)])
+    assert result.exit_code == 0, result.output
+    return result.output.splitlines()
+
+
+def _accord_cells(name: str, example: str, project: Path, tmp_path: Path) -> set[tuple[int, str]]:
+    file = shutil.copyfile(FIXTURES / name / f"exemple-{example}.csv", tmp_path / f"{name}-{example}.csv")
+    result = runner.invoke(app, ["check", str(file), "--agency", "etalab", "--contract", name, "--json",
+                                 "--project-dir", str(project)])
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.output)
+    return {(e["source_row"], e["column"]) for e in report["errors"]}
+
+
+def _frictionless_cells(name: str, example: str, folder: Path | None = None) -> set[tuple[int, str]]:
+    """``frictionless validate`` of an example with the schema in ``folder`` (default: the published one)."""
+    report = validate(f"exemple-{example}.csv", schema="schema.json", basepath=str(folder or FIXTURES / name))
+    assert all(kind in ("type-error", "constraint-error") for _, _, kind in report.flatten(
+        ["rowNumber", "fieldName", "type"])), report.flatten(["type", "note"])
+    return {(row, column) for row, column in report.flatten(["rowNumber", "fieldName"])}
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_accord_and_frictionless_flag_the_same_cells(name, tmp_path):
+    project = tmp_path / "project"
+    _import(name, project)
+    assert _accord_cells(name, "valide", project, tmp_path) == set() == _frictionless_cells(name, "valide")
+    flagged = _accord_cells(name, "invalide", project, tmp_path)
+    assert flagged == KNOWN[name] == _frictionless_cells(name, "invalide")
+
+
+def test_import_reports_what_it_does_not_import(tmp_path):
+    output = _import("irve", tmp_path)
+    assert "not imported: field 'coordonneesXY': type 'geopoint' (imported as a string, unchecked)" in output
+    assert output[-1] == "40 fields imported, 6 item(s) not imported"
+    contract = load_contract(tmp_path / "contracts" / "irve" / "1.0.0.yaml")
+    fields = {f.name: f for f in contract.fields}
+    assert fields["horaires"].pattern == r"^(?:(.*?)((\d{1,2}:\d{2})-(\d{1,2}:\d{2})|24/7))$"  # whole value
+    assert fields["contact_operateur"].pattern == r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # format: email
+    assert fields["implantation_station"].enum[:2] == ("Voirie", "Parking public")
+    assert (fields["contact_operateur"].required, fields["contact_amenageur"].required) == (True, False)
+    mapping = yaml.safe_load((tmp_path / "mappings" / "etalab" / "irve.yaml").read_text())
+    assert mapping["fields"]["gratuit"] == {"from": "gratuit", "trim": False, "boolean": {
+        "true": ["true", "True", "TRUE", "1"], "false": ["false", "False", "FALSE", "0"]}}  # Table Schema's only
+    assert mapping["fields"]["date_maj"] == {"from": "date_maj", "trim": False, "date": {"formats": ["%Y-%m-%d"]}}
+
+
+def test_stationnement_true_and_false_values_go_to_the_mapping(tmp_path):
+    descriptor = json.loads((FIXTURES / "stationnement" / "schema.json").read_text())
+    imported = from_tableschema(descriptor, contract_id="stationnement", agency="etalab")
+    [spec] = [f for f in descriptor["fields"] if "trueValues" in f]
+    assert imported.mapping["fields"][spec["name"]]["boolean"] == {"true": spec["trueValues"],
+                                                                   "false": spec["falseValues"]}
+    assert imported.mapping["source"]["null_tokens"] == [""]
+    assert imported.contract["schema"][0]["properties"][0]["primaryKey"] is True  # primaryKey: id
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_import_export_import_is_stable_and_validates_the_examples_the_same_way(name, tmp_path):
+    _import(name, tmp_path)
+    contract = load_contract(tmp_path / "contracts" / name / "1.0.0.yaml")
+    exported = to_tableschema(contract)
+    again = from_tableschema(exported, contract_id=name, agency="etalab")
+    first = from_tableschema(json.loads((FIXTURES / name / "schema.json").read_text()), contract_id=name,
+                             agency="etalab")
+    assert again.contract["schema"][0]["properties"] == first.contract["schema"][0]["properties"]
+    # true/false values are the mapping's, not the contract's: an export cannot carry them
+    assert _without_booleans(again.mapping["fields"]) == _without_booleans(first.mapping["fields"])
+    folder = shutil.copytree(FIXTURES / name, tmp_path / "exported")
+    (folder / "schema.json").write_text(json.dumps(exported, default=str))
+    for example in ("valide", "invalide"):
+        if (FIXTURES / name / f"exemple-{example}.csv").exists():
+            assert _frictionless_cells(name, example, folder) == _frictionless_cells(name, example)
+
+
+def _without_booleans(fields: dict) -> dict:
+    return {name: {k: v for k, v in spec.items() if k != "boolean"} for name, spec in fields.items()}
+
+
+def test_patterns_keep_their_meaning_both_ways():
+    from accord.contracts.tableschema import _whole
+
+    cases = {  # Table Schema pattern (whole value) -> contract pattern (searched anywhere)
+        "[0-9]{3}": "^(?:[0-9]{3})$",
+        "^[0-9]{3}$": "^[0-9]{3}$",  # already whole: kept
+        "^a|b$": "^(?:^a|b$)$",  # '^a' or 'b$': not whole as it stands
+        "^(a|b)$": "^(a|b)$",
+        "^a\\$": "^(?:^a\\$)$",  # the '$' is a literal dollar
+        "^[|]$": "^[|]$",
+    }
+    for table_schema, contract in cases.items():
+        assert anchored(table_schema) == contract
+        assert anchored(_whole(contract)) == contract  # stable both ways
+    assert _whole("^(?:x|y)$") == "x|y"
+    assert _whole("[0-9]{3}") == ".*(?:[0-9]{3}).*"  # an unanchored contract pattern: any text around it
+
+
+def test_sql_ddl_runs_in_duckdb_and_postgresql(registry, postgres_url):
+    import sqlalchemy
+
+    person = registry.resolve("person", 1)
+    ddl = to_sql(person, "duckdb")
+    assert '"person_id" VARCHAR NOT NULL' in ddl and 'PRIMARY KEY ("person_id")' in ddl
+    assert "CHECK (\"sex\" IN ('M', 'F', 'X'))" in ddl
+    connection = duckdb.connect()
+    connection.execute(ddl)
+    assert [c[0] for c in connection.execute("describe person_v1").fetchall()][-2:] == ["_ingested_at",
+                                                                                      "_merged_count"]
+    row = ("P1", "s", "f", "g", "b", "M", None, "QC", "fr", "rrn", "rrn-1", "a.csv", 2, "2026-11-01 00:00:00+00", 1)
+    connection.execute(f"insert into person_v1 values ({', '.join('?' * len(row))})", row)
+    with pytest.raises(duckdb.ConstraintException):
+        connection.execute(f"insert into person_v1 values ({', '.join('?' * len(row))})", ("P2", *row[1:5], "Z",
+                                                                                         *row[6:]))
+    payment = registry.resolve("benefit_payment", 1)
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.begin() as pg:
+        pg.exec_driver_sql(to_sql(payment, "postgresql"))
+        types = dict(pg.exec_driver_sql("select column_name, data_type from information_schema.columns "
+                                        "where table_name = 'benefit_payment_v1'").fetchall())
+    engine.dispose()
+    assert (types["amount"], types["payment_date"], types["_ingested_at"]) == (
+        "numeric", "date", "timestamp with time zone")
