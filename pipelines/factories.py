@@ -20,9 +20,10 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 
 from accord.agency import agency_results, publish_agencies
 from accord.contracts import Contract
+from accord.contracts.model import Field
 from accord.intake import Intake
 from accord.intake.store import Submission
-from accord.integrate import integrate
+from accord.integrate import OrphanReport, integrate
 from accord.publish.pseudonym import load_key
 from accord.publish.tables import AGENCIES, INTEGRATED, Table
 from accord.submission import SubmissionResult, recorded_result, result_key, run_submission
@@ -100,8 +101,11 @@ def range_tags(keys: list[str]) -> dict[str, str]:
 
 
 def _column_schema(contract: Contract) -> dg.TableSchema:
+    def describe(f: Field) -> str:
+        return f"{f.description} (unit: {f.unit})".strip() if f.unit else f.description
+
     return dg.TableSchema(columns=[
-        dg.TableColumn(f.name, f.logical_type, description=f.description,
+        dg.TableColumn(f.name, f.logical_type, description=describe(f),
                        constraints=dg.TableColumnConstraints(nullable=not f.required, unique=f.unique))
         for f in contract.fields
     ])
@@ -263,16 +267,36 @@ class IntegrateConfig(dg.Config):  # type: ignore[misc]
     rebuild: bool = False  # re-write every key range (same rows, a new version), not only the changed ones
 
 
+FOREIGN_KEYS_CHECK = "foreign_keys"
+
+
+def _orphan_check(reports: tuple[OrphanReport, ...]) -> dg.AssetCheckResult:
+    """Every row's foreign key found in the other dataset (WARN: orphans are reported per agency; with
+    ``onOrphan: quarantine`` they are not in the dataset, so the check passes and still counts them)."""
+    open_orphans = sum(r.rows for r in reports if r.on_orphan == "warn")
+    return dg.AssetCheckResult(check_name=FOREIGN_KEYS_CHECK, passed=open_orphans == 0,
+                               severity=dg.AssetCheckSeverity.WARN, metadata={
+                                   "orphans": sum(r.rows for r in reports),
+                                   "reports": dg.MetadataValue.json([r.to_json() for r in reports])})
+
+
 def integrated_asset(contract: Contract, agencies: dg.AssetKey) -> dg.AssetsDefinition:
-    @dg.asset(key=dg.AssetKey([*contract_prefix(contract), INTEGRATED]), deps=[agencies],
+    key = dg.AssetKey([*contract_prefix(contract), INTEGRATED])
+    targets = [dg.AssetKey([fk.contract, f"v{fk.major}", INTEGRATED]) for fk in contract.foreign_keys]
+    checks = [dg.AssetCheckSpec(FOREIGN_KEYS_CHECK, asset=key, description="values of " + ", ".join(
+        f"{fk.column} found in {fk.references}" for fk in contract.foreign_keys))] if contract.foreign_keys else []
+
+    @dg.asset(key=key, deps=[agencies, *dict.fromkeys(targets)], check_specs=checks,
               group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES,
               description=f"All agencies' published {contract.label} rows, one record per primary key.",
               metadata={"dagster/column_schema": _column_schema(contract)})
     def _asset(config: IntegrateConfig, accord: AccordResource) -> dg.MaterializeResult:
         if Table(accord.data, contract, AGENCIES).version() is None:
-            return dg.MaterializeResult(metadata={"dagster/row_count": 0, "waiting": "no agency has published yet"})
+            return dg.MaterializeResult(metadata={"dagster/row_count": 0, "waiting": "no agency has published yet"},
+                                        check_results=[_orphan_check(())] if checks else None)
         result = integrate(contract, accord.data, load_key(), rebuild=config.rebuild)
-        return dg.MaterializeResult(metadata={
+        return dg.MaterializeResult(check_results=[_orphan_check(result.foreign_keys)] if checks else None,
+                                    metadata={
             "dagster/row_count": result.rows, "records_before_dedup": result.records_before_dedup,
             "merged_records": result.merged_records, "rows_by_agency": dg.MetadataValue.json(result.rows_by_agency),
             "table": link(result.uri), "table_version": result.version,

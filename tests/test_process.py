@@ -223,3 +223,29 @@ def test_columns_the_mapping_does_not_read(mappings, tmp_path, policy, extra, re
         assert outcome.rejection_reason == "extra-column"
         assert outcome.error_records().filter(pl.col("rule") == "extra-column").select(
             "_source_row", "detail").rows() == [(1, "REMARQUE")]
+
+
+@pytest.mark.parametrize(("order", "rejected"), [
+    ("any", None),
+    ("mapping", "column-order: 'NAS' comes where the mapping reads 'NO_DOSSIER' (column 1 of those it reads)"),
+])
+def test_column_order_is_checked_when_the_mapping_asks(mappings, tmp_path, order, rejected):
+    import dataclasses
+
+    from accord.process import stream_extract
+
+    lines = (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+    swapped = [b";".join([line.split(b";")[1], line.split(b";")[0], *line.split(b";")[2:]]) if line else line
+               for line in lines]  # NAS before NO_DOSSIER
+    file = tmp_path / "personnes_2026-11.csv"
+    file.write_bytes(b"\n".join(swapped))
+    mapping = mappings["rrn/person"]
+    source = mapping.spec.source.model_copy(update={"column_order": order})
+    mapping = dataclasses.replace(mapping, spec=mapping.spec.model_copy(update={"source": source}))
+    outcome = stream_extract(file, mapping, row_schema(mapping.contract), tmp_path / "work")
+    assert outcome.rejected == rejected
+    assert (outcome.rows_in, outcome.rows_published + outcome.rows_quarantined) == (12, 12)
+    assert outcome.rows_published == (0 if rejected else 9)
+    if rejected:
+        [error] = outcome.error_records().filter(pl.col("rule") == "column-order").with_columns().rows(named=True)
+        assert (error["_source_row"], error["column"]) == (1, None)

@@ -28,7 +28,7 @@ from accord.checksums import file_sha256
 from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping import Mapping, apply_mapping, extra_columns, missing_columns
+from accord.mapping import Mapping, apply_mapping, extra_columns, misordered_column, missing_columns
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
@@ -117,13 +117,17 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
 
 
 def _read_header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> None:
-    """The file is refused when columns the mapping reads are missing, or when it has columns no field reads
-    and the mapping says ``extra_columns: reject``; with ``warn`` those columns are only named."""
+    """The file is refused when columns the mapping reads are missing, out of order (``column_order:
+    mapping``), or when it has columns no field reads and the mapping says ``extra_columns: reject``; with
+    ``warn`` those columns are only named."""
     missing = missing_columns(mapping, raw)
     policy = mapping.spec.source.extra_columns
     extra = extra_columns(mapping, raw) if policy != "ignore" and not missing else []
+    misplaced = misordered_column(mapping, raw) if not missing else None
     if missing:
         work.refused = ("missing-column", missing)
+    elif misplaced:
+        work.refused = ("column-order", [misplaced])
     elif extra and policy == "reject":
         work.refused = ("extra-column", extra)
     else:

@@ -32,6 +32,10 @@ TYPE_NAMES = {
     "boolean": ("yes/no", "oui/non"),
     "date": ("a date", "une date"),
     "timestamp": ("a date and time", "une date et heure"),
+    "time": ("a time of day", "une heure"),
+    "email": ("an e-mail address", "une adresse électronique"),
+    "uri": ("a URI (such as https://example.org/page)", "une URI (comme https://example.org/page)"),
+    "uuid": ("a UUID (8-4-4-4-12 hexadecimal digits)", "un UUID (8-4-4-4-12 chiffres hexadécimaux)"),
 }
 
 # rule -> (English, French); placeholders: {column} {value} {detail} {type_en} {type_fr}
@@ -44,6 +48,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
              "{column} « {value} » n'est pas un code permis ({detail})"),
     "pattern": ("{column} '{value}' does not have the expected format {detail}",
                 "{column} « {value} » n'a pas le format attendu {detail}"),
+    "format": ("{column} '{value}' is not {type_en}",
+               "{column} « {value} » n'est pas {type_fr}"),
     "minimum": ("{column} '{value}' is below the minimum {detail}",
                 "{column} « {value} » est inférieur au minimum {detail}"),
     "maximum": ("{column} '{value}' is above the maximum {detail}",
@@ -59,6 +65,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "l'enregistrement est illisible : {detail}"),
     "missing-column": ("column '{detail}' read by the mapping is missing from the file",
                        "la colonne « {detail} » lue par le mapping est absente du fichier"),
+    "column-order": ("the columns are not in the order the mapping requires: {detail}",
+                     "les colonnes ne sont pas dans l'ordre exigé par le mapping : {detail}"),
     "extra-column": ("column '{detail}' is not read by the mapping, which refuses unknown columns",
                      "la colonne « {detail} » n'est pas lue par le mapping, qui refuse les colonnes inconnues"),
 }

@@ -23,9 +23,34 @@ def pattern_found(values: pl.Expr, pattern: str) -> pl.Expr:
     return values.str.contains(pattern)
 
 
+def _top_level_alternation(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside any group or character class (``^a|b$`` is ``^a`` or ``b$``)."""
+    depth, index, in_class = 0, 0, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            index += 2 if pattern[index + 1:index + 2] == "]" else 1  # a ']' first in a class is literal
+            continue
+        elif char in "()":
+            depth += 1 if char == "(" else -1
+        elif char == "|" and depth == 0:
+            return True
+        index += 1
+    return False
+
+
 def anchored(pattern: str) -> bool:
-    """The pattern holds the whole value (``^`` first, ``$`` last)."""
-    return pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")
+    """The pattern can only match a whole value: ``^`` first, an unescaped ``$`` last, no top-level ``|``."""
+    body = pattern[:-1]
+    backslashes = len(body) - len(body.rstrip("\\"))
+    return (pattern.startswith("^") and pattern.endswith("$") and backslashes % 2 == 0
+            and not _top_level_alternation(pattern))
 
 
 def all_match(values: list[str], pattern: str) -> bool:

@@ -165,7 +165,8 @@ def test_lint_line_points_at_the_offending_key(tmp_path):
         (lambda d: _props(d)[4].update(enum=[{"value": "x"}]), "enum:"),
         (lambda d: _props(d)[2].update(name="person_id"), "name: person_id"),
         (lambda d: _props(d)[0].update(required=False), "primaryKey: true"),
-        (lambda d: _props(d)[4].update(logicalType="time"), "logicalType: time"),
+        (lambda d: (_props(d)[4].pop("logicalTypeOptions"), _props(d)[4].update(logicalType="object")),
+         "logicalType: object"),
         (lambda d: _props(d)[4]["logicalTypeOptions"].update(minimum="yesterday"), "minimum: yesterday"),
     ]
     for i, (edit, text) in enumerate(cases):
@@ -218,3 +219,23 @@ def test_reference_table_code_list_with_labels(person, tmp_path):
     _props(data)[7]["customProperties"][1]["value"] = "../../etc/passwd"
     [finding] = lint_contract(write_contract(tmp_path, data))
     assert finding.message == "code list '../../etc/passwd' is outside the contracts folder"
+
+
+def test_string_formats_and_units(tmp_path):
+    def edit(data):
+        _props(data)[3]["logicalTypeOptions"] = {"format": "email"}
+        _props(data)[2]["logicalTypeOptions"] = {"format": "hostname"}
+        _props(data)[7].setdefault("customProperties", []).append({"property": "unit", "value": "km"})
+
+    file = _broken(tmp_path, edit)
+    [finding] = lint_contract(file)
+    assert (finding.severity, finding.path, finding.message) == (
+        "warning", "schema[0].properties[2].logicalTypeOptions.format",
+        "format 'hostname' is not checked by accord (it checks email, uri, uuid); add a pattern to check it")
+    contract = load_contract(file)
+    fields = contract.fields
+    assert (fields[3].format, fields[2].format, fields[7].unit) == ("email", None, "km")
+    from accord.contracts.docs import render
+
+    page = render(contract, "md")
+    assert "format email" in page and "string (in km)" in page

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from accord.cli import app
 from accord.contracts import load_contract
 from accord.contracts.sql import to_sql
-from accord.contracts.tableschema import anchored, from_tableschema, to_tableschema
+from accord.contracts.tableschema import contract_pattern, from_tableschema, tableschema_pattern, to_tableschema
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -39,13 +39,16 @@ def _import(name: str, project: Path) -> list[str]:
     return result.output.splitlines()
 
 
-def _accord_cells(name: str, example: str, project: Path, tmp_path: Path) -> set[tuple[int, str]]:
+def _accord_report(name: str, example: str, project: Path, tmp_path: Path) -> dict:
     file = shutil.copyfile(FIXTURES / name / f"exemple-{example}.csv", tmp_path / f"{name}-{example}.csv")
     result = runner.invoke(app, ["check", str(file), "--agency", "etalab", "--contract", name, "--json",
                                  "--project-dir", str(project)])
     assert result.exit_code in (0, 1), result.output
-    report = json.loads(result.output)
-    return {(e["source_row"], e["column"]) for e in report["errors"]}
+    return json.loads(result.output)
+
+
+def _accord_cells(name: str, example: str, project: Path, tmp_path: Path) -> set[tuple[int, str]]:
+    return {(e["source_row"], e["column"]) for e in _accord_report(name, example, project, tmp_path)["errors"]}
 
 
 def _frictionless_cells(name: str, example: str, folder: Path | None = None) -> set[tuple[int, str]]:
@@ -72,7 +75,12 @@ def test_import_reports_what_it_does_not_import(tmp_path):
     contract = load_contract(tmp_path / "contracts" / "irve" / "1.0.0.yaml")
     fields = {f.name: f for f in contract.fields}
     assert fields["horaires"].pattern == r"^(?:(.*?)((\d{1,2}:\d{2})-(\d{1,2}:\d{2})|24/7))$"  # whole value
-    assert fields["contact_operateur"].pattern == r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # format: email
+    assert (fields["contact_operateur"].format, fields["contact_operateur"].pattern) == ("email", None)
+    report = _accord_report("irve", "invalide", tmp_path, tmp_path)
+    [error] = [e for e in report["errors"] if e["column"] == "contact_operateur"]
+    assert (error["rule"], error["message_en"], error["message_fr"]) == (
+        "format", "contact_operateur 'pas-un-email' is not an e-mail address",
+        "contact_operateur « pas-un-email » n'est pas une adresse électronique")
     assert fields["implantation_station"].enum[:2] == ("Voirie", "Parking public")
     assert (fields["contact_operateur"].required, fields["contact_amenageur"].required) == (True, False)
     mapping = yaml.safe_load((tmp_path / "mappings" / "etalab" / "irve.yaml").read_text())
@@ -114,8 +122,6 @@ def _without_booleans(fields: dict) -> dict:
 
 
 def test_patterns_keep_their_meaning_both_ways():
-    from accord.contracts.tableschema import _whole
-
     cases = {  # Table Schema pattern (whole value) -> contract pattern (searched anywhere)
         "[0-9]{3}": "^(?:[0-9]{3})$",
         "^[0-9]{3}$": "^[0-9]{3}$",  # already whole: kept
@@ -125,10 +131,10 @@ def test_patterns_keep_their_meaning_both_ways():
         "^[|]$": "^[|]$",
     }
     for table_schema, contract in cases.items():
-        assert anchored(table_schema) == contract
-        assert anchored(_whole(contract)) == contract  # stable both ways
-    assert _whole("^(?:x|y)$") == "x|y"
-    assert _whole("[0-9]{3}") == ".*(?:[0-9]{3}).*"  # an unanchored contract pattern: any text around it
+        assert contract_pattern(table_schema) == contract
+        assert contract_pattern(tableschema_pattern(contract)) == contract  # stable both ways
+    assert tableschema_pattern("^(?:x|y)$") == "x|y"
+    assert tableschema_pattern("[0-9]{3}") == ".*(?:[0-9]{3}).*"  # an unanchored contract pattern: any text around it
 
 
 def test_sql_ddl_runs_in_duckdb_and_postgresql(registry, postgres_url):
@@ -156,3 +162,33 @@ def test_sql_ddl_runs_in_duckdb_and_postgresql(registry, postgres_url):
     engine.dispose()
     assert (types["amount"], types["payment_date"], types["_ingested_at"]) == (
         "numeric", "date", "timestamp with time zone")
+
+
+def test_json_schema_export_validates_records_and_imports_back(registry, tmp_path):
+    import jsonschema
+
+    from accord.contracts.jsonschema import from_jsonschema, to_jsonschema
+
+    person = registry.resolve("person", 1)
+    schema = to_jsonschema(person)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    record = {"person_id": "RRN-0001", "sin": "046454286", "family_name": "Côté", "given_name": "Luc",
+              "birth_date": "1950-02-03", "sex": "M", "postal_code": "H2X 1Y4", "province": "QC",
+              "preferred_language": None}
+    assert list(validator.iter_errors(record)) == []
+    bad = {**record, "sex": "Z", "postal_code": "h2x1y4", "birth_date": "03/02/1950"}
+    assert sorted(e.path[0] for e in validator.iter_errors(bad)) == ["birth_date", "postal_code", "sex"]
+    imported = from_jsonschema(schema, contract_id="person", agency="rrn")
+    assert imported.not_imported == []
+    again = from_jsonschema(to_jsonschema(_write_and_load(imported.contract, tmp_path)), contract_id="person")
+    assert again.contract["schema"] == imported.contract["schema"]  # stable
+    props = {p["name"]: p for p in imported.contract["schema"][0]["properties"]}
+    assert props["birth_date"]["logicalType"] == "date" and props["person_id"]["required"] is True
+    assert props["sex"]["enum"] == [{"value": "M"}, {"value": "F"}, {"value": "X"}]
+    assert props["postal_code"]["logicalTypeOptions"]["pattern"] == person.field("postal_code").pattern
+
+
+def _write_and_load(contract: dict, tmp_path: Path):
+    from tests.helpers import write_contract
+
+    return load_contract(write_contract(tmp_path / "contracts", contract))

@@ -221,3 +221,31 @@ def test_numbers_with_an_exponent_are_numbers_and_decimals_stay_exact(payment):
     # 1.005e1 is 10.05 and 12.340 is 12.34 exactly; 1.2345e1 (12.345) has three decimals: refused, not rounded
     assert _errors(mapped) == [(7, "amount", "type-error", "1.2345e1"), (8, "amount", "type-error", "1e"),
                                (9, "amount", "type-error", "e3")]
+
+
+def test_a_time_of_day_is_read_checked_and_published_as_iso_text(tmp_path):
+    from accord.contracts import load_contract
+    from accord.publish.parquet import dataset_schema, to_table
+    from accord.publish.pseudonym import PseudonymKey
+    from accord.validation.row_rules import row_schema
+    from tests.helpers import person_contract_data, write_contract
+
+    data = person_contract_data()
+    data["schema"][0]["properties"].append({"name": "opens_at", "logicalType": "time", "physicalType": "time",
+                                            "logicalTypeOptions": {"minimum": "06:00:00", "maximum": "22:00:00"}})
+    contract = load_contract(write_contract(tmp_path, data))
+    assert contract.field("opens_at").minimum == dt.time(6, 0)
+    raw = _raw(H=["08:30", "8:30:15", "09:15:00.5", "25:00", "05:00", None])
+    mapped = _map(contract, {"opens_at": {"from": "H"}}, raw)
+    assert mapped.values["opens_at"].to_list() == [dt.time(8, 30), dt.time(8, 30, 15), dt.time(9, 15, 0, 500000),
+                                                   None, dt.time(5, 0), None]
+    assert _errors(mapped) == [(5, "opens_at", "type-error", "25:00")]
+    checked = row_schema(contract).check(mapped.values.select("_source_row", "opens_at"))
+    assert checked.select("_source_row", "column", "rule").rows() == [(6, "opens_at", "minimum")]
+    published = to_table(mapped.values.with_columns(
+        *(pl.lit("x").alias(f.name) for f in contract.fields if f.name != "opens_at")), contract,
+        PseudonymKey(b"k" * 32, "test"), {"_submission_id": "s", "_source_file": "f",
+                                          "_ingested_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)}, {})
+    assert dataset_schema(contract).field("opens_at").type == "string"
+    assert published.column("opens_at").to_pylist() == ["08:30:00", "08:30:15", "09:15:00.500", None, "05:00:00",
+                                                        None]

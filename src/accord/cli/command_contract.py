@@ -88,8 +88,9 @@ def _write_new(target: Path, text: str, force: bool) -> None:
 
 @app.command("import")
 def import_schema(
-    file: Annotated[Path, typer.Argument(help="a Table Schema (JSON or YAML)")],
-    source: Annotated[str, typer.Option("--from", help="the schema's standard: tableschema")] = "tableschema",
+    file: Annotated[Path, typer.Argument(help="a Table Schema or a JSON Schema (JSON or YAML)")],
+    source: Annotated[str, typer.Option("--from", help="the schema's standard: tableschema or jsonschema")
+                      ] = "tableschema",
     contract_id: Annotated[str | None, typer.Option("--id", help="contract id (default: the file's name)")] = None,
     version: Annotated[str, typer.Option(help="contract version")] = "1.0.0",
     agency: Annotated[str | None, typer.Option(help="also write mappings/<agency>/<id>.yaml for files that "
@@ -102,19 +103,21 @@ def import_schema(
 
     import yaml
 
+    from accord.contracts.jsonschema import from_jsonschema
     from accord.contracts.tableschema import from_tableschema
     from accord.yamlfile import load_yaml
 
-    if source != "tableschema":
-        raise typer.BadParameter("--from must be tableschema", param_hint="--from")
+    readers = {"tableschema": from_tableschema, "jsonschema": from_jsonschema}
+    if source not in readers:
+        raise typer.BadParameter("--from must be tableschema or jsonschema", param_hint="--from")
     descriptor = load_yaml(file, ContractError).data
     name = contract_id or re.sub(r"[^a-z0-9_]+", "_", file.stem.lower()).strip("_")
-    imported = from_tableschema(descriptor, contract_id=name, version=version, agency=agency or "agency")
+    imported = readers[source](descriptor, contract_id=name, version=version, agency=agency or "agency")
 
     def dump(data: dict[str, object]) -> str:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
 
-    header = f"# Imported from {file.name} (Table Schema) by accord contract import.\n"
+    header = f"# Imported from {file.name} ({source}) by accord contract import.\n"
     target = project_dir / "contracts" / name / f"{version}.yaml"
     _write_new(target, header + dump(imported.contract), force)
     _load(target)  # what was written is a valid contract
@@ -130,19 +133,22 @@ def import_schema(
 @app.command("export")
 def export_schema(
     file: Annotated[Path, typer.Argument(help="a contract file")],
-    to: Annotated[str, typer.Option("--to", help="tableschema or sql")] = "tableschema",
+    to: Annotated[str, typer.Option("--to", help="tableschema, jsonschema or sql")] = "tableschema",
     dialect: Annotated[str, typer.Option(help="SQL dialect: postgresql or duckdb")] = "postgresql",
 ) -> None:
-    """Print the contract as a Table Schema (JSON) or as the SQL DDL of its integrated dataset."""
+    """Print the contract as a Table Schema or a JSON Schema (JSON), or as the SQL DDL of its integrated
+    dataset."""
+    from accord.contracts.jsonschema import to_jsonschema
     from accord.contracts.sql import DIALECTS, to_sql
     from accord.contracts.tableschema import to_tableschema
 
     contract = _load(file)
-    if to == "tableschema":
-        typer.echo(json.dumps(to_tableschema(contract), indent=2, ensure_ascii=False, default=str))
+    writers = {"tableschema": to_tableschema, "jsonschema": to_jsonschema}
+    if to in writers:
+        typer.echo(json.dumps(writers[to](contract), indent=2, ensure_ascii=False, default=str))
     elif to == "sql":
         if dialect not in DIALECTS:
             raise typer.BadParameter(f"--dialect must be one of {', '.join(DIALECTS)}", param_hint="--dialect")
         typer.echo(to_sql(contract, dialect), nl=False)
     else:
-        raise typer.BadParameter("--to must be tableschema or sql", param_hint="--to")
+        raise typer.BadParameter("--to must be tableschema, jsonschema or sql", param_hint="--to")

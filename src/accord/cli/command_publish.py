@@ -36,6 +36,11 @@ def integrate_tables(
         console.print(plain(f"{contract.label} integrated: version {result.version}, {result.rows} rows "
                             f"({result.merged_records} merged); files: {result.files_written} written, "
                             f"{result.files_replaced} replaced, {result.files_kept} kept"), highlight=False)
+        for found in result.foreign_keys:
+            agencies = ", ".join(f"{a} {n}" for a, n in found.by_agency.items())
+            kept_out = " (kept out of the dataset)" if found.on_orphan == "quarantine" and found.rows else ""
+            console.print(plain(f"  {found.column} -> {found.references}: {found.rows} orphan(s){kept_out}"
+                                + (f": {agencies}" if agencies else "")), highlight=False)
 
 
 @app.command("vacuum")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.contracts.model import Bound, Contract, Field
+from accord.contracts.semver import Version
 
 BUMPS = ("none", "patch", "minor", "major")
 
@@ -42,18 +43,21 @@ class ContractDiff:
 
     @property
     def actual_bump(self) -> str:
-        old = tuple(int(p) for p in self.old_version.split("."))
-        new = tuple(int(p) for p in self.new_version.split("."))
-        if new < old:
+        old, new = Version.parse(self.old_version), Version.parse(self.new_version)
+        if new.key < old.key:
             return "downgrade"
         for position, name in enumerate(("major", "minor", "patch")):
-            if new[position] != old[position]:
+            if new.release[position] != old.release[position]:
                 return name
-        return "none"
+        return "prerelease" if old.is_prerelease else "none"
 
     @property
     def ok(self) -> bool:
+        """The bump is enough for the changes (from a pre-release to a later one or to its release, any change
+        is: semver promises nothing between pre-releases)."""
         actual = self.actual_bump
+        if actual == "prerelease":
+            return True
         return actual != "downgrade" and BUMPS.index(actual) >= BUMPS.index(self.required_bump)
 
     def to_json(self) -> dict[str, Any]:
@@ -120,6 +124,10 @@ def _field_changes(old: Field, new: Field) -> list[Change]:
                 out.append(Change("code-removed", name, "major", f"{name}: codes removed: {', '.join(removed)}"))
             if added:
                 out.append(Change("code-added", name, "minor", f"{name}: codes added: {', '.join(added)}"))
+    if old.format != new.format:
+        kind = "format-removed" if new.format is None else "format-added" if old.format is None else "format-changed"
+        out.append(Change(kind, name, "minor" if new.format is None else "major",
+                          f"{name}: format {old.format!r} -> {new.format!r}"))
     if old.pattern != new.pattern:
         if new.pattern is None:
             out.append(Change("pattern-removed", name, "minor", f"{name}: pattern removed"))

@@ -8,9 +8,10 @@ from accord.contracts.model import Contract, Field
 
 
 def type_label(field: Field) -> str:
+    unit = f", in {field.unit}" if field.unit else ""
     if field.is_decimal:
-        return f"number ({field.precision} digits, {field.scale} decimals)"
-    return field.logical_type
+        return f"number ({field.precision} digits, {field.scale} decimals{unit})"
+    return f"{field.logical_type} (in {field.unit})" if field.unit else field.logical_type
 
 
 def rules(field: Field) -> list[str]:
@@ -21,6 +22,8 @@ def rules(field: Field) -> list[str]:
         out.append("unique")
     if field.pattern:
         out.append(f"pattern {field.pattern}")
+    if field.format:
+        out.append(f"format {field.format}")
     if field.minimum is not None:
         out.append(f">= {field.minimum}")
     if field.maximum is not None:

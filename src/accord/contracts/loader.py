@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from accord.contracts.codelists import code_list, custom_property
-from accord.contracts.model import Contract, Field, Survivorship
+from accord.contracts.formats import FORMATS
+from accord.contracts.model import Contract, Field, ForeignKey, Survivorship
 from accord.contracts.odcs import schema_findings
 from accord.contracts.rules import DECIMAL_TYPE, accord_findings, parse_bound
 from accord.errors import ContractError
@@ -52,6 +53,7 @@ def _field(prop: dict[str, Any], root: Path) -> Field:
         classification=prop.get("classification", "public"),
         codes=tuple(codes) if codes is not None else None,
         pattern=options.get("pattern"),
+        format=options.get("format") if ltype == "string" and options.get("format") in FORMATS else None,
         minimum=parse_bound(options.get("minimum"), ltype),
         maximum=parse_bound(options.get("maximum"), ltype),
         min_length=options.get("minLength"),
@@ -62,6 +64,7 @@ def _field(prop: dict[str, Any], root: Path) -> Field:
         description=prop.get("description", ""),
         description_fr=custom_property(prop, "descriptionFr") or "",
         examples=tuple(prop.get("examples") or ()),
+        unit=custom_property(prop, "unit"),
     )
 
 
@@ -91,6 +94,16 @@ def _survivorship(obj: dict[str, Any]) -> Survivorship:
                         agencies=tuple(value.get("agencies") or ()))
 
 
+def _foreign_keys(prop: dict[str, Any]) -> list[ForeignKey]:
+    keys = []
+    for relation in prop.get("relationships") or []:
+        if relation.get("type", "foreignKey") == "foreignKey":
+            table, _, column = str(relation["to"]).rpartition(".")
+            keys.append(ForeignKey(prop["name"], table, int(custom_property(relation, "contractMajor") or 1),
+                                   column, str(custom_property(relation, "onOrphan") or "warn")))
+    return keys
+
+
 def load_contract(file: Path) -> Contract:
     """Load and validate one contract file; ``ContractError`` names the file, line and field path."""
     errors = [f for f in lint_contract(file) if f.severity == "error"]
@@ -116,4 +129,5 @@ def load_contract(file: Path) -> Contract:
         min_rows=min_rows,
         max_null_percent=null_limits,
         survivorship=_survivorship(obj),
+        foreign_keys=tuple(foreign_key for p in obj.get("properties") or [] for foreign_key in _foreign_keys(p)),
     )

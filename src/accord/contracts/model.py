@@ -14,10 +14,10 @@ from typing import Any
 
 from accord.contracts.codelists import Code
 
-LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")
+LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "time", "timestamp")
 CLASSIFICATIONS = ("public", "restricted", "pii")
 
-Bound = int | float | Decimal | dt.date | dt.datetime
+Bound = int | float | Decimal | dt.date | dt.datetime | dt.time
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Field:
     classification: str = "public"
     codes: tuple[Code, ...] | None = None
     pattern: str | None = None
+    format: str | None = None  # a string format accord checks (accord.contracts.formats): email, uri, uuid
     minimum: Bound | None = None
     maximum: Bound | None = None
     min_length: int | None = None
@@ -40,6 +41,7 @@ class Field:
     description: str = ""
     description_fr: str = ""
     examples: tuple[Any, ...] = ()
+    unit: str | None = None  # custom property ``unit``: kW, m, CAD (shown in docs and metadata, not converted)
 
     @property
     def enum(self) -> tuple[str, ...] | None:
@@ -65,6 +67,24 @@ class Survivorship:
 
 
 @dataclass(frozen=True)
+class ForeignKey:
+    """A field whose values must be keys of another contract's integrated dataset (ODCS property-level
+    ``relationships: [{type: foreignKey, to: person.person_id}]``), checked when the integrated dataset is
+    built. ``on_orphan``: ``warn`` reports the rows whose value is not there, per agency; ``quarantine`` also
+    keeps them out of the integrated dataset."""
+
+    column: str
+    contract: str
+    major: int
+    target: str
+    on_orphan: str = "warn"
+
+    @property
+    def references(self) -> str:
+        return f"{self.contract} v{self.major}.{self.target}"
+
+
+@dataclass(frozen=True)
 class Contract:
     id: str
     name: str
@@ -79,6 +99,7 @@ class Contract:
     min_rows: int | None = None
     max_null_percent: tuple[tuple[str, float], ...] = ()
     survivorship: Survivorship = Survivorship()
+    foreign_keys: tuple[ForeignKey, ...] = ()
 
     @property
     def major(self) -> int:

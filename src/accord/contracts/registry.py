@@ -1,4 +1,5 @@
-"""All contracts of a project: ``contracts/<id>/<MAJOR.MINOR.PATCH>.yaml``, resolved by id and major."""
+"""All contracts of a project: ``contracts/<id>/<version>.yaml`` (semver, ``1.2.0`` or ``2.0.0-rc.1``), resolved by
+id and major."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from pathlib import Path
 
 from accord.contracts.loader import load_contract
 from accord.contracts.model import Contract
+from accord.contracts.semver import Version
 from accord.errors import ContractError
 
 
-def _version_key(contract: Contract) -> tuple[int, ...]:
-    return tuple(int(p) for p in contract.version.split("."))
+def _version_key(contract: Contract) -> tuple[bool, object]:
+    """Releases before pre-releases, then semver precedence: a mapping gets 3.0.0-rc.1 only while no 3.x.y
+    release exists."""
+    version = Version.parse(contract.version)
+    return not version.is_prerelease, version.key
 
 
 @dataclass
@@ -30,7 +35,14 @@ class ContractRegistry:
                 raise ContractError(f"version '{contract.version}' does not match the file name '{file.name}'",
                                     file=file, path="version")
             contracts.append(contract)
-        return cls(contracts)
+        registry = cls(contracts)
+        for contract in contracts:
+            for key in contract.foreign_keys:
+                target = registry.resolve(key.contract, key.major)  # a ContractError names what is missing
+                if key.target not in target.field_names:
+                    raise ContractError(f"foreign key {contract.id}.{key.column} -> {key.references}: "
+                                        f"{target.label} has no field '{key.target}'", file=contract.file)
+        return registry
 
     def resolve(self, contract_id: str, major: int) -> Contract:
         """The latest version of ``contract_id`` within major version ``major``."""

@@ -10,14 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from accord.contracts.codelists import code_list_findings
+from accord.contracts.formats import FORMATS
 from accord.contracts.model import CLASSIFICATIONS, LOGICAL_TYPES, Bound
+from accord.contracts.semver import SEMVER
 from accord.findings import Finding
 from accord.regex import anchored, regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path
 
 DECIMAL_TYPE = re.compile(r"^\s*(?:decimal|numeric)\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)\s*$", re.IGNORECASE)
 FLOAT_TYPES = ("double", "float", "float64")
-SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
 def parse_bound(value: Any, logical_type: str) -> Bound | None:
@@ -28,6 +29,8 @@ def parse_bound(value: Any, logical_type: str) -> Bound | None:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     if logical_type == "timestamp":
         return dt.datetime.fromisoformat(str(value))
+    if logical_type == "time":
+        return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
     if logical_type == "integer":
         return int(value)
     try:
@@ -61,6 +64,19 @@ def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocu
             warn("logicalTypeOptions.pattern", f"pattern {options['pattern']!r} is not anchored: it is searched "
                  "anywhere in the value (JSON Schema's meaning), so 'x' in 'abc x def' passes; write ^(?:...)$ "
                  "to require the whole value")
+    if ltype == "string" and "format" in options and options["format"] not in FORMATS:
+        warn("logicalTypeOptions.format", f"format {options['format']!r} is not checked by accord (it checks "
+             f"{', '.join(FORMATS)}); add a pattern to check it")
+    for n, relation in enumerate(prop.get("relationships") or []):
+        key = f"relationships.{n}"
+        target = relation.get("to")
+        if not isinstance(target, str) or target.count(".") != 1:
+            add(f"{key}.to", f"a foreign key names one field of another contract as <contract>.<field>, not "
+                f"{target!r} (composite keys are not supported)")
+        on_orphan = next((c.get("value") for c in relation.get("customProperties") or []
+                          if isinstance(c, dict) and c.get("property") == "onOrphan"), "warn")
+        if on_orphan not in ("warn", "quarantine"):
+            add(f"{key}.customProperties", f"onOrphan must be warn or quarantine, not {on_orphan!r}")
     has_codes = bool(prop.get("enum")) or any(
         c.get("property") == "codeList" for c in prop.get("customProperties") or [] if isinstance(c, dict))
     if has_codes and ltype != "string":
@@ -117,7 +133,8 @@ def accord_findings(doc: YamlDocument, contracts_root: Path) -> list[Finding]:
         out.append(Finding(file, doc.line(["kind"]), "kind", "kind must be 'DataContract'"))
     if not SEMVER.match(str(data.get("version", ""))):
         out.append(Finding(file, doc.line(["version"]), "version",
-                           f"version {data.get('version')!r} is not MAJOR.MINOR.PATCH"))
+                           f"version {data.get('version')!r} is not MAJOR.MINOR.PATCH or MAJOR.MINOR.PATCH-PRERELEASE "
+                           "(semver: 3.0.0-rc.1)"))
     objects = data.get("schema") or []
     if len(objects) != 1:
         out.append(Finding(file, doc.line(["schema"]), "schema",

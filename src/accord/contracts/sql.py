@@ -13,9 +13,9 @@ from accord.contracts.model import Bound, Contract, Field
 DIALECTS = ("postgresql", "duckdb")
 _TYPES = {
     "postgresql": {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN",
-                   "date": "DATE", "timestamp": "TIMESTAMP WITH TIME ZONE"},
+                   "date": "DATE", "time": "TIME", "timestamp": "TIMESTAMP WITH TIME ZONE"},
     "duckdb": {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
-               "timestamp": "TIMESTAMPTZ"},
+               "time": "TIME", "timestamp": "TIMESTAMPTZ"},
 }
 LINEAGE = [("_agency", "string", True), ("_submission_id", "string", True), ("_source_file", "string", True),
            ("_source_row", "integer", True), ("_ingested_at", "timestamp", True), ("_merged_count", "integer", True)]
@@ -34,6 +34,8 @@ def literal(value: str | Bound) -> str:
         return f"TIMESTAMP WITH TIME ZONE '{value.isoformat()}'"
     if isinstance(value, dt.date):
         return f"DATE '{value.isoformat()}'"
+    if isinstance(value, dt.time):
+        return f"TIME '{value.isoformat()}'"
     return "'" + str(value).replace("'", "''") + "'"
 
 

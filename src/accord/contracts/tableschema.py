@@ -9,8 +9,8 @@ Meaning is kept where the two differ:
 
 - a Table Schema ``pattern`` must match the whole value, an ODCS pattern is searched anywhere (JSON Schema's
   rule): the imported pattern is anchored, ``^(?:...)$``;
-- string formats ``email``, ``uri`` and ``uuid`` become patterns (``FORMAT_PATTERNS``), as loose as
-  frictionless's own checks;
+- string formats ``email``, ``uri`` and ``uuid`` stay formats (ODCS ``logicalTypeOptions.format``), which
+  accord checks (``accord.contracts.formats``), as loosely as frictionless does;
 - Table Schema reads ``true``/``false``/``1``/``0`` (and their capitalised forms) as booleans by default, and
   only those: the mapping lists them, so accord's wider default (oui/non, yes/no) does not apply;
 - the mapping does not trim values: a Table Schema value is read as it is.
@@ -22,21 +22,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.contracts.formats import FORMATS
 from accord.contracts.model import Contract
+from accord.regex import anchored
 
 API_VERSION = "v3.2.0"
 TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date",
-         "datetime": "timestamp", "year": "integer"}
+         "time": "time", "datetime": "timestamp", "year": "integer"}
 PHYSICAL = {"string": "string", "integer": "int64", "number": "double", "boolean": "boolean", "date": "date",
-            "timestamp": "timestamp"}
-FORMAT_PATTERNS = {
-    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-    "uri": r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$",
-    "uuid": r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$",
-}
+            "time": "time", "timestamp": "timestamp"}
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
-DEFAULT_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%SZ"}
+DEFAULT_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M:%S", "datetime": "%Y-%m-%dT%H:%M:%SZ"}
 _KNOWN_FIELD_KEYS = {"name", "type", "format", "title", "description", "example", "constraints", "trueValues",
                      "falseValues", "decimalChar", "groupChar", "bareNumber"}
 _IMPORTED_CONSTRAINTS = {"required", "unique", "minLength", "maxLength", "minimum", "maximum", "pattern", "enum"}
@@ -51,45 +48,15 @@ class Imported:
     not_imported: list[str] = field(default_factory=list)
 
 
-def _top_level_alternation(pattern: str) -> bool:
-    """Whether ``pattern`` has a ``|`` outside any group or character class (``^a|b$`` is ``^a`` or ``b$``)."""
-    depth, index, in_class = 0, 0, False
-    while index < len(pattern):
-        char = pattern[index]
-        if char == "\\":
-            index += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-            index += 2 if pattern[index + 1:index + 2] == "]" else 1  # a ']' first in a class is literal
-            continue
-        elif char in "()":
-            depth += 1 if char == "(" else -1
-        elif char == "|" and depth == 0:
-            return True
-        index += 1
-    return False
-
-
-def is_whole(pattern: str) -> bool:
-    """Whether a pattern can only match a whole value: ``^...$``, the ``$`` not escaped, no top-level ``|``."""
-    body = pattern[:-1]
-    backslashes = len(body) - len(body.rstrip("\\"))
-    return (pattern.startswith("^") and pattern.endswith("$") and backslashes % 2 == 0
-            and not _top_level_alternation(pattern))
-
-
-def anchored(pattern: str) -> str:
+def contract_pattern(pattern: str) -> str:
     """A Table Schema pattern (it must match the whole value) as a contract pattern (searched anywhere) with
     the same meaning."""
-    return pattern if is_whole(pattern) else f"^(?:{pattern})$"
+    return pattern if anchored(pattern) else f"^(?:{pattern})$"
 
 
-def _whole(pattern: str) -> str:
+def tableschema_pattern(pattern: str) -> str:
     """A contract pattern (searched anywhere) as a Table Schema pattern (whole value) with the same meaning;
-    ``_whole(anchored(p))`` gives ``p`` back."""
+    ``tableschema_pattern(contract_pattern(p))`` gives ``p`` back."""
     match = re.fullmatch(r"\^\(\?:(.*)\)\$", pattern, flags=re.DOTALL)
     if match:
         try:
@@ -98,7 +65,7 @@ def _whole(pattern: str) -> str:
             match = None
     if match:
         return match.group(1)
-    return pattern if is_whole(pattern) else f".*(?:{pattern}).*"
+    return pattern if anchored(pattern) else f".*(?:{pattern}).*"
 
 
 def _property(spec: dict[str, Any], position: int | None, skipped: list[str]) -> tuple[dict[str, Any],
@@ -131,14 +98,11 @@ def _property(spec: dict[str, Any], position: int | None, skipped: list[str]) ->
     for key in ("minimum", "maximum"):
         if key in constraints:
             value = constraints[key]
-            options[key] = str(value) if logical in ("date", "timestamp") else value
+            options[key] = str(value) if logical in ("date", "time", "timestamp") else value
     if "pattern" in constraints:
-        options["pattern"] = anchored(str(constraints["pattern"]))
-    if logical == "string" and fmt in FORMAT_PATTERNS:
-        if "pattern" in options:
-            skipped.append(f"{where}: format {fmt!r} (the field's own pattern is kept)")
-        else:
-            options["pattern"] = FORMAT_PATTERNS[fmt]
+        options["pattern"] = contract_pattern(str(constraints["pattern"]))
+    if logical == "string" and fmt in FORMATS:
+        options["format"] = fmt
     elif ts_type == "string" and fmt not in ("default", None):
         skipped.append(f"{where}: format {fmt!r}")
     if ts_type in DEFAULT_FORMATS:
@@ -202,14 +166,16 @@ def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: s
     mapping = {
         "mapping_version": 1, "agency": agency, "contract": contract_id, "contract_version": int(version.split(".")[0]),
         "source": {"pattern": "*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
-                   "null_tokens": [str(v) for v in descriptor.get("missingValues", [""])]},
+                   "null_tokens": [str(v) for v in descriptor.get("missingValues", [""])],
+                   "column_order": "mapping"},  # Table Schema matches a file's columns to its fields in order
         "fields": fields,
     }
     return Imported(contract, mapping, skipped)
 
 
 def to_tableschema(contract: Contract) -> dict[str, Any]:
-    """The contract's fields as a Table Schema; patterns are rewritten for whole-value matching (``_whole``)."""
+    """The contract's fields as a Table Schema; patterns are rewritten for whole-value matching
+    (``tableschema_pattern``)."""
     fields = []
     for f in contract.fields:
         spec: dict[str, Any] = {"name": f.name, "type": "datetime" if f.logical_type == "timestamp" else f.logical_type}
@@ -228,7 +194,9 @@ def to_tableschema(contract: Contract) -> dict[str, Any]:
                 constraints[key] = bound.isoformat() if hasattr(bound, "isoformat") else (
                     str(bound) if f.is_decimal else bound)
         if f.pattern:
-            constraints["pattern"] = _whole(f.pattern)
+            constraints["pattern"] = tableschema_pattern(f.pattern)
+        if f.format:
+            spec["format"] = f.format
         if f.enum is not None:
             constraints["enum"] = list(f.enum)
         spec["constraints"] = constraints

@@ -1,4 +1,5 @@
-"""Logical contract types to physical ones: polars dtypes for the engine, Arrow types for Parquet."""
+"""Logical contract types to physical ones: polars dtypes for the engine, Arrow types for Parquet (and Delta
+Lake, which has no time-of-day type: a ``time`` is published as ISO 8601 text, ``HH:MM:SS[.ffffff]``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def physical_types(field: Field) -> tuple[pl.DataType, pa.DataType]:
             return pl.Date(), pa.date32()
         case "timestamp":
             return pl.Datetime("us", "UTC"), pa.timestamp("us", tz="UTC")
+        case "time":  # a time of day; Delta Lake has no time type: published as ISO text, 08:30:00
+            return pl.Time(), pa.string()
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
 
 

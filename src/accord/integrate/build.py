@@ -13,7 +13,7 @@ out, earlier agencies files already vacuumed).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,19 @@ import pyarrow as pa
 from deltalake.transaction import AddAction
 
 from accord.contracts.model import Contract
+from accord.integrate.foreign_keys import (
+    EXAMPLES,
+    KEY,
+    OrphanReport,
+    build_metadata,
+    orphans,
+    quarantining,
+    recorded,
+    report,
+    target_keys,
+    target_version,
+    targets_now,
+)
 from accord.integrate.key_ranges import ROWS_PER_RANGE, FileRanges, in_ranges
 from accord.integrate.survivorship import MERGED, deduplicate
 from accord.publish.delta_files import commit_files, write_file
@@ -48,6 +61,7 @@ class IntegratedResult:
     files_written: int = 0  # by this call: new files, the files they replace, the files left as they were
     files_replaced: int = 0
     files_kept: int = 0
+    foreign_keys: tuple[OrphanReport, ...] = ()
 
     @property
     def merged_records(self) -> int:
@@ -59,6 +73,7 @@ class _Plan:
     """What to (re)build: the agencies records of some key ranges, the files they replace."""
 
     records: pl.LazyFrame
+    batches: Callable[[], Iterator[pl.DataFrame]]  # the same records in batches, in bounded memory
     rows: int  # how many records (an estimate for a partial rebuild: only for cutting ranges)
     total: int  # agencies records at the source version, before deduplication
     replaced: list[dict[str, Any]]
@@ -80,19 +95,38 @@ def integrate(contract: Contract, dirs: DataDirs, key: PseudonymKey, *, rebuild:
         found = agencies.version()
         source_version = -1 if found is None else found
         last = integrated.last_commit()
+        targets = targets_now(dirs, contract)  # what quarantine foreign keys point at; a change rebuilds all
         written = replaced = kept = 0
-        if rebuild or not last or last.get(SOURCE_VERSION) != str(source_version):
-            plan = None if rebuild else _partial(contract, key, agencies, integrated, last, source_version)
+        if rebuild or not last or last.get(SOURCE_VERSION) != str(source_version) or recorded(last)[0] != targets:
+            partial = not rebuild and not targets
+            plan = _partial(contract, key, agencies, integrated, last, source_version) if partial else None
             plan = plan or _full(contract, agencies, integrated, source_version)
-            written = _write(contract, dirs, key, plan, source_version, integrated)
+            written = _write(contract, dirs, key, plan, source_version, integrated, targets)
             replaced, kept = len(plan.replaced), plan.kept
+        reports = _orphan_reports(contract, dirs, integrated)
         manifest = build_manifest(dirs, contract, key.key_id)
+        if manifest["tables"][INTEGRATED] is not None and contract.foreign_keys:
+            manifest["tables"][INTEGRATED]["foreign_keys"] = [r.to_json() for r in reports]
         write_manifest(dirs, contract, manifest)
         entry = manifest["tables"][INTEGRATED]
     return IntegratedResult(uri=integrated.uri, version=entry["version"], rows=entry["rows"],
                             records_before_dedup=entry["records_before_dedup"],
                             rows_by_agency=_rows_by_agency(integrated), files_written=written, files_replaced=replaced,
-                            files_kept=kept)
+                            files_kept=kept, foreign_keys=tuple(reports))
+
+
+def _orphan_reports(contract: Contract, dirs: DataDirs, integrated: Table) -> list[OrphanReport]:
+    """Each foreign key's orphans: counted now against the other dataset (``warn``), or as the last build
+    recorded them (``quarantine``: they are not in the table)."""
+    built = recorded(integrated.last_commit())[1]
+    out = []
+    for fk in contract.foreign_keys:
+        if fk.on_orphan == "quarantine" and fk.column in built:
+            out.append(OrphanReport(**built[fk.column]))
+        elif fk.on_orphan == "warn" and integrated.version() is not None:
+            version = target_version(dirs, fk)
+            out.append(report(orphans(integrated.scan(), fk, target_keys(dirs, fk, version)), fk, version))
+    return out
 
 
 def _full(contract: Contract, agencies: Table, integrated: Table, source_version: int) -> _Plan:
@@ -101,7 +135,8 @@ def _full(contract: Contract, agencies: Table, integrated: Table, source_version
     else:
         records = agencies.scan(source_version)
     rows = records.select(pl.len()).collect().item()
-    return _Plan(records, rows, rows, integrated.files(), 0, pl.Series([], dtype=pl.String))
+    return _Plan(records, lambda: agencies.batches(source_version, size=ROWS_PER_RANGE), rows, rows,
+                 integrated.files(), 0, pl.Series([], dtype=pl.String))
 
 
 def _partial(contract: Contract, key: PseudonymKey, agencies: Table, integrated: Table, last: dict[str, Any],
@@ -123,6 +158,7 @@ def _partial(contract: Contract, key: PseudonymKey, agencies: Table, integrated:
     share = total / max(1, sum(f["num_records"] for f in layout.files))  # records per integrated row
     span = pl.any_horizontal([layout.span(run) for run in runs]) if runs else pl.lit(False)
     return _Plan(agencies.scan(source_version).filter(span),
+                 lambda: agencies.batches(source_version, size=ROWS_PER_RANGE, where=span),
                  int(sum(f["num_records"] for f in replaced) * share) + changed.len(), total, replaced,
                  len(layout.files) - len(replaced), pl.Series([layout.lows[run[0]] for run in runs[1:]],
                                                               dtype=layout.lows.dtype))
@@ -145,14 +181,15 @@ def _changed_keys(agencies: Table, before: int, now: int, column: str) -> pl.Ser
 
 
 def _write(contract: Contract, dirs: DataDirs, key: PseudonymKey, plan: _Plan, source_version: int,
-           integrated: Table) -> int:
+           integrated: Table, targets: dict[str, int | None]) -> int:
     """Deduplicate the plan's records range by range, each range's rows as files of at most ROWS_PER_RANGE
     records that never span two runs of key ranges; one commit replacing the plan's files. The files written."""
     schema = integrated_schema(contract)
     with (tempfile.TemporaryDirectory(prefix="accord-integrate-", dir=private_dir(dirs.work)) as work,
           ThreadPoolExecutor(max_workers=1, thread_name_prefix="accord-writer") as writer):
         written: list[Future[AddAction]] = []
-        for piece in _pieces(contract, plan, Path(work)):
+        keeper = _OrphanFilter(contract, dirs, targets)
+        for piece in map(keeper, _pieces(contract, plan, Path(work))):
             if len(written) > 1:
                 written[-2].result()  # at most one file waits to be written: memory stays bounded
             written.append(writer.submit(write_file, integrated, piece, schema, Path(work)))
@@ -163,14 +200,47 @@ def _write(contract: Contract, dirs: DataDirs, key: PseudonymKey, plan: _Plan, s
                                           survivorship=contract.survivorship.rule, layout=KEY_RANGES,
                                           files_replaced=str(len(plan.replaced)), files_kept=str(plan.kept),
                                           pseudonym_scheme=PSEUDONYM_SCHEME, pseudonym_key_id=key.key_id,
-                                          contract_sha256=contract.sha256))
+                                          contract_sha256=contract.sha256) | keeper.metadata())
     return len(added)
+
+
+class _OrphanFilter:
+    """Keeps the orphans of ``quarantine`` foreign keys out of a build, piece by piece, and reports them."""
+
+    def __init__(self, contract: Contract, dirs: DataDirs, targets: dict[str, int | None]) -> None:
+        self.targets = targets
+        self.keys = [(fk, target_keys(dirs, fk, targets[fk.references])) for fk in quarantining(contract)]
+        self.counts: dict[str, dict[str, int]] = {fk.column: {} for fk, _ in self.keys}
+        self.examples: dict[str, dict[str, list[dict[str, Any]]]] = {fk.column: {} for fk, _ in self.keys}
+
+    def __call__(self, piece: pl.DataFrame) -> pl.DataFrame:
+        for fk, keys in self.keys:
+            value = pl.col(fk.column)
+            known = value.is_null() | value.cast(pl.String).is_in(keys.get_column(KEY).implode())
+            lost = piece.filter(~known)
+            if lost.height:
+                part = report(lost.lazy(), fk, None)
+                for agency, rows in part.by_agency.items():
+                    self.counts[fk.column][agency] = self.counts[fk.column].get(agency, 0) + rows
+                    found = [*self.examples[fk.column].get(agency, []), *part.examples[agency]]
+                    ordered = sorted(found, key=lambda e: (e["source_file"], e["source_row"]))
+                    self.examples[fk.column][agency] = ordered[:EXAMPLES]
+                piece = piece.filter(known)
+        return piece
+
+    def reports(self) -> list[OrphanReport]:
+        return [OrphanReport(fk.column, fk.references, fk.on_orphan, self.targets[fk.references],
+                             sum(self.counts[fk.column].values()), dict(sorted(self.counts[fk.column].items())),
+                             dict(sorted(self.examples[fk.column].items()))) for fk, _ in self.keys]
+
+    def metadata(self) -> dict[str, str]:
+        return build_metadata(self.targets, self.reports()) if self.keys else {}
 
 
 def _pieces(contract: Contract, plan: _Plan, work: Path) -> Iterator[pl.DataFrame]:
     """The plan's records deduplicated, in key order, cut into the rows of one file each: at most
     ROWS_PER_RANGE, never across two runs of key ranges."""
-    for records in in_ranges(plan.records, contract, plan.rows, work):
+    for records in in_ranges(plan.records, plan.batches, contract, plan.rows, work):
         merged = deduplicate(records, contract)
         if not merged.height:
             continue

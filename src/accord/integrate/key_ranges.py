@@ -13,7 +13,7 @@ layout from the files' Delta statistics, and says which files a set of changed k
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,10 @@ def _bounds(records: pl.LazyFrame, column: str, ranges: int) -> pl.Series:
     return pl.Series(column, picks, dtype=sample.dtype).unique(maintain_order=True)
 
 
-def in_ranges(records: pl.LazyFrame, contract: Contract, rows: int, work: Path) -> Iterator[pl.DataFrame]:
+def in_ranges(records: pl.LazyFrame, batches: Callable[[], Iterator[pl.DataFrame]], contract: Contract, rows: int,
+              work: Path) -> Iterator[pl.DataFrame]:
     """The records, one key range at a time in key order (all at once when they are few; ``rows`` is how
-    many there are, or an estimate)."""
+    many there are, or an estimate). ``batches`` gives the same records batch by batch, in bounded memory."""
     names = dataset_schema(contract).names
     if rows <= ROWS_PER_RANGE or not contract.primary_key:
         yield records.select(names).collect()
@@ -48,7 +49,7 @@ def in_ranges(records: pl.LazyFrame, contract: Contract, rows: int, work: Path) 
     column = contract.primary_key[0]
     bounds = _bounds(records, column, -(-rows // ROWS_PER_RANGE))
     ranges = [WorkParts(work / f"range-{i:05d}") for i in range(bounds.len() + 1)]
-    for frame in records.select(names).collect_batches(chunk_size=ROWS_PER_RANGE):
+    for frame in batches():
         index = bounds.search_sorted(frame.get_column(column), side="right")
         placed = frame.with_columns(index.alias("_range"))
         for (number,), piece in placed.partition_by("_range", as_dict=True, include_key=False).items():

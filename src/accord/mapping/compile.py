@@ -24,7 +24,8 @@ _RAW = "__raw__"
 _CODED = "__coded__"
 _ERR = "__err__"
 _DETAIL = "__detail__"
-_DEFAULT_DATE_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"]}
+_DEFAULT_DATE_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"],
+                         "time": ["%H:%M:%S%.f", "%H:%M"]}
 _TRUE = ["true", "1", "yes", "y", "oui", "o"]
 _FALSE = ["false", "0", "no", "n", "non"]
 _NBSP = ("\u00a0", "\u202f")
@@ -200,6 +201,9 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
             if spec.date is not None and spec.date.excel_serial:
                 tries.append(_excel_serial(expr))
             return pl.coalesce(tries)
+        case "time":
+            formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["time"]
+            return pl.coalesce([expr.str.strptime(pl.Time, f, strict=False) for f in formats])
         case "timestamp":
             formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["timestamp"]
             return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in formats])
@@ -277,6 +281,19 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
 def missing_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:
     """Source columns the mapping reads that the extract does not have."""
     return [c for c in mapping.spec.source_columns if c not in raw.columns]
+
+
+def misordered_column(mapping: Mapping, raw: pl.DataFrame) -> str | None:
+    """With ``column_order: mapping``, the first column the mapping reads that is out of its order in the
+    extract (described for the report), else None."""
+    if mapping.spec.source.column_order != "mapping":
+        return None
+    read = mapping.spec.source_columns
+    found = [c for c in raw.columns if c in read]
+    for position, (expected, actual) in enumerate(zip(read, found, strict=False), start=1):
+        if expected != actual:
+            return f"'{actual}' comes where the mapping reads '{expected}' (column {position} of those it reads)"
+    return None
 
 
 def extra_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:

@@ -21,7 +21,7 @@ from accord.mapping.spec import FieldSpec, MappingSpec
 from accord.regex import regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 
-_STEP_TYPES = {"date": ("date", "timestamp"), "number": ("number", "integer"), "boolean": ("boolean",)}
+_STEP_TYPES = {"date": ("date", "time", "timestamp"), "number": ("number", "integer"), "boolean": ("boolean",)}
 
 
 class _Collector:

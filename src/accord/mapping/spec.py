@@ -38,6 +38,9 @@ class SourceSpec(_Strict):
     extra_columns: Literal["ignore", "warn", "reject"] = Field(
         "warn", description="columns of the file the mapping does not read: ignore them, name them in the "
                             "report (warn), or refuse the file (reject)")
+    column_order: Literal["any", "mapping"] = Field(
+        "any", description="mapping: the columns the mapping reads must come in the file in the order the "
+                           "mapping reads them (other columns may sit between them); any: in any order")
 
     @model_validator(mode="after")
     def _layout_for_fixed_width(self) -> SourceSpec:

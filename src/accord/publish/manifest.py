@@ -69,14 +69,15 @@ def _integrated(table: Table) -> dict[str, Any] | None:
 def build_manifest(dirs: DataDirs, contract: Contract, key_id: str) -> dict[str, Any]:
     """The manifest of ``contract``'s tables as they are now."""
     pii = {f.name for f in contract.fields if f.classification == "pii"}
+    units = {f.name: f.unit for f in contract.fields if f.unit}
     agencies = _agencies(dirs, contract, Table(dirs, contract, AGENCIES))
     return {
         "manifest_version": MANIFEST_VERSION,
         "format": "delta",
         "contract": {"id": contract.id, "version": contract.version, "major": contract.major,
                      "sha256": contract.sha256},
-        "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable, "pseudonymised": f.name in pii}
-                   for f in dataset_schema(contract)],
+        "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable, "pseudonymised": f.name in pii,
+                    **({"unit": units[f.name]} if f.name in units else {})} for f in dataset_schema(contract)],
         "pseudonymisation": {"scheme": PSEUDONYM_SCHEME, "key_id": key_id, "fields": sorted(pii)},
         "tables": {AGENCIES: agencies, INTEGRATED: _integrated(Table(dirs, contract, INTEGRATED))},
         "rows": agencies["rows"] if agencies else 0,

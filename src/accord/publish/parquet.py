@@ -63,8 +63,10 @@ def to_table(values: pl.DataFrame, contract: Contract, key: PseudonymKey, lineag
     fields, lineage columns (``_submission_id``, ``_source_file``, ``_ingested_at``) and provenance metadata
     (with the agency)."""
     pii = [f.name for f in contract.fields if f.classification == "pii"]
+    times = [f.name for f in contract.fields if f.logical_type == "time" and f.name not in pii]
     frame = values.select(*contract.field_names, ROW).with_columns(
         *(pseudonymise(values.get_column(name), key).alias(name) for name in pii),
+        *(pl.col(name).dt.to_string("%H:%M:%S%.f") for name in times),
         pl.lit(lineage["_submission_id"], dtype=pl.String).alias("_submission_id"),
         pl.lit(lineage["_source_file"], dtype=pl.String).alias("_source_file"),
         pl.lit(lineage["_ingested_at"], dtype=pl.Datetime("us", "UTC")).alias("_ingested_at"),

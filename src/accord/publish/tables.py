@@ -18,15 +18,17 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
+from urllib.parse import unquote
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from accord.contracts.model import Contract
-from accord.publish.parquet import AGENCY
+from accord.publish.parquet import AGENCY, dataset_schema
 from accord.settings import PUBLISHED, DataDirs
 
 AGENCIES, INTEGRATED = "agencies", "integrated"
@@ -100,6 +102,25 @@ class Table:
         actions = pa.table(table.get_add_actions(flatten=True))
         return sorted(actions.to_pylist(), key=lambda a: a["path"])
 
+
+    def batches(self, version: int | None = None, *, size: int, where: pl.Expr | None = None,
+                columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+        """The table's rows (at ``version``, those matching ``where``), at most ``size`` at a time, one data file
+        after another, one row group after another (pyarrow's ``iter_batches``). Memory stays bounded: polars'
+        batches over a scan read row groups ahead (2.3 GB for 10 M rows here; 0.7 GB this way)."""
+        table = self.open(version)
+        if table is None:
+            return
+        names = columns or dataset_schema(self.contract).names
+        for action in pa.table(table.get_add_actions(flatten=True)).to_pylist():
+            partitions = {k.removeprefix("partition."): v for k, v in action.items() if k.startswith("partition.")}
+            with self.dirs.storage.open_read(f"{self.key}/{unquote(action['path'])}") as handle:
+                for batch in pq.ParquetFile(handle).iter_batches(batch_size=size):
+                    frame = cast(pl.DataFrame, pl.from_arrow(batch)).with_columns(
+                        pl.lit(v, dtype=pl.String).alias(k) for k, v in partitions.items())
+                    frame = frame.filter(where) if where is not None else frame
+                    if frame.height:
+                        yield frame.select([n for n in names if n in frame.columns])
 
     def scan(self, version: int | None = None) -> pl.LazyFrame:
         """The table's rows (at ``version``), read by polars. (deltalake's own pyarrow dataset is not used: a

@@ -23,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from accord.contracts.formats import FORMATS
 from accord.contracts.model import Bound, Contract, Field
 from accord.reasons import ROW
 from accord.regex import pattern_found
@@ -147,6 +148,8 @@ def suite_spec(contract: Contract) -> list[ExpectationSpec]:
             specs.append(ExpectationSpec("not_in_code_list", f.name, max_value=0))
         if f.pattern:
             specs.append(ExpectationSpec("pattern_mismatches", f.name, max_value=0))
+        if f.format:
+            specs.append(ExpectationSpec("format_mismatches", f.name, max_value=0))
         if f.minimum is not None:
             specs.append(ExpectationSpec("below_minimum", f.name, max_value=0))
         if f.maximum is not None:
@@ -158,7 +161,8 @@ def _literal(value: Bound) -> pl.Expr:
     return pl.lit(value) if not isinstance(value, Decimal) else pl.lit(value, dtype=pl.Decimal(38, 10))
 
 
-_ADDITIVE = ("nulls", "null_percent", "not_in_code_list", "pattern_mismatches", "below_minimum", "above_maximum")
+_ADDITIVE = ("nulls", "null_percent", "not_in_code_list", "pattern_mismatches", "format_mismatches", "below_minimum",
+             "above_maximum")
 
 
 def _count(spec: ExpectationSpec, field: Field) -> pl.Expr:
@@ -171,6 +175,8 @@ def _count(spec: ExpectationSpec, field: Field) -> pl.Expr:
             return (~column.is_in(list(field.enum or ())) & column.is_not_null()).sum()
         case "pattern_mismatches":
             return (~pattern_found(column, field.pattern or "") & column.is_not_null()).sum()
+        case "format_mismatches":
+            return (~pattern_found(column, FORMATS[field.format or ""]) & column.is_not_null()).sum()
         case "below_minimum":
             return (column < _literal(field.minimum)).sum()  # type: ignore[arg-type]
         case "above_maximum":

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandera.polars as pa
 import polars as pl
 
+from accord.contracts.formats import FORMATS
 from accord.contracts.model import Contract, Field
 from accord.contracts.types import polars_dtype
 from accord.reasons import ERROR_COLUMNS, ROW
@@ -31,6 +32,8 @@ def _rules(field: Field) -> list[RowRule]:
         # searched anywhere in the value, as JSON Schema and ODCS say (accord.regex.pattern_found: polars'
         # str.contains, which pandera's str_contains runs); str_matches would only try the start
         rules.append(RowRule(pa.Check.str_contains(field.pattern), "pattern", field.pattern))
+    if field.format:
+        rules.append(RowRule(pa.Check.str_contains(FORMATS[field.format]), "format", field.format))
     if field.minimum is not None:
         rules.append(RowRule(pa.Check.ge(field.minimum), "minimum", str(field.minimum)))
     if field.maximum is not None:

@@ -1,0 +1,120 @@
+"""JSON Schema (draft 2020-12) of one record, to an ODCS contract and back.
+
+Patterns mean the same on both sides (searched anywhere: ODCS follows JSON Schema), so they are copied as they
+are. A field that is not required may be ``null``. What accord does not import (nested objects, arrays,
+``oneOf``/``anyOf``, other keywords) is reported by name.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from accord.contracts.formats import FORMATS
+from accord.contracts.model import Contract, Field
+from accord.contracts.tableschema import API_VERSION, PHYSICAL, Imported
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_SCALARS = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
+_DATES = {"date": "date", "time": "time", "date-time": "timestamp"}
+_KNOWN = {"type", "format", "description", "title", "examples", "enum", "pattern", "minLength", "maxLength",
+          "minimum", "maximum"}
+
+
+def _type(spec: dict[str, Any]) -> tuple[str | None, bool]:
+    """The logical type of a property schema and whether it allows null."""
+    kinds = spec.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds or [])
+    nullable = "null" in kinds
+    kinds = [k for k in kinds if k != "null"]
+    if len(kinds) != 1:
+        return None, nullable
+    if kinds[0] == "string" and spec.get("format") in _DATES:
+        return _DATES[spec["format"]], nullable
+    return _SCALARS.get(kinds[0]), nullable
+
+
+def from_jsonschema(schema: dict[str, Any], *, contract_id: str, version: str = "1.0.0",
+                    agency: str = "agency") -> Imported:
+    """The ODCS contract of the record ``schema`` describes, a default mapping (JSON or NDJSON records), and
+    what was not imported."""
+    skipped: list[str] = []
+    required = set(schema.get("required") or [])
+    properties, fields = [], {}
+    for name, spec in (schema.get("properties") or {}).items():
+        where = f"property {name!r}"
+        logical, _ = _type(spec)
+        if logical is None:
+            skipped.append(f"{where}: type {spec.get('type')!r} (imported as a string, unchecked)")
+            logical = "string"
+        prop: dict[str, Any] = {"name": name, "logicalType": logical, "physicalType": PHYSICAL[logical],
+                                "required": name in required}
+        for key, target in (("description", "description"), ("title", "businessName"), ("examples", "examples")):
+            if key in spec:
+                prop[target] = spec[key]
+        options = {k: spec[k] for k in ("minLength", "maxLength", "pattern", "minimum", "maximum") if k in spec}
+        if spec.get("format") in FORMATS and logical == "string":
+            options["format"] = spec["format"]
+        elif "format" in spec and spec["format"] not in _DATES:
+            skipped.append(f"{where}: format {spec['format']!r}")
+        if "enum" in spec:
+            if logical == "string":
+                prop["enum"] = [{"value": str(v)} for v in spec["enum"] if v is not None]
+            else:
+                skipped.append(f"{where}: enum on a {logical} field")
+        skipped += [f"{where}: keyword {k!r}" for k in spec if k not in _KNOWN]
+        if options:
+            prop["logicalTypeOptions"] = options
+        properties.append(prop)
+        fields[name] = {"from": name, "trim": False}  # dates and times: ISO 8601, the mapping's default
+    skipped += [f"schema: keyword {k!r}" for k in schema
+                if k not in {"$schema", "$id", "type", "title", "description", "properties", "required"}]
+    title = str(schema.get("title") or contract_id)
+    contract = {
+        "apiVersion": API_VERSION, "kind": "DataContract", "id": contract_id, "name": title, "version": version,
+        "status": "active", "description": {"purpose": str(schema.get("description") or title)},
+        "schema": [{"name": contract_id, "physicalName": contract_id, "logicalType": "object",
+                    "description": str(schema.get("description") or title), "properties": properties}],
+    }
+    mapping = {"mapping_version": 1, "agency": agency, "contract": contract_id,
+               "contract_version": int(version.split(".")[0]),
+               "source": {"pattern": "*.ndjson", "format": "ndjson"}, "fields": fields}
+    return Imported(contract, mapping, skipped)
+
+
+def _property(field: Field) -> dict[str, Any]:
+    spec: dict[str, Any]
+    if field.logical_type in ("date", "time", "timestamp"):
+        spec = {"type": "string", "format": {"date": "date", "time": "time"}.get(field.logical_type, "date-time")}
+    else:
+        spec = {"type": field.logical_type}
+    if not field.required:
+        spec["type"] = [spec["type"], "null"]
+    if field.description:
+        spec["description"] = field.description
+    if field.examples:
+        spec["examples"] = list(field.examples)
+    if field.format:
+        spec["format"] = field.format
+    if field.pattern:
+        spec["pattern"] = field.pattern
+    if field.enum is not None:
+        spec["enum"] = [*field.enum, *([] if field.required else [None])]
+    for key, value in (("minLength", field.min_length), ("maxLength", field.max_length)):
+        if value is not None:
+            spec[key] = value
+    if field.logical_type in ("integer", "number"):
+        for key, bound in (("minimum", field.minimum), ("maximum", field.maximum)):
+            if isinstance(bound, Decimal):
+                spec[key] = float(bound)
+            elif bound is not None:
+                spec[key] = bound
+    return spec
+
+
+def to_jsonschema(contract: Contract) -> dict[str, Any]:
+    """A JSON Schema of one record of the contract (as the agency sends it: before pseudonymisation). Date
+    bounds have no JSON Schema keyword and are left out."""
+    return {"$schema": DIALECT, "title": contract.name, "description": contract.description, "type": "object",
+            "properties": {f.name: _property(f) for f in contract.fields},
+            "required": [f.name for f in contract.fields if f.required]}
