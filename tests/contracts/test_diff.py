@@ -64,6 +64,22 @@ CASES = [
         ("pattern-added", "family_name", "major"),
     ),
     (
+        "format added",
+        lambda d: _prop(d, "given_name")["logicalTypeOptions"].update(format="email"),
+        ("format-added", "given_name", "major"),
+    ),
+    (
+        "foreign key added, quarantine",
+        lambda d: _prop(d, "postal_code").update(relationships=[{"type": "foreignKey", "to": "address.code",
+            "customProperties": [{"property": "onOrphan", "value": "quarantine"}]}]),
+        ("foreign-key-added", "postal_code", "major"),
+    ),
+    (
+        "foreign key added, warn",
+        lambda d: _prop(d, "postal_code").update(relationships=[{"type": "foreignKey", "to": "address.code"}]),
+        ("foreign-key-added", "postal_code", "minor"),
+    ),
+    (
         "pattern removed",
         lambda d: _prop(d, "sin")["logicalTypeOptions"].pop("pattern"),
         ("pattern-removed", "sin", "minor"),

@@ -190,6 +190,29 @@ def diff_contracts(old: Contract, new: Contract) -> ContractDiff:
     for name in sorted(set(old_nulls) | set(new_nulls)):
         change = _bound_change("null-percent-limit", name, old_nulls.get(name), new_nulls.get(name), tighter=False)
         changes.extend([change] if change else [])
+    changes.extend(_foreign_key_changes(old, new))
     if old.description != new.description:
         changes.append(Change("description-changed", None, "patch", "contract description changed"))
     return result
+
+
+def _foreign_key_changes(old: Contract, new: Contract) -> list[Change]:
+    """A foreign key that keeps rows out (``quarantine``) is breaking when added or tightened; one that only
+    warns, or one removed, is not."""
+    before = {(k.column, k.references): k.on_orphan for k in old.foreign_keys}
+    after = {(k.column, k.references): k.on_orphan for k in new.foreign_keys}
+    out = []
+    for column, references in sorted(set(before) | set(after)):
+        was, now = before.get((column, references)), after.get((column, references))
+        if was == now:
+            continue
+        text = f"{column}: foreign key to {references}"
+        if now is None:
+            out.append(Change("foreign-key-removed", column, "minor", f"{text} removed"))
+        elif was is None:
+            out.append(Change("foreign-key-added", column, "major" if now == "quarantine" else "minor",
+                              f"{text} added ({now})"))
+        else:
+            out.append(Change("foreign-key-changed", column, "major" if now == "quarantine" else "minor",
+                              f"{text}: orphans {was} -> {now}"))
+    return out
