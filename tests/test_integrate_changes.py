@@ -46,6 +46,17 @@ def _withdraw_december(data, person, pseudonym_key) -> None:
     assert after.filter(pl.col("_source_file") == DECEMBER).collect().height == 0
 
 
+def _december_withdrawn(mappings, data, person, pseudonym_key, tmp_path) -> pl.DataFrame:
+    """Integrate November, then December, then withdraw December: the November table, as it was."""
+    _, aside = _november(mappings, data, person, pseudonym_key, tmp_path)
+    november = table_frame(data, person).sort("person_id")
+    shutil.move(aside, data.landing / "rrn" / DECEMBER)
+    run_agency(mappings["rrn/person"], data, dataset_rules=False)
+    integrate(person, data, pseudonym_key)
+    _withdraw_december(data, person, pseudonym_key)
+    return november
+
+
 def _paths(data, person) -> set[str]:
     return {f["path"] for f in Table(data, person, INTEGRATED).files()}
 
@@ -76,13 +87,7 @@ def test_a_new_submission_rewrites_only_the_ranges_it_touches(mappings, data, pe
 
 def test_a_withdrawn_submission_brings_back_the_records_it_had_replaced(mappings, data, person, pseudonym_key,
                                                                         tmp_path, ranged):
-    _, aside = _november(mappings, data, person, pseudonym_key, tmp_path)
-    november = table_frame(data, person).sort("person_id")
-    shutil.move(aside, data.landing / "rrn" / DECEMBER)
-    run_agency(mappings["rrn/person"], data, dataset_rules=False)
-    integrate(person, data, pseudonym_key)
-
-    _withdraw_december(data, person, pseudonym_key)
+    november = _december_withdrawn(mappings, data, person, pseudonym_key, tmp_path)
     result = integrate(person, data, pseudonym_key)
     assert (result.rows, result.records_before_dedup, result.files_replaced) == (23, 23, 2)
     assert table_frame(data, person).sort("person_id").equals(november)
@@ -90,12 +95,7 @@ def test_a_withdrawn_submission_brings_back_the_records_it_had_replaced(mappings
 
 def test_when_the_replaced_agencies_files_are_vacuumed_it_rebuilds_everything(mappings, data, person,
                                                                               pseudonym_key, tmp_path, ranged):
-    _, aside = _november(mappings, data, person, pseudonym_key, tmp_path)
-    november = table_frame(data, person).sort("person_id")
-    shutil.move(aside, data.landing / "rrn" / DECEMBER)
-    run_agency(mappings["rrn/person"], data, dataset_rules=False)
-    integrate(person, data, pseudonym_key)
-    _withdraw_december(data, person, pseudonym_key)
+    november = _december_withdrawn(mappings, data, person, pseudonym_key, tmp_path)
     assert len(vacuum(Table(data, person, AGENCIES), retention_hours=0, dry_run=False)) == 1  # December's file
     result = integrate(person, data, pseudonym_key)
     assert (result.rows, result.files_replaced, result.files_kept) == (23, 7, 0)  # a full rebuild
