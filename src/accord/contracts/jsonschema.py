@@ -12,7 +12,7 @@ from typing import Any
 
 from accord.contracts.formats import FORMATS
 from accord.contracts.model import Contract, Field
-from accord.contracts.tableschema import API_VERSION, PHYSICAL, Imported
+from accord.contracts.tableschema import PHYSICAL, Imported
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _SCALARS = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
@@ -69,17 +69,8 @@ def from_jsonschema(schema: dict[str, Any], *, contract_id: str, version: str = 
         fields[name] = {"from": name, "trim": False}  # dates and times: ISO 8601, the mapping's default
     skipped += [f"schema: keyword {k!r}" for k in schema
                 if k not in {"$schema", "$id", "type", "title", "description", "properties", "required"}]
-    title = str(schema.get("title") or contract_id)
-    contract = {
-        "apiVersion": API_VERSION, "kind": "DataContract", "id": contract_id, "name": title, "version": version,
-        "status": "active", "description": {"purpose": str(schema.get("description") or title)},
-        "schema": [{"name": contract_id, "physicalName": contract_id, "logicalType": "object",
-                    "description": str(schema.get("description") or title), "properties": properties}],
-    }
-    mapping = {"mapping_version": 1, "agency": agency, "contract": contract_id,
-               "contract_version": int(version.split(".")[0]),
-               "source": {"pattern": "*.ndjson", "format": "ndjson"}, "fields": fields}
-    return Imported(contract, mapping, skipped)
+    return Imported.of(schema, contract_id=contract_id, version=version, agency=agency, properties=properties,
+                       fields=fields, source={"pattern": "*.ndjson", "format": "ndjson"}, skipped=skipped)
 
 
 def _property(field: Field) -> dict[str, Any]:

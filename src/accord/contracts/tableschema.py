@@ -47,6 +47,23 @@ class Imported:
     mapping: dict[str, Any]
     not_imported: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, schema: dict[str, Any], *, contract_id: str, version: str, agency: str,
+           properties: list[dict[str, Any]], fields: dict[str, Any], source: dict[str, Any],
+           skipped: list[str]) -> Imported:
+        """The ODCS contract of one schema object (title and description from ``schema``) and its mapping."""
+        title = str(schema.get("title") or contract_id)
+        description = str(schema.get("description") or title)
+        contract = {
+            "apiVersion": API_VERSION, "kind": "DataContract", "id": contract_id, "name": title, "version": version,
+            "status": "active", "description": {"purpose": description},
+            "schema": [{"name": contract_id, "physicalName": contract_id, "logicalType": "object",
+                        "description": description, "properties": properties}],
+        }
+        mapping = {"mapping_version": 1, "agency": agency, "contract": contract_id,
+                   "contract_version": int(version.split(".")[0]), "source": source, "fields": fields}
+        return cls(contract, mapping, skipped)
+
 
 def contract_pattern(pattern: str) -> str:
     """A Table Schema pattern (it must match the whole value) as a contract pattern (searched anywhere) with
@@ -155,22 +172,11 @@ def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: s
                     for fk in descriptor["foreignKeys"]]
     skipped += [f"schema: property {k!r}" for k in descriptor if k not in _KNOWN_SCHEMA_KEYS | {"foreignKeys"}
                 and not isinstance(descriptor[k], list | dict)]
-    title = str(descriptor.get("title") or contract_id)
-    contract = {
-        "apiVersion": API_VERSION, "kind": "DataContract", "id": contract_id, "name": title,
-        "version": version, "status": "active",
-        "description": {"purpose": str(descriptor.get("description") or title)},
-        "schema": [{"name": contract_id, "physicalName": contract_id, "logicalType": "object",
-                    "description": str(descriptor.get("description") or title), "properties": properties}],
-    }
-    mapping = {
-        "mapping_version": 1, "agency": agency, "contract": contract_id, "contract_version": int(version.split(".")[0]),
-        "source": {"pattern": "*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
-                   "null_tokens": [str(v) for v in descriptor.get("missingValues", [""])],
-                   "column_order": "mapping"},  # Table Schema matches a file's columns to its fields in order
-        "fields": fields,
-    }
-    return Imported(contract, mapping, skipped)
+    source = {"pattern": "*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
+              "null_tokens": [str(v) for v in descriptor.get("missingValues", [""])],
+              "column_order": "mapping"}  # Table Schema matches a file's columns to its fields in order
+    return Imported.of(descriptor, contract_id=contract_id, version=version, agency=agency, properties=properties,
+                       fields=fields, source=source, skipped=skipped)
 
 
 def to_tableschema(contract: Contract) -> dict[str, Any]:
