@@ -81,6 +81,16 @@ def footer_stats(metadata: pq.FileMetaData) -> str:
                        "maxValues": {c: _stat(v) for c, v in high.items()}, "nullCount": nulls}, sort_keys=True)
 
 
+def _file_name() -> str:
+    """A new data file's name, in the form ``write_deltalake`` uses."""
+    return f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
+
+
+def _added(path: str, size: int, stats: str, partitions: dict[str, str | None]) -> AddAction:
+    return AddAction(path=path, size=size, partition_values=partitions, modification_time=int(time.time() * 1000),
+                     data_change=True, stats=stats)
+
+
 def publish_parts(table: Table, agency: str, parts: Mapping[str, str], submissions: Iterable[str],
                   metadata: dict[str, str]) -> int | None:
     """Replace the rows of ``submissions`` in ``agency``'s partition of the agencies table by the staged
@@ -103,23 +113,21 @@ def publish_parts(table: Table, agency: str, parts: Mapping[str, str], submissio
         with storage.open_read(key) as handle:
             footer = pq.ParquetFile(handle).metadata
             size = handle.seek(0, 2)
-        path = f"{AGENCY}={agency}/part-00000-{uuid.uuid4()}-c000.zstd.parquet"
+        path = f"{AGENCY}={agency}/{_file_name()}"
         storage.copy(key, f"{table.key}/{path}")
-        added.append(AddAction(path=path, size=size, partition_values={AGENCY: agency},
-                               modification_time=int(time.time() * 1000), data_change=True, stats=footer_stats(footer)))
+        added.append(_added(path, size, footer_stats(footer), {AGENCY: agency}))
     return commit_files(table, dataset_schema(table.contract), added, replaced, metadata=metadata,
                         description=f"{table.contract.label}: every agency's published rows", partition_by=[AGENCY])
 
 
 def write_file(table: Table, frame: pl.DataFrame, schema: pa.Schema, work: Path) -> AddAction:
     """Write ``frame`` as one new data file of ``table`` (not yet committed): its add action."""
-    name = f"part-00000-{uuid.uuid4()}-c000.zstd.parquet"
+    name = _file_name()
     local = work / name
     pq.write_table(frame.select(schema.names).to_arrow().cast(schema), local, compression="zstd")
     size = local.stat().st_size
     table.dirs.storage.put_file(local, f"{table.key}/{name}", move=True)
-    return AddAction(path=name, size=size, partition_values={}, modification_time=int(time.time() * 1000),
-                     data_change=True, stats=file_stats(frame))
+    return _added(name, size, file_stats(frame), {})
 
 
 def commit_files(table: Table, schema: pa.Schema, added: list[AddAction], replaced: Iterable[dict[str, Any]], *,
