@@ -89,6 +89,16 @@ def test_import_reports_what_it_does_not_import(tmp_path):
     assert mapping["fields"]["date_maj"] == {"from": "date_maj", "trim": False, "date": {"formats": ["%Y-%m-%d"]}}
 
 
+def test_import_names_that_would_leave_the_project_are_refused(tmp_path):
+    schema = str(FIXTURES / "covoiturage" / "schema.json")
+    for extra in (["--id", "../escaped"], ["--id", "ok", "--agency", "../../x"],
+                  ["--id", "ok", "--version", "1.0.0/../../y"]):
+        result = runner.invoke(app, ["contract", "import", schema, *extra, "--project-dir", str(tmp_path / "p")])
+        assert result.exit_code == 2, result.output
+        assert "does not match" in result.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == []  # nothing written anywhere
+
+
 def test_stationnement_true_and_false_values_go_to_the_mapping(tmp_path):
     descriptor = json.loads((FIXTURES / "stationnement" / "schema.json").read_text())
     imported = from_tableschema(descriptor, contract_id="stationnement", agency="etalab")

@@ -104,7 +104,9 @@ def import_schema(
     import yaml
 
     from accord.contracts.jsonschema import from_jsonschema
-    from accord.contracts.tableschema import from_tableschema
+    from accord.contracts.semver import SEMVER
+    from accord.contracts.tableschema import CONTRACT_ID, from_tableschema
+    from accord.mapping.spec import AGENCY_ID
     from accord.yamlfile import load_yaml
 
     readers = {"tableschema": from_tableschema, "jsonschema": from_jsonschema}
@@ -112,6 +114,11 @@ def import_schema(
         raise typer.BadParameter("--from must be tableschema or jsonschema", param_hint="--from")
     descriptor = load_yaml(file, ContractError).data
     name = contract_id or re.sub(r"[^a-z0-9_]+", "_", file.stem.lower()).strip("_")
+    # each becomes part of a path under the project: never '..', '/' or anything but a plain name
+    for value, rule, hint in ((name, CONTRACT_ID, "--id"), (agency or "agency", AGENCY_ID, "--agency"),
+                              (version, SEMVER.pattern, "--version")):
+        if not re.match(rule, value):
+            raise typer.BadParameter(f"{value!r} does not match {rule}", param_hint=hint)
     imported = readers[source](descriptor, contract_id=name, version=version, agency=agency or "agency")
 
     def dump(data: dict[str, object]) -> str:

@@ -27,6 +27,7 @@ from accord.contracts.model import Contract
 from accord.regex import anchored
 
 API_VERSION = "v3.2.0"
+CONTRACT_ID = r"^[a-z][a-z0-9_]{0,63}$"  # an imported contract's id: its folder under contracts/
 TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date",
          "time": "time", "datetime": "timestamp", "year": "integer"}
 PHYSICAL = {"string": "string", "integer": "int64", "number": "double", "boolean": "boolean", "date": "date",
