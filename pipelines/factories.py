@@ -105,7 +105,7 @@ def _column_schema(contract: Contract) -> dg.TableSchema:
         return f"{f.description} (unit: {f.unit})".strip() if f.unit else f.description
 
     return dg.TableSchema(columns=[
-        dg.TableColumn(f.name, f.logical_type, description=describe(f),
+        dg.TableColumn(f.name, f.type_label, description=describe(f),
                        constraints=dg.TableColumnConstraints(nullable=not f.required, unique=f.unique))
         for f in contract.fields
     ])

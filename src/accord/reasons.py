@@ -56,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "{column} « {value} » est supérieur au maximum {detail}"),
     "length": ("{column} '{value}' has a length outside {detail}",
                "{column} « {value} » a une longueur hors de {detail}"),
+    "item-count": ("{column} '{value}' has a number of items outside {detail}",
+                   "{column} « {value} » a un nombre d'éléments hors de {detail}"),
+    "unique-items": ("{column} '{value}' repeats an item, and its items must all differ",
+                     "{column} « {value} » répète un élément, alors que ses éléments doivent tous différer"),
     "type-error": ("{column} '{value}' cannot be read as {type_en}",
                    "{column} « {value} » ne peut pas être lu comme {type_fr}"),
     "unmapped-code": ("{column} code '{value}' has no correspondence in the mapping (known codes: {detail})",
@@ -72,11 +76,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def type_names(detail: str) -> tuple[str, str]:
+    """What a value of this type is, in plain English and French: ``array<date>`` is a list of dates."""
+    if detail.startswith("array<") and detail.endswith(">"):
+        item_en, item_fr = type_names(detail[len("array<"):-1])
+        return f"a list whose every item is {item_en}", f"une liste dont chaque élément est {item_fr}"
+    if detail.startswith("decimal("):
+        return TYPE_NAMES["number"]
+    return TYPE_NAMES.get(detail, (detail, detail))
+
+
 def message(rule: str, column: str | None, value: str | None, detail: str | None, lang: str) -> str:
     """One error message in ``lang`` (``en`` or ``fr``)."""
     templates = MESSAGES.get(rule, ("{column}: rule {rule} failed for '{value}'",
                                     "{column} : la règle {rule} n'est pas respectée pour « {value} »"))
-    type_en, type_fr = TYPE_NAMES.get(detail or "", (detail or "", detail or ""))
+    type_en, type_fr = type_names(detail or "")
     template = templates[0] if lang == "en" else templates[1]
     return template.format(column=column or "", value="" if value is None else value, detail=detail or "",
                            type_en=type_en, type_fr=type_fr, rule=rule)

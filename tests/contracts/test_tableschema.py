@@ -21,7 +21,7 @@ from tests.conftest import ROOT
 
 runner = CliRunner()
 FIXTURES = ROOT / "tests" / "fixtures" / "tableschema"
-SCHEMAS = ["covoiturage", "stationnement", "irve"]
+SCHEMAS = ["covoiturage", "stationnement", "irve", "lieux"]
 # what each invalid example holds (row, column), found by both accord and frictionless; checked by hand
 # against the files (the IRVE one is written for the tests, see the README)
 KNOWN = {
@@ -29,6 +29,7 @@ KNOWN = {
     "stationnement": {(2, "id"), (2, "tarif_pmr")},
     "irve": {(3, "contact_operateur"), (3, "horaires"), (4, "nbre_pdc"), (4, "prise_type_2"),
              (5, "condition_acces"), (5, "date_maj"), (5, "nom_enseigne")},
+    "lieux": {(3, "puissances"), (3, "services"), (3, "dates"), (4, "jours"), (4, "services")},
 }
 
 

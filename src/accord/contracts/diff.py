@@ -82,14 +82,11 @@ def _bound_change(kind: str, name: str, old: Bound | None, new: Bound | None, ti
     return Change(f"{kind}-relaxed", name, "minor", f"{name}: {kind} {old} -> {new}")
 
 
-def _type_label(f: Field) -> str:
-    return f"decimal({f.precision},{f.scale})" if f.is_decimal else f.logical_type
-
-
 def _type_change(old: Field, new: Field) -> Change | None:
+    """A change of the field's own type (an array's items are compared as a field of their own)."""
     if (old.logical_type, old.precision, old.scale) == (new.logical_type, new.precision, new.scale):
         return None
-    text = f"{new.name}: {_type_label(old)} -> {_type_label(new)}"
+    text = f"{new.name}: {old.type_label} -> {new.type_label}"
     if old.is_decimal and new.is_decimal and old.scale == new.scale:
         if (new.precision or 0) > (old.precision or 0):
             return Change("type-widened", new.name, "minor", text)
@@ -144,6 +141,14 @@ def _field_changes(old: Field, new: Field) -> list[Change]:
     if old.logical_type == "timestamp" and old.default_timezone != new.default_timezone:
         out.append(Change("time-zone-changed", name, "major",
                           f"{name}: default time zone {old.default_timezone} -> {new.default_timezone}"))
+    if old.items is not None and new.items is not None:  # an array's items: their type and rules, as a field's
+        out += _field_changes(old.items, new.items)
+        out.append(_bound_change("min-items", name, old.min_items, new.min_items, tighter=True))
+        out.append(_bound_change("max-items", name, old.max_items, new.max_items, tighter=False))
+        if old.unique_items != new.unique_items:
+            out.append(Change("unique-items-added" if new.unique_items else "unique-items-removed", name,
+                              "major" if new.unique_items else "minor",
+                              f"{name}: unique items {old.unique_items} -> {new.unique_items}"))
     if (old.description, old.description_fr) != (new.description, new.description_fr):
         out.append(Change("description-changed", name, "patch", f"{name}: description changed"))
     if old.examples != new.examples:

@@ -8,6 +8,8 @@ from accord.contracts.model import Contract, Field
 
 
 def type_label(field: Field) -> str:
+    if field.items is not None:
+        return f"list of {type_label(field.items)}"
     unit = f", in {field.unit}" if field.unit else ""
     if field.is_decimal:
         return f"number ({field.precision} digits, {field.scale} decimals{unit})"
@@ -34,6 +36,13 @@ def rules(field: Field) -> list[str]:
         out.append(f"codes: {', '.join(c.value for c in field.codes)}")
     if field.logical_type == "timestamp":
         out.append(f"local times in {field.default_timezone}")
+    if field.items is not None:
+        if field.min_items is not None or field.max_items is not None:
+            most = field.max_items if field.max_items is not None else ""
+            out.append(f"{field.min_items or 0}..{most} items")
+        if field.unique_items:
+            out.append("items all different")
+        out += [f"each item: {rule}" for rule in rules(field.items)]
     return out
 
 

@@ -36,7 +36,10 @@ def lint_contract(file: Path) -> list[Finding]:
     return schema_findings(doc) or accord_findings(doc, contracts_root(file))
 
 
-def _field(prop: dict[str, Any], root: Path) -> Field:
+def _field(prop: dict[str, Any], root: Path, name: str | None = None) -> Field:
+    """The field of an ODCS property; an array's ``items`` (a property without a name) become a field named
+    ``<array>[]``."""
+    name = name or prop["name"]
     ltype = prop["logicalType"]
     options = prop.get("logicalTypeOptions") or {}
     precision = scale = None
@@ -44,8 +47,9 @@ def _field(prop: dict[str, Any], root: Path) -> Field:
     if ltype == "number" and match:
         precision, scale = int(match.group(1)), int(match.group(2))
     codes = code_list(prop, root)
+    items = prop.get("items") if ltype == "array" else None
     return Field(
-        name=prop["name"],
+        name=name,
         logical_type=ltype,
         required=bool(prop.get("required", False)),
         unique=bool(prop.get("unique", False)),
@@ -65,6 +69,11 @@ def _field(prop: dict[str, Any], root: Path) -> Field:
         description_fr=custom_property(prop, "descriptionFr") or "",
         examples=tuple(prop.get("examples") or ()),
         unit=custom_property(prop, "unit"),
+        items=_field({**items, "required": True}, root, f"{name}[]") if items else None,  # no empty items
+        min_items=options.get("minItems"),
+        max_items=options.get("maxItems"),
+        unique_items=bool(options.get("uniqueItems", False)),
+        list_delimiter=custom_property(prop, "tableSchemaDelimiter"),
     )
 
 

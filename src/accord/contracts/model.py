@@ -14,7 +14,8 @@ from typing import Any
 
 from accord.contracts.codelists import Code
 
-LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "time", "timestamp")
+LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "time", "timestamp", "array")
+ITEM_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")  # what an array's items may be
 CLASSIFICATIONS = ("public", "restricted", "pii")
 
 Bound = int | float | Decimal | dt.date | dt.datetime | dt.time
@@ -42,6 +43,11 @@ class Field:
     description_fr: str = ""
     examples: tuple[Any, ...] = ()
     unit: str | None = None  # custom property ``unit``: kW, m, CAD (shown in docs and metadata, not converted)
+    items: Field | None = None  # an array's items (named ``<field>[]``), with their own type and constraints
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items: bool = False
+    list_delimiter: str | None = None  # custom property ``tableSchemaDelimiter``: a Table Schema list's delimiter
 
     @property
     def enum(self) -> tuple[str, ...] | None:
@@ -50,6 +56,13 @@ class Field:
     @property
     def is_decimal(self) -> bool:
         return self.logical_type == "number" and self.scale is not None
+
+    @property
+    def type_label(self) -> str:
+        """``decimal(12,2)``, ``array<date>``: the logical type with what distinguishes it."""
+        if self.items is not None:
+            return f"array<{self.items.type_label}>"
+        return f"decimal({self.precision},{self.scale})" if self.is_decimal else self.logical_type
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from accord.contracts.codelists import code_list_findings
 from accord.contracts.formats import FORMATS
-from accord.contracts.model import CLASSIFICATIONS, LOGICAL_TYPES, Bound
+from accord.contracts.model import CLASSIFICATIONS, ITEM_TYPES, LOGICAL_TYPES, Bound
 from accord.contracts.semver import SEMVER
 from accord.findings import Finding
 from accord.regex import anchored, regex_problem
@@ -102,7 +103,32 @@ def _property_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocu
             zoneinfo.ZoneInfo(str(zone))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             add("logicalTypeOptions.defaultTimezone", f"unknown time zone {zone!r}")
+    if ltype == "array":
+        out.extend(_array_findings(prop, base, doc, contracts_root, add))
     return out
+
+
+def _array_findings(prop: dict[str, Any], base: list[PathPart], doc: YamlDocument, contracts_root: Path,
+                    add: Callable[[str, str], None]) -> list[Finding]:
+    """An array needs ``items`` of a scalar type (their constraints are linted like a property's); it cannot
+    be a key, unique or pseudonymised."""
+    items = prop.get("items")
+    if not isinstance(items, dict) or "logicalType" not in items:
+        add("logicalType", "an array needs 'items' with a logicalType (items: {logicalType: string})")
+        return []
+    if items["logicalType"] not in ITEM_TYPES:
+        add("items.logicalType", f"array items must be one of {', '.join(ITEM_TYPES)}, not {items['logicalType']!r}")
+        return []
+    for key in ("primaryKey", "unique"):
+        if prop.get(key):
+            add(key, f"an array field cannot be {'a primary key' if key == 'primaryKey' else 'unique'}")
+    if prop.get("classification") == "pii":
+        add("classification", "an array field cannot be pii (pseudonyms are computed on single values)")
+    options = prop.get("logicalTypeOptions") or {}
+    low, high = options.get("minItems"), options.get("maxItems")
+    if low is not None and high is not None and low > high:
+        add("logicalTypeOptions.minItems", f"minItems {low} is greater than maxItems {high}")
+    return _property_findings(items, [*base, "items"], doc, contracts_root)
 
 
 def _survivorship_findings(obj: dict[str, Any], doc: YamlDocument) -> list[Finding]:

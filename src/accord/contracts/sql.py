@@ -1,7 +1,8 @@
 """SQL DDL of a contract's integrated dataset (contract columns, ``pii`` ones as their text pseudonyms, then
 lineage and ``_merged_count``; one record per primary key), for PostgreSQL and DuckDB: types, NOT NULL, the
 primary key, and CHECK constraints for codes, bounds and lengths. Patterns are not translated (the two
-engines' regular expressions differ from Python's)."""
+engines' regular expressions differ from Python's), nor are the rules of an array's items (the engines' list
+functions differ)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def literal(value: str | Bound) -> str:
 def _type(field: Field, dialect: str) -> str:
     if field.classification == "pii":
         return _TYPES[dialect]["string"]
+    if field.items is not None:  # an array: both engines' list type, TEXT[] / VARCHAR[]
+        return _type(field.items, dialect) + "[]"
     if field.is_decimal:
         return f"NUMERIC({field.precision or 38}, {field.scale or 0})" if dialect == "postgresql" else \
             f"DECIMAL({field.precision or 38}, {field.scale or 0})"
@@ -50,7 +53,7 @@ def _type(field: Field, dialect: str) -> str:
 
 def _checks(field: Field) -> list[str]:
     column = identifier(field.name)
-    if field.classification == "pii":  # published as a pseudonym: the contract's rules apply before
+    if field.classification == "pii" or field.items is not None:  # pseudonyms, lists: checked before
         return []
     checks = []
     if field.enum is not None:

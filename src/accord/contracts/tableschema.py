@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.contracts.formats import FORMATS
-from accord.contracts.model import Contract
+from accord.contracts.model import Contract, Field
 from accord.regex import anchored
 
 API_VERSION = "v3.2.0"
@@ -31,12 +31,14 @@ CONTRACT_ID = r"^[a-z][a-z0-9_]{0,63}$"  # an imported contract's id: its folder
 TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean", "date": "date",
          "time": "time", "datetime": "timestamp", "year": "integer"}
 PHYSICAL = {"string": "string", "integer": "int64", "number": "double", "boolean": "boolean", "date": "date",
-            "time": "time", "timestamp": "timestamp"}
+            "time": "time", "timestamp": "timestamp", "array": "array"}
+LISTS = ("list", "array")  # v2 ``list`` (items in delimited text) and ``array`` (a JSON array; ``arrayItem``)
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 DEFAULT_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M:%S", "datetime": "%Y-%m-%dT%H:%M:%SZ"}
 _KNOWN_FIELD_KEYS = {"name", "type", "format", "title", "description", "example", "constraints", "trueValues",
-                     "falseValues", "decimalChar", "groupChar", "bareNumber"}
+                     "falseValues", "decimalChar", "groupChar", "bareNumber", "delimiter", "itemType", "arrayItem"}
+_ITEM_SETTINGS = ("date", "number", "boolean")  # mapping settings that, for an array, read each item
 _IMPORTED_CONSTRAINTS = {"required", "unique", "minLength", "maxLength", "minimum", "maximum", "pattern", "enum"}
 _KNOWN_SCHEMA_KEYS = {"fields", "primaryKey", "missingValues", "$schema", "title", "description", "name",
                       "version"}
@@ -91,6 +93,8 @@ def _property(spec: dict[str, Any], position: int | None, skipped: list[str]) ->
     """One ODCS property and its mapping entry."""
     name, ts_type, fmt = spec["name"], spec.get("type", "string"), spec.get("format", "default")
     where = f"field {name!r}"
+    if ts_type in LISTS:
+        return _list_property(spec, position, skipped)
     logical = TYPES.get(ts_type)
     if logical is None:
         skipped.append(f"{where}: type {ts_type!r} (imported as a string, unchecked)")
@@ -156,6 +160,42 @@ def _property(spec: dict[str, Any], position: int | None, skipped: list[str]) ->
     return prop, entry
 
 
+def _list_property(spec: dict[str, Any], position: int | None, skipped: list[str]) -> tuple[dict[str, Any],
+                                                                                            dict[str, Any]]:
+    """A ``list`` or ``array`` field: an ODCS array whose ``items`` are imported as a field of their own
+    (``itemType``, or ``arrayItem`` with its constraints); the number of items is bounded by the list's
+    ``minLength``/``maxLength``. The mapping splits the cell on the delimiter (a list) or reads it as JSON."""
+    name, constraints = spec["name"], dict(spec.get("constraints") or {})
+    if spec["type"] == "list":
+        item_spec: dict[str, Any] = {"name": f"{name}[]", "type": spec.get("itemType", "string")}
+    else:
+        item_spec = {"type": "string", **(spec.get("arrayItem") or {}), "name": f"{name}[]"}
+    if item_spec["type"] in LISTS:
+        skipped.append(f"field {name!r}: items of type {item_spec['type']!r} (imported as strings, unchecked)")
+        item_spec = {"name": f"{name}[]", "type": "string"}
+    item, item_entry = _property(item_spec, None, skipped)
+    item_options = item.get("logicalTypeOptions") or {}
+    items = {k: v for k, v in item.items() if k not in ("name", "required", "logicalTypeOptions")}
+    if item_options:
+        items["logicalTypeOptions"] = item_options
+    options = {odcs: int(constraints.pop(ts)) for ts, odcs in (("minLength", "minItems"), ("maxLength", "maxItems"))
+               if ts in constraints}
+    skipped += [f"field {name!r}: constraint {k!r} on a {spec['type']}" for k in constraints if k != "required"]
+    kept = {k: v for k, v in spec.items() if k not in ("delimiter", "itemType", "arrayItem", "format")}
+    outer, entry = _property({**kept, "type": "string", "constraints": {"required": constraints.get("required")}},
+                             position, skipped)
+    prop = {**outer, "logicalType": "array", "physicalType": "array", "items": items}
+    if spec["type"] == "list":  # how the published schema writes the items, for the export to say the same
+        prop.setdefault("customProperties", []).append(
+            {"property": "tableSchemaDelimiter", "value": str(spec.get("delimiter", ","))})
+    prop.pop("logicalTypeOptions", None)
+    if options:
+        prop["logicalTypeOptions"] = options
+    entry.update({k: v for k, v in item_entry.items() if k in _ITEM_SETTINGS})
+    entry["items"] = {"separator": str(spec.get("delimiter", ","))} if spec["type"] == "list" else {"json": True}
+    return prop, entry
+
+
 def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: str = "1.0.0",
                      agency: str = "agency") -> Imported:
     """The ODCS contract, the default mapping for ``agency``, and what was not imported."""
@@ -180,34 +220,62 @@ def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: s
                        fields=fields, source=source, skipped=skipped)
 
 
+def _list_field(f: Field) -> dict[str, Any]:
+    """An array as a ``list`` (delimited items of a type) or, when its items have constraints of their own, an
+    ``array`` whose ``arrayItem`` carries them."""
+    item: dict[str, Any] = _field_spec(f.items) if f.items is not None else {"type": "string", "constraints": {}}
+    item_type, item_constraints = item["type"], {k: v for k, v in item["constraints"].items() if k != "required"}
+    spec: dict[str, Any] = {"name": f.name}
+    if item_constraints or "format" in item:
+        spec["type"] = "array"
+        spec["arrayItem"] = {k: v for k, v in item.items() if k not in ("name", "constraints")} | (
+            {"constraints": item_constraints} if item_constraints else {})
+    else:
+        spec.update(type="list", delimiter=f.list_delimiter or ",", itemType=item_type)
+    if f.description:
+        spec["description"] = f.description
+    if f.examples:
+        spec["example"] = f.examples[0]
+    constraints: dict[str, Any] = {"required": f.required}
+    for key, value in (("minLength", f.min_items), ("maxLength", f.max_items)):
+        if value is not None:
+            constraints[key] = value
+    spec["constraints"] = constraints
+    return spec
+
+
+def _field_spec(f: Field) -> dict[str, Any]:
+    if f.items is not None:
+        return _list_field(f)
+    spec: dict[str, Any] = {"name": f.name, "type": "datetime" if f.logical_type == "timestamp" else f.logical_type}
+    if f.description:
+        spec["description"] = f.description
+    if f.examples:
+        spec["example"] = f.examples[0]
+    constraints: dict[str, Any] = {"required": f.required}
+    if f.unique:
+        constraints["unique"] = True
+    for key, value in (("minLength", f.min_length), ("maxLength", f.max_length)):
+        if value is not None:
+            constraints[key] = value
+    for key, bound in (("minimum", f.minimum), ("maximum", f.maximum)):
+        if bound is not None:
+            constraints[key] = bound.isoformat() if hasattr(bound, "isoformat") else (
+                str(bound) if f.is_decimal else bound)
+    if f.pattern:
+        constraints["pattern"] = tableschema_pattern(f.pattern)
+    if f.format:
+        spec["format"] = f.format
+    if f.enum is not None:
+        constraints["enum"] = list(f.enum)
+    spec["constraints"] = constraints
+    return spec
+
+
 def to_tableschema(contract: Contract) -> dict[str, Any]:
     """The contract's fields as a Table Schema; patterns are rewritten for whole-value matching
     (``tableschema_pattern``)."""
-    fields = []
-    for f in contract.fields:
-        spec: dict[str, Any] = {"name": f.name, "type": "datetime" if f.logical_type == "timestamp" else f.logical_type}
-        if f.description:
-            spec["description"] = f.description
-        if f.examples:
-            spec["example"] = f.examples[0]
-        constraints: dict[str, Any] = {"required": f.required}
-        if f.unique:
-            constraints["unique"] = True
-        for key, value in (("minLength", f.min_length), ("maxLength", f.max_length)):
-            if value is not None:
-                constraints[key] = value
-        for key, bound in (("minimum", f.minimum), ("maximum", f.maximum)):
-            if bound is not None:
-                constraints[key] = bound.isoformat() if hasattr(bound, "isoformat") else (
-                    str(bound) if f.is_decimal else bound)
-        if f.pattern:
-            constraints["pattern"] = tableschema_pattern(f.pattern)
-        if f.format:
-            spec["format"] = f.format
-        if f.enum is not None:
-            constraints["enum"] = list(f.enum)
-        spec["constraints"] = constraints
-        fields.append(spec)
+    fields = [_field_spec(f) for f in contract.fields]
     schema: dict[str, Any] = {"$schema": "https://frictionlessdata.io/schemas/table-schema.json",
                               "title": contract.name, "description": contract.description, "fields": fields,
                               "missingValues": [""]}

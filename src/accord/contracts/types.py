@@ -29,6 +29,9 @@ def physical_types(field: Field) -> tuple[pl.DataType, pa.DataType]:
             return pl.Datetime("us", "UTC"), pa.timestamp("us", tz="UTC")
         case "time":  # a time of day; Delta Lake has no time type: published as ISO text, 08:30:00
             return pl.Time(), pa.string()
+        case "array" if field.items is not None:  # a Parquet (and Delta) list of the item type
+            item_polars, item_arrow = physical_types(field.items)
+            return pl.List(item_polars), pa.list_(item_arrow)
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
 
 

@@ -17,7 +17,7 @@ import polars as pl
 from accord.contracts.model import Field
 from accord.contracts.types import polars_dtype
 from accord.mapping.loader import Mapping
-from accord.mapping.spec import Condition, FieldSpec, NumberSpec, ValueRef
+from accord.mapping.spec import Condition, FieldSpec, ItemsSpec, NumberSpec, ValueRef
 from accord.reasons import ERROR_COLUMNS, ROW
 
 _RAW = "__raw__"
@@ -29,6 +29,10 @@ _DEFAULT_DATE_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%dT%H:%M:%S%
 _TRUE = ["true", "1", "yes", "y", "oui", "o"]
 _FALSE = ["false", "0", "no", "n", "non"]
 _NBSP = ("\u00a0", "\u202f")
+_JSON_SCALAR = (r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
+                r"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
+_JSON_ARRAY = rf"^\s*\[\s*(?:(?:{_JSON_SCALAR})(?:\s*,\s*(?:{_JSON_SCALAR}))*)?\s*\]\s*$"  # of scalars only
+_JSON_SOURCES = ("json", "ndjson", "parquet")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -189,10 +193,28 @@ def _scaled(plain: pl.Expr, factor: Decimal, dtype: pl.DataType) -> pl.Expr:
     return pl.when(converted.cast(pl.Decimal(38, 12), strict=False) == exact).then(converted)
 
 
-def _typed(expr: pl.Expr, field: Field, spec: FieldSpec) -> pl.Expr:
+def _array(expr: pl.Expr, field: Field, item: Field, spec: FieldSpec, source_format: str) -> pl.Expr:
+    """A cell to the list of its items, each trimmed and read as the item type; null when the cell is not a
+    list (a JSON cell that is not a flat JSON array) or when any item is empty or unreadable: a type error
+    for the whole value, whose text the report shows."""
+    items_spec = spec.items or ItemsSpec.model_validate({})
+    as_json = items_spec.as_json if items_spec.as_json is not None else source_format in _JSON_SOURCES
+    if as_json:
+        parts = pl.when(expr.str.contains(_JSON_ARRAY)).then(expr).str.json_decode(pl.List(pl.String))
+    else:
+        parts = expr.str.split(items_spec.separator)
+    cleaned = parts.list.eval(pl.element().str.strip_chars().replace("", None))
+    typed = cleaned.list.eval(_typed(pl.element(), item, spec, source_format))
+    readable = typed.list.eval(pl.element().is_null().not_()).list.all()
+    return pl.when(readable).then(typed)
+
+
+def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> pl.Expr:
     """Parse text into the contract type; null where it cannot be parsed."""
     dtype = polars_dtype(field)
     match field.logical_type:
+        case "array" if field.items is not None:
+            return _array(expr, field, field.items, spec, source_format)
         case "string":
             return expr
         case "date":
@@ -248,7 +270,9 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     stages = raw.lazy().select(pl.col(ROW), *(_source(spec, null_tokens).alias(_RAW + f.name) for f, spec in mapped))
     stages = stages.with_columns(_codes(_text_steps(pl.col(_RAW + f.name), spec), spec).alias(_CODED + f.name)
                                  for f, spec in mapped)
-    stages = stages.with_columns(*(_typed(pl.col(_CODED + f.name), f, spec).alias(f.name) for f, spec in mapped),
+    source_format = mapping.spec.source.format
+    stages = stages.with_columns(*(_typed(pl.col(_CODED + f.name), f, spec, source_format).alias(f.name)
+                                   for f, spec in mapped),
                                  *unmapped)
     flags = []
     for f, spec in mapped:
@@ -259,7 +283,8 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
         flags.append(pl.when(is_unmapped).then(pl.lit("unmapped-code")).when(untyped).then(pl.lit("type-error"))
                      .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
         known_codes = ", ".join(spec.codes.map or {}) if spec.codes else ""
-        flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(f.logical_type))
+        expected = f.type_label if f.items else f.logical_type  # the reasons' type names: array<date>, number
+        flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(expected))
                      .alias(_DETAIL + f.name))
     wide = stages.with_columns(flags).collect()
     errors = [

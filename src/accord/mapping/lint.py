@@ -97,12 +97,15 @@ def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: _Collector) -> 
 
 def _field_findings(name: str, spec: FieldSpec, field: Field, out: _Collector) -> None:
     base: tuple[PathPart, ...] = ("fields", name)
+    read = field.items or field  # an array's date/number/boolean settings read each of its items
     for step, types in _STEP_TYPES.items():
-        if getattr(spec, step) is not None and field.logical_type not in types:
-            out.add((*base, step), f"'{step}' cannot produce the {field.logical_type} field '{name}'",
+        if getattr(spec, step) is not None and read.logical_type not in types:
+            out.add((*base, step), f"'{step}' cannot produce the {field.type_label} field '{name}'",
                     f"'{step}' produces {' or '.join(types)}")
+    if spec.items is not None and field.items is None:
+        out.add((*base, "items"), f"'items' reads an array, but '{name}' is a {field.type_label}")
     if spec.codes is not None and field.logical_type != "string":
-        out.add((*base, "codes"), f"codes produce text, but '{name}' is a {field.logical_type}")
+        out.add((*base, "codes"), f"codes produce text, but '{name}' is a {field.type_label}")
     allowed = list(field.enum or [])
     if allowed and spec.codes is not None and spec.codes.map is not None:
         for source_code, target in spec.codes.map.items():
@@ -123,7 +126,7 @@ def _field_findings(name: str, spec: FieldSpec, field: Field, out: _Collector) -
             if day >= 0 and month >= 0 and fmt.find("%Y") != 0 and (day < month) != spec.date.day_first:
                 out.add((*base, "date", "formats", i), f"format '{fmt}' contradicts day_first: "
                         f"{str(spec.date.day_first).lower()}")
-    if spec.date is not None and spec.date.excel_serial and field.logical_type != "date":
+    if spec.date is not None and spec.date.excel_serial and read.logical_type != "date":
         out.add((*base, "date", "excel_serial"), "Excel serial numbers are read for date fields only")
     for i, rule in enumerate(spec.regex_replace):
         _check_regex(rule.pattern, (*base, "regex_replace", i, "pattern"), out)

@@ -93,6 +93,15 @@ class CodesSpec(_Strict):
         return self
 
 
+class ItemsSpec(_Strict):
+    """How one cell holds the items of an array field: text split on ``separator`` (each part trimmed), or a
+    JSON array (``json: true``; the default for JSON and Parquet sources, whose nested values arrive as JSON).
+    The field's ``date``, ``number`` and ``boolean`` settings read each item."""
+
+    separator: str = Field(",", min_length=1, description="what separates the items: 'a;b;c' with ';'")
+    as_json: bool | None = Field(None, alias="json", description="the cell is a JSON array: [\"a\", \"b\"]")
+
+
 class ConcatSpec(_Strict):
     columns: list[str] = Field(min_length=2)
     separator: str = " "
@@ -173,6 +182,7 @@ class FieldSpec(_Strict):
     date: DateSpec | None = None
     number: NumberSpec | None = None
     boolean: BooleanSpec | None = None
+    items: ItemsSpec | None = Field(None, description="for an array field: how the cell holds its items")
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSpec:

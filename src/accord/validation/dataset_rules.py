@@ -17,18 +17,18 @@ import shutil
 import urllib.parse
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from accord.contracts.formats import FORMATS
-from accord.contracts.model import Bound, Contract, Field
+from accord.contracts.model import Contract, Field
 from accord.reasons import ROW
 from accord.regex import pattern_found
 from accord.settings import REPORTS, DataDirs
 from accord.storage import Storage
+from accord.validation.item_rules import list_rules, literal
 from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
 
 DOCS_INDEX_LIMIT = 200  # newest validations linked from the Data Docs index; every page stays on disk
@@ -154,15 +154,13 @@ def suite_spec(contract: Contract) -> list[ExpectationSpec]:
             specs.append(ExpectationSpec("below_minimum", f.name, max_value=0))
         if f.maximum is not None:
             specs.append(ExpectationSpec("above_maximum", f.name, max_value=0))
+        if list_rules(f):
+            specs.append(ExpectationSpec("list_rule_mismatches", f.name, max_value=0))
     return specs
 
 
-def _literal(value: Bound) -> pl.Expr:
-    return pl.lit(value) if not isinstance(value, Decimal) else pl.lit(value, dtype=pl.Decimal(38, 10))
-
-
 _ADDITIVE = ("nulls", "null_percent", "not_in_code_list", "pattern_mismatches", "format_mismatches", "below_minimum",
-             "above_maximum")
+             "above_maximum", "list_rule_mismatches")
 
 
 def _count(spec: ExpectationSpec, field: Field) -> pl.Expr:
@@ -178,9 +176,12 @@ def _count(spec: ExpectationSpec, field: Field) -> pl.Expr:
         case "format_mismatches":
             return (~pattern_found(column, FORMATS[field.format or ""]) & column.is_not_null()).sum()
         case "below_minimum":
-            return (column < _literal(field.minimum)).sum()  # type: ignore[arg-type]
+            return (column < literal(field.minimum)).sum()  # type: ignore[arg-type]
         case "above_maximum":
-            return (column > _literal(field.maximum)).sum()  # type: ignore[arg-type]
+            return (column > literal(field.maximum)).sum()  # type: ignore[arg-type]
+        case "list_rule_mismatches":  # rows whose list breaks any of the array's rules
+            held = pl.all_horizontal([rule.holds(column).fill_null(True) for rule in list_rules(field)])
+            return (~held).sum()
     raise ValueError(spec.check)
 
 

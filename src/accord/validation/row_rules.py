@@ -13,6 +13,7 @@ from accord.contracts.formats import FORMATS
 from accord.contracts.model import Contract, Field
 from accord.contracts.types import polars_dtype
 from accord.reasons import ERROR_COLUMNS, ROW
+from accord.validation.item_rules import ListRule, list_rules
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,12 @@ class RowRule:
     detail: str
 
 
+def _list_check(rule: ListRule) -> pa.Check:
+    return pa.Check(lambda data: data.lazyframe.select(rule.holds(pl.col(data.key))), name=rule.rule)
+
+
 def _rules(field: Field) -> list[RowRule]:
-    rules: list[RowRule] = []
+    rules: list[RowRule] = [RowRule(_list_check(r), r.rule, r.detail) for r in list_rules(field)]
     if field.enum:
         rules.append(RowRule(pa.Check.isin(list(field.enum)), "enum", ", ".join(field.enum)))
     if field.pattern:
