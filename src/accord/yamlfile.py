@@ -8,6 +8,7 @@ expand to gigabytes ("billion laughs"). A file is read only up to ``MAX_YAML_BYT
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,25 @@ from accord.errors import AccordError
 
 PathPart = str | int
 MAX_YAML_BYTES = 1024 * 1024
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader (same rules, in C) when built
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader (same rules, in C) when built
+
+
+class _SafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader with YAML 1.2's plain scalars: only ``true``/``false`` are booleans and ``null``/``~``
+    empty, so a province ``ON``, an answer ``no`` or a code ``01`` stay the text written (YAML 1.1 reads
+    them as true, false and the number 1)."""
+
+
+_SafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:null")]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()}
+_SafeLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+_SafeLoader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"),
+                                  list("-+0123456789"))
+_SafeLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"),
+                                  ["~", "n", "N", ""])
 
 
 def format_path(parts: Sequence[PathPart]) -> str:
@@ -92,6 +111,21 @@ def _refuse_aliases(text: str, file: Path, error: type[AccordError]) -> None:
         return  # the loader reports the syntax error, with its line
 
 
+def _plain_words(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """A YAML syntax error as an analyst can act on it."""
+    mark, problem = exc.problem_mark, str(exc.problem or exc)
+    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\\t" in problem or "\t" in line[: (mark.column + 1) if mark else 0]:
+        return ("a tab character is used for indentation: YAML only allows spaces (replace each tab by spaces, "
+                "two per level)")
+    if "mapping values are not allowed" in problem:
+        return (f"invalid YAML: {problem} (a value holding ': ' must be in quotes, or a key is indented under "
+                "a line that already has a value)")
+    if "could not find expected ':'" in problem or "expected <block end>" in problem:
+        return f"invalid YAML: {problem} (check the indentation of this line against the lines above)"
+    return f"invalid YAML: {problem}"
+
+
 def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocument:
     """Read ``file`` with the safe loader; raise ``error`` naming the file and line on any problem."""
     try:
@@ -114,8 +148,7 @@ def load_yaml(file: Path, error: type[AccordError] = AccordError) -> YamlDocumen
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise error(f"invalid YAML: {exc.problem}", file=file,
-                    line=mark.line + 1 if mark else None) from None
+        raise error(_plain_words(exc, text), file=file, line=mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise error(f"invalid YAML: {exc}", file=file) from None
     finally:

@@ -21,8 +21,7 @@ from accord.contracts.sql import to_sql
 from accord.contracts.tableschema import from_tableschema
 from accord.mapping import load_mappings
 from accord.mapping.compile import apply_mapping
-from accord.mapping.loader import Mapping
-from accord.mapping.spec import MappingSpec
+from accord.mapping.loader import Mapping, as_specs
 from accord.publish.tables import AGENCIES, Table
 from accord.settings import data_dirs
 from accord.validation.dataset_rules import dataset_metrics
@@ -103,7 +102,7 @@ def _array_contract(tmp_path, items: dict, **options):
 
 
 def _mapping(contract, fields: dict, **source) -> Mapping:
-    spec = MappingSpec.model_validate({"mapping_version": 1, "agency": "test", "contract": contract.id,
+    [spec] = as_specs({"mapping_version": 1, "agency": "test", "contract": contract.id,
                                        "contract_version": contract.major, "source": {"format": "csv", **source},
                                        "fields": fields})
     return Mapping(spec=spec, contract=contract, file=ROOT / "mappings" / "test.yaml", sha256="0" * 64)

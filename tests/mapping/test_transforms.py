@@ -11,11 +11,12 @@ from typing import Any
 import polars as pl
 import pytest
 
-from accord.mapping import Mapping, MappingSpec, apply_mapping, missing_columns
+from accord.mapping import Mapping, apply_mapping, missing_columns
+from accord.mapping.loader import as_specs
 
 
 def _mapping(contract, fields: dict[str, Any], **source: Any) -> Mapping:
-    spec = MappingSpec.model_validate(
+    [spec] = as_specs(
         {
             "mapping_version": 1,
             "agency": "test",

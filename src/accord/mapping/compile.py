@@ -8,7 +8,9 @@ value (``unmapped-code``, ``type-error``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,7 +19,19 @@ import polars as pl
 from accord.contracts.model import Field
 from accord.contracts.types import polars_dtype
 from accord.mapping.loader import Mapping
-from accord.mapping.spec import Condition, FieldSpec, ItemsSpec, NumberSpec, ValueRef
+from accord.mapping.spec import (
+    PARSE_STEPS,
+    CodesSpec,
+    Condition,
+    FieldSpec,
+    IdSpec,
+    ItemsSpec,
+    NumberSpec,
+    ReplaceSpec,
+    Step,
+    ValueRef,
+    template_parts,
+)
 from accord.reasons import ERROR_COLUMNS, ROW
 
 _RAW = "__raw__"
@@ -65,8 +79,7 @@ def _clean(expr: pl.Expr, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
 
 
 def _literal(value: str | int | float | bool | None) -> pl.Expr:
-    text = ("true" if value else "false") if isinstance(value, bool) else value
-    return pl.lit(None if text is None else str(text), dtype=pl.String)
+    return pl.lit(None if value is None else code_text(value), dtype=pl.String)
 
 
 def _ref(ref: ValueRef, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
@@ -76,7 +89,13 @@ def _ref(ref: ValueRef, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
 
 
 def _condition(cond: Condition, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
-    value = _clean(pl.col(cond.column), spec, null_tokens)
+    if cond.all_ is not None:
+        return pl.all_horizontal([_condition(c, spec, null_tokens) for c in cond.all_])
+    if cond.any_ is not None:
+        return pl.any_horizontal([_condition(c, spec, null_tokens) for c in cond.any_])
+    if cond.not_ is not None:
+        return ~_condition(cond.not_, spec, null_tokens)
+    value = _clean(pl.col(cond.column or ""), spec, null_tokens)
     if cond.equals is not None:
         return (value == cond.equals).fill_null(False)
     if cond.in_ is not None:
@@ -84,6 +103,33 @@ def _condition(cond: Condition, spec: FieldSpec, null_tokens: list[str]) -> pl.E
     if cond.matches is not None:
         return value.str.contains(cond.matches).fill_null(False)
     return value.is_null() if cond.is_null else value.is_not_null()
+
+
+def condition(cond: Condition, null_tokens: list[str]) -> pl.Expr:
+    """A condition over the extract's columns, trimmed and with ``null_tokens`` applied (row operations)."""
+    return _condition(cond, FieldSpec.model_validate({"constant": ""}), null_tokens)
+
+
+def _template(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
+    """Literal text and columns; an empty column leaves its place empty; an all-blank result is empty."""
+    parts = [pl.lit(text) if kind == "text" else _clean(pl.col(text), spec, null_tokens).fill_null("")
+             for kind, text in template_parts(spec.template or "")]
+    joined = pl.concat_str(parts).str.strip_chars()
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
+def _stable_id(spec: FieldSpec, ident: IdSpec, null_tokens: list[str]) -> pl.Expr:
+    values = [_clean(pl.col(c), spec, null_tokens) for c in ident.columns]
+    joined = pl.concat_str([v.fill_null("") for v in values], separator="\x1f")
+    namespace = uuid.UUID(ident.namespace)
+
+    def digest(texts: pl.Series) -> pl.Series:
+        if ident.method == "uuid5":
+            return pl.Series([str(uuid.uuid5(namespace, t)) for t in texts], dtype=pl.String)
+        return pl.Series([hashlib.sha256(t.encode()).hexdigest() for t in texts], dtype=pl.String)
+
+    made = joined.map_batches(digest, return_dtype=pl.String)
+    return pl.when(pl.any_horizontal([v.is_not_null() for v in values])).then(made)
 
 
 def _source(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
@@ -104,26 +150,69 @@ def _source(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
             test = _condition(clause.if_, spec, null_tokens)
             result = pl.when(test).then(_ref(clause.then, spec, null_tokens)).otherwise(result)
         return result
+    if spec.template is not None:
+        return _template(spec, null_tokens)
+    if spec.id is not None:
+        return _stable_id(spec, spec.id, null_tokens)
     return _literal(spec.constant)
 
 
-def _text_steps(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
-    """normalize, regex_replace, regex_extract, case, default."""
-    if spec.normalize:
-        expr = expr.str.normalize(spec.normalize)
-    for rule in spec.regex_replace:
-        expr = expr.str.replace_all(rule.pattern, rule.replacement)
-    if spec.regex_extract is not None:
-        expr = expr.str.extract(spec.regex_extract.pattern, spec.regex_extract.group)
-    if spec.case == "upper":
-        expr = expr.str.to_uppercase()
-    elif spec.case == "lower":
-        expr = expr.str.to_lowercase()
-    elif spec.case == "title":
-        expr = expr.str.to_titlecase()
-    if spec.default is not None:
-        expr = expr.fill_null(pl.lit(spec.default))
+def _replace(expr: pl.Expr, rule: ReplaceSpec, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
+    find = pl.lit(rule.find) if rule.find is not None else _clean(pl.col(rule.find_column or ""), spec, null_tokens)
+    if rule.at == "anywhere":
+        return expr.str.replace_all(find, pl.lit(rule.with_), literal=True) if rule.find is not None else \
+            pl.when(find.is_not_null()).then(expr.str.replace_all(find, pl.lit(rule.with_), literal=True)) \
+            .otherwise(expr)
+    length = find.str.len_chars()
+    if rule.at == "start":
+        hit = expr.str.starts_with(find).fill_null(False)
+        return pl.when(hit).then(pl.concat_str(pl.lit(rule.with_), expr.str.slice(length))).otherwise(expr)
+    hit = expr.str.ends_with(find).fill_null(False)
+    return pl.when(hit).then(pl.concat_str(expr.str.slice(0, expr.str.len_chars() - length), pl.lit(rule.with_))
+                             ).otherwise(expr)
+
+
+def _text_step(expr: pl.Expr, step: Step, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
+    """One step from text to text (the parse steps are ``_typed``'s)."""
+    match step.kind:
+        case "trim":
+            return expr.str.strip_chars() if step.trim else expr
+        case "case":
+            return {"upper": expr.str.to_uppercase(), "lower": expr.str.to_lowercase(),
+                    "title": expr.str.to_titlecase()}[step.case or "upper"]
+        case "normalize":
+            return expr.str.normalize(step.normalize or "NFC")
+        case "replace":
+            return _replace(expr, step.replace, spec, null_tokens)  # type: ignore[arg-type]
+        case "regex_replace":
+            rule = step.regex_replace
+            return expr.str.replace_all(rule.pattern, rule.replacement)  # type: ignore[union-attr]
+        case "regex_extract":
+            extract = step.regex_extract
+            return expr.str.extract(extract.pattern, extract.group)  # type: ignore[union-attr]
+        case "split":
+            split = step.split
+            return expr.str.split(split.separator).list.get(split.index, null_on_oob=True)  # type: ignore[union-attr]
+        case "default":
+            return expr.fill_null(pl.lit(step.default))
+        case "null_if":
+            return pl.when(expr.is_in(step.null_if or [])).then(None).otherwise(expr)
+        case "codes":
+            return _codes(expr, step.codes)  # type: ignore[arg-type]
+    raise ValueError(f"step {step.kind!r} is not a text step")
+
+
+def _text_steps(expr: pl.Expr, spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
+    """Every step but the parse step, in the order written."""
+    for step in spec.steps:
+        if step.kind not in PARSE_STEPS:
+            expr = _text_step(expr, step, spec, null_tokens)
     return expr
+
+
+def _quarantining_codes(spec: FieldSpec) -> CodesSpec | None:
+    """The first code map of the field that quarantines unmapped codes (lookups are code maps by then)."""
+    return next((s.codes for s in spec.steps if s.codes is not None and s.codes.unmapped == "quarantine"), None)
 
 
 def fold(text: str) -> str:
@@ -136,11 +225,13 @@ def _fold_expr(expr: pl.Expr) -> pl.Expr:
     return expr.str.normalize("NFD").str.replace_all(r"\p{Mn}", "").str.to_lowercase()
 
 
-def _codes(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
-    codes = spec.codes
-    if codes is None:
-        return expr
-    mapping = codes.map or {}
+def code_text(value: str | int | float | bool) -> str:
+    """A code map's output as the text the parse step reads: true/false for booleans."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _codes(expr: pl.Expr, codes: CodesSpec) -> pl.Expr:
+    mapping = {k: code_text(v) for k, v in (codes.map or {}).items()}
     if codes.ignore_accents:
         mapping = {fold(k): v for k, v in mapping.items()}
         expr = _fold_expr(expr)
@@ -154,7 +245,7 @@ def _codes(expr: pl.Expr, spec: FieldSpec) -> pl.Expr:
 
 def _plain_number(expr: pl.Expr, number: NumberSpec | None) -> pl.Expr:
     """Agency number text -> plain ``-1234.5`` text."""
-    number = number or NumberSpec(multiply=None)
+    number = number or NumberSpec.model_validate({})
     if number.thousands:
         expr = expr.str.replace_all(number.thousands, "", literal=True)
         if number.thousands == " ":
@@ -184,11 +275,13 @@ def _excel_serial(expr: pl.Expr) -> pl.Expr:
     return pl.when(usable).then(pl.lit(EXCEL_EPOCH) + pl.duration(days=days.cast(pl.Int64)))
 
 
-def _scaled(plain: pl.Expr, factor: Decimal, dtype: pl.DataType) -> pl.Expr:
+def _scaled(plain: pl.Expr, factor: Decimal, dtype: pl.DataType, decimals: int | None = None) -> pl.Expr:
     """Unit conversion done in exact decimals; a result that does not fit the contract type exactly is a type
-    error, never rounded."""
+    error, never rounded, unless ``decimals`` says to round it (half away from zero) to that many first."""
     ok = plain.str.contains(r"^[+-]?\d+(\.\d+)?$")
     exact = pl.when(ok).then(plain).cast(pl.Decimal(38, 12), strict=False) * pl.lit(factor, dtype=pl.Decimal(38, 12))
+    if decimals is not None:
+        exact = exact.round(decimals, mode="half_away_from_zero")
     converted = exact.cast(dtype, strict=False)
     return pl.when(converted.cast(pl.Decimal(38, 12), strict=False) == exact).then(converted)
 
@@ -209,6 +302,26 @@ def _array(expr: pl.Expr, field: Field, item: Field, spec: FieldSpec, source_for
     return pl.when(readable).then(typed)
 
 
+def _number(expr: pl.Expr, field: Field, number: NumberSpec | None, dtype: pl.DataType) -> pl.Expr:
+    """Number text to the contract type: exact (a value with more decimals than a decimal field's scale, or a
+    fraction for an integer, is refused, never rounded) unless the mapping says ``round``."""
+    plain = _plain_number(expr, number)
+    if number is not None and number.multiply is not None:
+        return _scaled(plain, Decimal(number.multiply), dtype, number.round)
+    if number is not None and number.round is not None:
+        return _scaled(plain, Decimal(1), dtype, number.round)
+    if field.logical_type == "integer":
+        return pl.when(plain.str.contains(r"^[+-]?\d+$")).then(plain).cast(dtype, strict=False)
+    # an exponent is a number too (Table Schema, JSON): 1E3, 2.5e-2
+    value = pl.when(plain.str.contains(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")).then(plain)
+    if not field.is_decimal:
+        return value.cast(dtype, strict=False)
+    wide = pl.Decimal(38, max(18, field.scale or 0))
+    exact = value.cast(wide, strict=False)
+    converted = exact.cast(dtype, strict=False)
+    return pl.when(converted.cast(wide, strict=False) == exact).then(converted)
+
+
 def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> pl.Expr:
     """Parse text into the contract type; null where it cannot be parsed."""
     dtype = polars_dtype(field)
@@ -218,37 +331,27 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> 
         case "string":
             return expr
         case "date":
-            formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["date"]
+            date = spec.setting("date")
+            formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS["date"]
             tries = [expr.str.strptime(pl.Date, f, strict=False) for f in formats]
-            if spec.date is not None and spec.date.excel_serial:
+            if date is not None and date.excel_serial:
                 tries.append(_excel_serial(expr))
             return pl.coalesce(tries)
         case "time":
-            formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["time"]
+            date = spec.setting("date")
+            formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS["time"]
             return pl.coalesce([expr.str.strptime(pl.Time, f, strict=False) for f in formats])
         case "timestamp":
-            formats = spec.date.effective_formats if spec.date else _DEFAULT_DATE_FORMATS["timestamp"]
+            date = spec.setting("date")
+            formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS["timestamp"]
             return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in formats])
-        case "integer" | "number" if spec.number is not None and spec.number.multiply is not None:
-            return _scaled(_plain_number(expr, spec.number), Decimal(spec.number.multiply), dtype)
-        case "integer":
-            plain = _plain_number(expr, spec.number)
-            return pl.when(plain.str.contains(r"^[+-]?\d+$")).then(plain).cast(dtype, strict=False)
-        case "number":
-            # an exponent is a number too (Table Schema, JSON): 1E3, 2.5e-2
-            plain = _plain_number(expr, spec.number)
-            value = pl.when(plain.str.contains(r"^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$")).then(plain)
-            if not field.is_decimal:
-                return value.cast(dtype, strict=False)
-            # exact decimals: a value with more decimals than the scale is refused, never rounded
-            wide = pl.Decimal(38, max(18, field.scale or 0))
-            exact = value.cast(wide, strict=False)
-            converted = exact.cast(dtype, strict=False)
-            return pl.when(converted.cast(wide, strict=False) == exact).then(converted)
+        case "integer" | "number":
+            return _number(expr, field, spec.setting("number"), dtype)
         case "boolean":
             lowered = expr.str.to_lowercase()
-            true = [t.lower() for t in spec.boolean.true] if spec.boolean else _TRUE
-            false = [f.lower() for f in spec.boolean.false] if spec.boolean else _FALSE
+            boolean = spec.setting("boolean")
+            true = [t.lower() for t in boolean.true] if boolean else _TRUE
+            false = [f.lower() for f in boolean.false] if boolean else _FALSE
             return (pl.when(lowered.is_in(true)).then(pl.lit(True))
                     .when(lowered.is_in(false)).then(pl.lit(False))
                     .otherwise(pl.lit(None, dtype=pl.Boolean)))
@@ -267,8 +370,8 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     mapped = [(f, mapping.spec.fields[f.name]) for f in contract.fields if f.name in mapping.spec.fields]
     unmapped = [pl.lit(None, dtype=polars_dtype(f)).alias(f.name) for f in contract.fields
                 if f.name not in mapping.spec.fields]
-    stages = raw.lazy().select(pl.col(ROW), *(_source(spec, null_tokens).alias(_RAW + f.name) for f, spec in mapped))
-    stages = stages.with_columns(_codes(_text_steps(pl.col(_RAW + f.name), spec), spec).alias(_CODED + f.name)
+    stages = raw.lazy().with_columns(_source(spec, null_tokens).alias(_RAW + f.name) for f, spec in mapped)
+    stages = stages.with_columns(_text_steps(pl.col(_RAW + f.name), spec, null_tokens).alias(_CODED + f.name)
                                  for f, spec in mapped)
     source_format = mapping.spec.source.format
     stages = stages.with_columns(*(_typed(pl.col(_CODED + f.name), f, spec, source_format).alias(f.name)
@@ -277,12 +380,12 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     flags = []
     for f, spec in mapped:
         source, coded, value = pl.col(_RAW + f.name), pl.col(_CODED + f.name), pl.col(f.name)
-        quarantine_unmapped = spec.codes is not None and spec.codes.unmapped == "quarantine"
-        is_unmapped = source.is_not_null() & coded.is_null() & pl.lit(quarantine_unmapped)
+        codes = _quarantining_codes(spec)  # the source had a value, the code map (or lookup) found none
+        is_unmapped = source.is_not_null() & coded.is_null() & pl.lit(codes is not None)
         untyped = coded.is_not_null() & value.is_null()
         flags.append(pl.when(is_unmapped).then(pl.lit("unmapped-code")).when(untyped).then(pl.lit("type-error"))
                      .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
-        known_codes = ", ".join(spec.codes.map or {}) if spec.codes else ""
+        known_codes = ", ".join(codes.map or {}) if codes else ""
         expected = f.type_label if f.items else f.logical_type  # the reasons' type names: array<date>, number
         flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(expected))
                      .alias(_DETAIL + f.name))

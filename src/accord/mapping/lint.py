@@ -1,37 +1,48 @@
-"""Mapping lint: every problem in a mapping file, against its contract, with file:line:column and a hint.
+"""Mapping lint: every problem in a mapping file, against its contracts, with file:line:column and a hint.
 
-Checks: YAML and unknown keys (with the closest known key), the agency folder, the contract version,
-unknown target fields, required contract fields not produced, steps that cannot produce the target type,
-codes and constants outside the contract's code list, date format families against ``day_first``, and
-regular expressions that do not compile.
+Checks: YAML and unknown keys (with the closest known key, or the key it belongs under when it is indented
+too little), the agency folder, the contract versions, unknown target fields, required contract fields not
+produced, steps that cannot produce the target type or come after the parse step, codes and constants outside
+the contract's code list, date format families against ``day_first``, reference tables of lookups, and
+regular expressions that do not compile. A version 1 file is checked in its version 2 form, each finding
+named at the line of the version 1 file.
 """
 
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from accord.contracts import Contract, ContractRegistry, Field
+from accord.contracts.codelists import reference_table
+from accord.contracts.loader import contracts_root
 from accord.errors import ContractError, MappingError
 from accord.findings import Finding
-from accord.mapping.spec import FieldSpec, MappingSpec
+from accord.mapping.spec import PARSE_STEPS, Condition, FieldSpec, MappingFile, MappingSpec, TargetSpec
+from accord.mapping.spec_v1 import MappingSpecV1, Remap, remap_path, upgrade
 from accord.regex import regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 
 _STEP_TYPES = {"date": ("date", "time", "timestamp"), "number": ("number", "integer"), "boolean": ("boolean",)}
+Parts = tuple[PathPart, ...]
 
 
 class _Collector:
-    def __init__(self, doc: YamlDocument) -> None:
+    def __init__(self, doc: YamlDocument, remap: Remap | None = None) -> None:
         self.doc = doc
+        self.remap = remap
         self.findings: list[Finding] = []
 
     def add(self, parts: list[PathPart] | tuple[PathPart, ...], message: str, hint: str = "") -> None:
-        self.findings.append(Finding(str(self.doc.file), self.doc.line(parts), format_path(parts), message,
-                                     column=self.doc.column(parts), hint=hint))
+        """A finding at ``parts`` of the version 2 form (of the file itself for a version 1 file's own
+        validation)."""
+        where = remap_path(tuple(parts), self.remap) if self.remap is not None else tuple(parts)
+        self.findings.append(Finding(str(self.doc.file), self.doc.line(where), format_path(where), message,
+                                     column=self.doc.column(where), hint=hint))
 
 
 def _closest(word: str, choices: list[str]) -> str:
@@ -47,46 +58,120 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _model_at(parts: tuple[Any, ...]) -> type[BaseModel] | None:
+def _model_at(parts: tuple[Any, ...], root: type[BaseModel]) -> type[BaseModel] | None:
     """The spec model that owns the key at ``parts`` (to suggest its known keys)."""
-    model: type[BaseModel] | None = MappingSpec
+    model: type[BaseModel] | None = root
     keys = [p for p in parts[:-1] if not isinstance(p, int)]
     i = 0
     while i < len(keys) and model is not None:
-        if model is MappingSpec and keys[i] == "fields":
-            model, i = FieldSpec, i + 2  # the next key is a contract field name
-            continue
         field = next((f for n, f in model.model_fields.items() if keys[i] in (n, f.alias)), None)
         model = _model_in(field.annotation) if field is not None else None
-        i += 1
+        i += 2 if keys[i] in ("fields", "map") else 1  # the next key is a contract field name
     return model
 
 
-def _spec_findings(doc: YamlDocument, out: _Collector) -> tuple[MappingSpec | None, set[str]]:
-    """The spec, or the spec without its invalid fields (so the contract checks can still run), and the names
-    of the fields left out."""
-    try:
-        return MappingSpec.model_validate(doc.data), set()
-    except ValidationError as exc:
-        broken = {str(e["loc"][1]) for e in exc.errors() if len(e["loc"]) > 1 and e["loc"][0] == "fields"}
-        for error in exc.errors():
-            parts = tuple("from" if p == "from_" else "if" if p == "if_" else "in" if p == "in_" else p
-                          for p in error["loc"] if isinstance(p, str | int) and not str(p).startswith("function"))
-            if error["type"] == "extra_forbidden":
-                model = _model_at(parts)
-                known = [f.alias or n for n, f in model.model_fields.items()] if model else []
-                out.add(parts, f"unknown key '{parts[-1]}'", _closest(str(parts[-1]), known) or
-                        (f"known keys: {', '.join(sorted(known))}" if known else ""))
-            else:
-                out.add(parts, error["msg"].removeprefix("Value error, "))
-    fields = doc.data.get("fields")
-    if broken and isinstance(fields, dict):
+def _belongs_under(key: str, parts: tuple[Any, ...], root: type[BaseModel], data: Any) -> str:
+    """For an unknown key that a sibling's model knows (``map`` beside ``codes``): where it belongs."""
+    model = _model_at(parts, root)
+    node = data
+    for part in parts[:-1]:
+        node = node.get(part) if isinstance(node, dict) else node[part] if isinstance(node, list) and \
+            isinstance(part, int) and part < len(node) else None
+    if model is None or not isinstance(node, dict):
+        return ""
+    for sibling in node:
+        field = next((f for n, f in model.model_fields.items() if sibling in (n, f.alias)), None)
+        inner = _model_in(field.annotation) if field is not None else None
+        if inner is not None and any(key in (n, f.alias) for n, f in inner.model_fields.items()):
+            return f"'{key}' belongs under '{sibling}': indent it by two more spaces"
+    return ""
+
+
+def _read_as(error: dict[str, Any]) -> str:
+    """What YAML made of a value the model refused, in plain words, when that is the likely cause."""
+    value = error.get("input")
+    if value is None and ("string" in error["msg"] or "'null'" in error["msg"]):
+        return "the value was read as empty (YAML reads null and ~ that way): write it in quotes, \"null\""
+    if isinstance(value, bool) and ("string" in error["msg"] or "'" in error["msg"]):
+        return f"the value was read as {str(value).lower()}: write it in quotes, \"{str(value).lower()}\""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "string" in error["msg"]:
+        return f"the value was read as the number {value}: write it in quotes, \"{value}\""
+    return ""
+
+
+@dataclass
+class _Parsed:
+    """A mapping document as version 2: the validated file (None when it does not validate), the field
+    entries left out because they are invalid (per target), and the remapping of a version 1 file."""
+
+    spec: MappingFile | None
+    broken: dict[int, set[str]]
+    remap: Remap | None
+
+
+def _validation_findings(exc: ValidationError, root: type[BaseModel], data: Any, out: _Collector) -> None:
+    for error in exc.errors():
+        parts = tuple("from" if p == "from_" else "if" if p == "if_" else "in" if p == "in_" else "with" if
+                      p == "with_" else str(p).rstrip("_") if p in ("all_", "any_", "not_") else p
+                      for p in error["loc"] if isinstance(p, str | int) and not str(p).startswith("function"))
+        if error["type"] == "extra_forbidden":
+            model = _model_at(parts, root)
+            known = [f.alias or n for n, f in model.model_fields.items()] if model else []
+            out.add(parts, f"unknown key '{parts[-1]}'", _belongs_under(str(parts[-1]), parts, root, data) or
+                    _closest(str(parts[-1]), known) or (f"known keys: {', '.join(sorted(known))}" if known else ""))
+        else:
+            out.add(parts, error["msg"].removeprefix("Value error, "), _read_as(dict(error)))
+
+
+def _broken_fields(exc: ValidationError, v1: bool) -> dict[int, set[str]]:
+    broken: dict[int, set[str]] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        if v1 and len(loc) > 1 and loc[0] == "fields":
+            broken.setdefault(0, set()).add(str(loc[1]))
+        elif not v1 and len(loc) > 3 and loc[0] == "targets" and loc[2] == "fields":
+            broken.setdefault(int(loc[1]), set()).add(str(loc[3]))
+    return broken
+
+
+def _without(data: dict[str, Any], broken: dict[int, set[str]]) -> dict[str, Any]:
+    """The version 2 document without its broken field entries (so the contract checks can still run)."""
+    targets = []
+    for i, target in enumerate(data.get("targets") or []):
+        if isinstance(target, dict) and isinstance(target.get("fields"), dict) and broken.get(i):
+            rest = {k: v for k, v in target["fields"].items() if str(k) not in broken[i]}
+            target = {**target, "fields": rest or {"_": {"constant": ""}}}
+        targets.append(target)
+    return {**data, "targets": targets}
+
+
+def _parse(doc: YamlDocument, out: _Collector) -> _Parsed:
+    """Validate the document as written (version 1 or 2), then as version 2."""
+    data: dict[str, Any] = doc.data
+    if data.get("mapping_version", 1) == 1:
         try:
-            rest = {k: v for k, v in fields.items() if str(k) not in broken}
-            return MappingSpec.model_validate({**doc.data, "fields": rest or {"_": {"constant": ""}}}), broken
-        except ValidationError:
-            pass
-    return None, broken
+            MappingSpecV1.model_validate(data)
+            broken: dict[int, set[str]] = {}
+        except ValidationError as exc:
+            _validation_findings(exc, MappingSpecV1, data, out)
+            broken = _broken_fields(exc, v1=True)
+            if not broken:
+                return _Parsed(None, {}, None)
+        data, remap = upgrade(data)
+        out.remap = remap
+    else:
+        remap, broken = None, {}
+        try:
+            return _Parsed(MappingFile.model_validate(data), {}, None)
+        except ValidationError as exc:
+            _validation_findings(exc, MappingFile, data, out)
+            broken = _broken_fields(exc, v1=False)
+            if not broken:
+                return _Parsed(None, {}, None)
+    try:
+        return _Parsed(MappingFile.model_validate(_without(data, broken)), broken, remap)
+    except ValidationError:
+        return _Parsed(None, broken, remap)
 
 
 def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: _Collector) -> None:
@@ -95,82 +180,145 @@ def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: _Collector) -> 
         out.add(parts, f"regular expression does not compile: {problem}")
 
 
-def _field_findings(name: str, spec: FieldSpec, field: Field, out: _Collector) -> None:
-    base: tuple[PathPart, ...] = ("fields", name)
+def _condition_findings(cond: Condition, parts: Parts, out: _Collector) -> None:
+    if cond.matches is not None:
+        _check_regex(cond.matches, (*parts, "matches"), out)
+    for key, inner in (("all", cond.all_), ("any", cond.any_)):
+        for i, item in enumerate(inner or []):
+            _condition_findings(item, (*parts, key, i), out)
+    if cond.not_ is not None:
+        _condition_findings(cond.not_, (*parts, "not"), out)
+
+
+def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: _Collector,
+                   contract: Contract) -> None:
     read = field.items or field  # an array's date/number/boolean settings read each of its items
-    for step, types in _STEP_TYPES.items():
-        if getattr(spec, step) is not None and read.logical_type not in types:
-            out.add((*base, step), f"'{step}' cannot produce the {field.type_label} field '{name}'",
-                    f"'{step}' produces {' or '.join(types)}")
+    allowed = list(field.enum or [])
+    for i, step in enumerate(spec.steps):
+        at: Parts = (*base, "steps", i, step.kind)
+        if step.kind in PARSE_STEPS and i != len(spec.steps) - 1:
+            out.add(at, f"'{step.kind}' reads the text as the field's type, so it must be the last step",
+                    "move it to the end of 'steps'")
+        types = _STEP_TYPES.get(step.kind)
+        if types and read.logical_type not in types:
+            out.add(at, f"'{step.kind}' cannot produce the {field.type_label} field '{name}'",
+                    f"'{step.kind}' produces {' or '.join(types)}")
+        if step.codes is not None and field.items is not None:
+            out.add(at, f"codes do not apply to the list field '{name}' (its items are checked against the "
+                    "contract as they are)")
+        if step.codes is not None and allowed and step.codes.map is not None:
+            for source_code, target in step.codes.map.items():
+                if str(target) not in allowed:
+                    out.add((*at, "map", source_code), f"'{target}' is not a code of contract field '{name}'",
+                            _closest(str(target), allowed) or f"allowed: {', '.join(allowed)}")
+        if step.codes is not None and step.codes.map == {}:
+            out.add((*at, "map"), f"the code map of '{name}' is empty: every value would be unmapped",
+                    "list the agency's codes and the contract code each one becomes")
+        if step.date is not None and step.date.formats and step.date.day_first is not None:
+            for n, fmt in enumerate(step.date.formats):
+                day, month = fmt.find("%d"), fmt.find("%m")
+                if day >= 0 and month >= 0 and fmt.find("%Y") != 0 and (day < month) != step.date.day_first:
+                    out.add((*at, "formats", n), f"format '{fmt}' contradicts day_first: "
+                            f"{str(step.date.day_first).lower()}")
+        if step.date is not None and step.date.excel_serial and read.logical_type != "date":
+            out.add((*at, "excel_serial"), "Excel serial numbers are read for date fields only")
+        if step.regex_replace is not None:
+            _check_regex(step.regex_replace.pattern, (*at, "pattern"), out)
+        if step.regex_extract is not None:
+            _check_regex(step.regex_extract.pattern, (*at, "pattern"), out)
+        if step.lookup is not None:
+            try:
+                reference_table(contracts_root(contract.file), f"reference/{step.lookup.table}")
+            except ValueError as exc:
+                out.add((*at, "table"), str(exc), "lookups read the tables of contracts/reference/")
+
+
+def _field_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: _Collector,
+                    contract: Contract) -> None:
     if spec.items is not None and field.items is None:
         out.add((*base, "items"), f"'items' reads an array, but '{name}' is a {field.type_label}")
-    if spec.codes is not None and field.logical_type != "string":
-        out.add((*base, "codes"), f"codes produce text, but '{name}' is a {field.type_label}")
+    _step_findings(name, spec, field, base, out, contract)
     allowed = list(field.enum or [])
-    if allowed and spec.codes is not None and spec.codes.map is not None:
-        for source_code, target in spec.codes.map.items():
-            if target not in allowed:
-                out.add((*base, "codes", "map", source_code), f"'{target}' is not a code of contract field '{name}'",
-                        _closest(target, allowed) or f"allowed: {', '.join(allowed)}")
+    has_codes = any(s.kind in ("codes", "lookup") for s in spec.steps)
     constants = [((*base, "constant"), spec.constant)]
     constants += [((*base, "when", i, "then", "constant"), c.then.constant) for i, c in enumerate(spec.when or [])]
     if spec.otherwise is not None:
         constants.append(((*base, "otherwise", "constant"), spec.otherwise.constant))
     for parts, value in constants:
-        if value is not None and allowed and spec.codes is None and str(value) not in allowed:
+        if value is not None and allowed and not has_codes and str(value) not in allowed:
             out.add(parts, f"constant '{value}' is not a code of contract field '{name}'",
                     _closest(str(value), allowed) or f"allowed: {', '.join(allowed)}")
-    if spec.date is not None and spec.date.formats and spec.date.day_first is not None:
-        for i, fmt in enumerate(spec.date.formats):
-            day, month = fmt.find("%d"), fmt.find("%m")
-            if day >= 0 and month >= 0 and fmt.find("%Y") != 0 and (day < month) != spec.date.day_first:
-                out.add((*base, "date", "formats", i), f"format '{fmt}' contradicts day_first: "
-                        f"{str(spec.date.day_first).lower()}")
-    if spec.date is not None and spec.date.excel_serial and read.logical_type != "date":
-        out.add((*base, "date", "excel_serial"), "Excel serial numbers are read for date fields only")
-    for i, rule in enumerate(spec.regex_replace):
-        _check_regex(rule.pattern, (*base, "regex_replace", i, "pattern"), out)
-    if spec.regex_extract is not None:
-        _check_regex(spec.regex_extract.pattern, (*base, "regex_extract", "pattern"), out)
     for i, clause in enumerate(spec.when or []):
-        if clause.if_.matches is not None:
-            _check_regex(clause.if_.matches, (*base, "when", i, "if", "matches"), out)
+        _condition_findings(clause.if_, (*base, "when", i, "if"), out)
 
 
-def _contract_findings(spec: MappingSpec, contract: Contract, out: _Collector, broken: set[str]) -> None:
+def _rows_findings(target: TargetSpec, base: Parts, out: _Collector) -> None:
+    for i, operation in enumerate(target.rows):
+        if operation.filter is not None:
+            key = "keep_if" if operation.filter.keep_if is not None else "drop_if"
+            _condition_findings(operation.filter.condition, (*base, "rows", i, "filter", key), out)
+
+
+def _contract_findings(target: TargetSpec, contract: Contract, base: Parts, out: _Collector,
+                       broken: set[str]) -> None:
     names = contract.field_names
-    for name, field_spec in spec.fields.items():
+    for name, field_spec in target.fields.items():
         if name == "_" and not broken.isdisjoint(names):
             continue
         if name not in names:
-            out.add(("fields", name), f"'{name}' is not a field of contract {contract.label}",
+            out.add((*base, "fields", name), f"'{name}' is not a field of contract {contract.label}",
                     _closest(name, names) or f"fields: {', '.join(names)}")
         else:
-            _field_findings(name, field_spec, contract.field(name), out)
-    missing = [f.name for f in contract.fields if f.required and f.name not in spec.fields and f.name not in broken]
+            _field_findings(name, field_spec, contract.field(name), (*base, "fields", name), out, contract)
+    missing = [f.name for f in contract.fields if f.required and f.name not in target.fields and f.name not in broken]
     if missing:
-        out.add(("fields",), f"required contract fields not produced: {', '.join(missing)}",
+        out.add((*base, "fields"), f"required contract fields not produced: {', '.join(missing)}",
                 "add an entry under 'fields' for each (from, constant, ...)")
+    _rows_findings(target, base, out)
 
 
-def lint_document(doc: YamlDocument, contracts: ContractRegistry) -> tuple[list[Finding], MappingSpec | None,
-                                                                         Contract | None]:
+@dataclass
+class LintedTarget:
+    """One target of a mapping file as the engine runs it (None where it does not load) and its contract."""
+
+    spec: MappingSpec | None
+    contract: Contract | None
+
+
+def lint_document(doc: YamlDocument, contracts: ContractRegistry) -> tuple[list[Finding], list[LintedTarget]]:
+    """Every finding of the document, and its targets (a target with a problem has no spec)."""
     out = _Collector(doc)
     if not isinstance(doc.data, dict):
         out.add((), "a mapping must be a YAML mapping")
-        return out.findings, None, None
-    spec, broken = _spec_findings(doc, out)
-    if spec is None:
-        return out.findings, None, None
-    if spec.agency != doc.file.parent.name:
-        out.add(("agency",), f"agency '{spec.agency}' does not match the folder '{doc.file.parent.name}'")
-    try:
-        contract = contracts.resolve(spec.contract, spec.contract_version)
-    except ContractError as exc:
-        out.add(("contract",), exc.message)
-        return out.findings, spec, None
-    _contract_findings(spec, contract, out, broken)
-    return out.findings, (None if broken else spec), contract
+        return out.findings, []
+    parsed = _parse(doc, out)
+    if parsed.spec is None:
+        return out.findings, []
+    file_spec = parsed.spec
+    if file_spec.agency != doc.file.parent.name:
+        out.add(("agency",), f"agency '{file_spec.agency}' does not match the folder '{doc.file.parent.name}'")
+    targets: list[LintedTarget] = []
+    seen: dict[str, int] = {}
+    for i, target in enumerate(file_spec.targets):
+        base: Parts = ("targets", i)
+        if f"{target.contract}/{target.contract_version}" in seen:
+            out.add((*base, "contract"), f"contract {target.contract} v{target.contract_version} is already the "
+                    f"target at position {seen[f'{target.contract}/{target.contract_version}'] + 1}")
+        seen[f"{target.contract}/{target.contract_version}"] = i
+        spec = MappingSpec(agency=file_spec.agency, contract=target.contract,
+                           contract_version=target.contract_version, source=file_spec.source, rows=target.rows,
+                           fields=target.fields)
+        try:
+            contract = contracts.resolve(target.contract, target.contract_version)
+        except ContractError as exc:
+            out.add((*base, "contract"), exc.message)
+            targets.append(LintedTarget(None, None))
+            continue
+        before = len(out.findings)
+        _contract_findings(target, contract, base, out, parsed.broken.get(i, set()))
+        usable = i not in parsed.broken and len(out.findings) == before
+        targets.append(LintedTarget(spec if usable else None, contract))
+    return out.findings, targets
 
 
 def lint_mapping(file: Path, contracts: ContractRegistry) -> list[Finding]:

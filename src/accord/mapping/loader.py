@@ -1,4 +1,5 @@
-"""Load a mapping file (``mappings/<agency>/<contract>.yaml``) and check it against its contract."""
+"""Load a mapping file (``mappings/<agency>/<name>.yaml``) and check it against its contracts: one ``Mapping``
+per target (a version 1 file has one)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from accord.contracts import Contract, ContractRegistry
+from accord.contracts.codelists import reference_table
+from accord.contracts.loader import contracts_root
 from accord.errors import MappingError
 from accord.mapping.lint import lint_document
-from accord.mapping.spec import MappingSpec
-from accord.yamlfile import YamlDocument, format_path, load_yaml
+from accord.mapping.spec import CodesSpec, LookupSpec, MappingFile, MappingSpec, Step
+from accord.mapping.spec_v1 import MappingSpecV1, upgrade
+from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 
 
 @dataclass(frozen=True)
@@ -38,50 +43,97 @@ class Mapping:
         return {name: " + ".join(spec.source_columns) for name, spec in self.spec.fields.items()}
 
 
-def _resolve_code_files(spec: MappingSpec, doc: YamlDocument) -> MappingSpec:
-    """Replace ``codes.file`` (a CSV beside the mapping, columns ``from`` and ``to``) by its map."""
+def as_specs(data: dict[str, Any]) -> list[MappingSpec]:
+    """A mapping document (version 1 or 2, already parsed) as the specs of its targets, without a contract
+    check (``load_mapping_file`` does that). ``pydantic.ValidationError`` when it does not validate."""
+    if data.get("mapping_version", 1) == 1:
+        MappingSpecV1.model_validate(data)
+        data = upgrade(data)[0]
+    document = MappingFile.model_validate(data)
+    return [MappingSpec(agency=document.agency, contract=t.contract, contract_version=t.contract_version,
+                        source=document.source, rows=t.rows, fields=t.fields) for t in document.targets]
+
+
+def _read_code_file(doc: YamlDocument, relative: str, where: tuple[PathPart, ...]) -> dict[str, str]:
+    """A code file beside the mapping (columns ``from`` and ``to``) as a map."""
+    path = (doc.file.parent / relative).resolve()
+    if not path.is_relative_to(doc.file.parent.resolve()):
+        raise MappingError(f"code file {relative!r} is outside the mapping's folder", file=doc.file,
+                           line=doc.line(where), path=format_path(where))
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise MappingError(f"code file {relative!r} not found", file=doc.file, line=doc.line(where),
+                           path=format_path(where)) from None
+    if not rows or not {"from", "to"} <= set(rows[0]):
+        raise MappingError(f"code file {relative!r} needs columns 'from' and 'to'", file=doc.file,
+                           line=doc.line(where), path=format_path(where))
+    return {r["from"]: r["to"] for r in rows}
+
+
+def _lookup_codes(lookup: LookupSpec, contract: Contract) -> CodesSpec:
+    """A lookup in a reference table as the code map it amounts to: every value of the ``match`` columns
+    (accents and case ignored when asked) gives the row's code."""
+    table = reference_table(contracts_root(contract.file), f"reference/{lookup.table}")
+    mapping: dict[str, str | int | float | bool] = {}
+    for code in table:
+        for column in lookup.match:
+            value = {"code": code.value, "label_en": code.label_en, "label_fr": code.label_fr}[column]
+            if value:
+                mapping.setdefault(value, code.value)
+    return CodesSpec(map=mapping, file=None, unmapped=lookup.unmapped, ignore_case=lookup.ignore_accents,
+                     ignore_accents=lookup.ignore_accents)
+
+
+def _resolved(spec: MappingSpec, contract: Contract, doc: YamlDocument, target: int, v1: bool) -> MappingSpec:
+    """Code files read into their maps and lookups turned into code maps: what the compiler runs."""
     fields = dict(spec.fields)
     for name, field_spec in spec.fields.items():
-        codes = field_spec.codes
-        if codes is None or codes.file is None:
-            continue
-        where = ("fields", name, "codes", "file")
-        path = (doc.file.parent / codes.file).resolve()
-        if not path.is_relative_to(doc.file.parent.resolve()):
-            raise MappingError(f"code file {codes.file!r} is outside the mapping's folder", file=doc.file,
-                               line=doc.line(where), path=format_path(where))
-        try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-        except FileNotFoundError:
-            raise MappingError(f"code file {codes.file!r} not found", file=doc.file, line=doc.line(where),
-                               path=format_path(where)) from None
-        if not rows or not {"from", "to"} <= set(rows[0]):
-            raise MappingError(f"code file {codes.file!r} needs columns 'from' and 'to'", file=doc.file,
-                               line=doc.line(where), path=format_path(where))
-        resolved = codes.model_copy(update={"map": {r["from"]: r["to"] for r in rows}, "file": None})
-        fields[name] = field_spec.model_copy(update={"codes": resolved})
+        steps = []
+        for i, step in enumerate(field_spec.steps):
+            if step.codes is not None and step.codes.file is not None:
+                where: tuple[PathPart, ...] = ("fields", name, "codes", "file") if v1 else (
+                    "targets", target, "fields", name, "steps", i, "codes", "file")
+                codes = step.codes.model_copy(update={"map": _read_code_file(doc, step.codes.file, where),
+                                                      "file": None})
+                step = step.model_copy(update={"codes": codes})
+            elif step.lookup is not None:
+                step = Step.model_validate({"codes": {"map": {"_": "_"}}}).model_copy(
+                    update={"codes": _lookup_codes(step.lookup, contract)})
+            steps.append(step)
+        fields[name] = field_spec.model_copy(update={"steps": steps})
     return spec.model_copy(update={"fields": fields})
 
 
-def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
-    """Load ``file`` and check it against its contract; ``MappingError`` names the first problem's file, line
-    and path (``accord mapping lint`` lists them all)."""
+def load_mapping_file(file: Path, contracts: ContractRegistry) -> list[Mapping]:
+    """Every target of the mapping ``file``, checked against its contract; ``MappingError`` names the first
+    problem's file, line and path (``accord mapping lint`` lists them all)."""
     doc = load_yaml(file, MappingError)
-    findings, spec, contract = lint_document(doc, contracts)
-    if findings or spec is None or contract is None:
+    findings, targets = lint_document(doc, contracts)
+    if findings or not targets or any(t.spec is None or t.contract is None for t in targets):
         first = findings[0] if findings else None
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
         raise MappingError((first.message if first else "unusable mapping") + more, file=file,
                            line=first.line if first else None, path=first.path if first else "")
-    spec = _resolve_code_files(spec, doc)
-    return Mapping(spec=spec, contract=contract, file=file, sha256=hashlib.sha256(file.read_bytes()).hexdigest())
+    sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    v1 = doc.data.get("mapping_version", 1) == 1
+    return [Mapping(spec=_resolved(t.spec, t.contract, doc, i, v1), contract=t.contract, file=file, sha256=sha)
+            for i, t in enumerate(targets) if t.spec is not None and t.contract is not None]
+
+
+def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
+    """The one target of the mapping ``file`` (``load_mapping_file`` for a file with several)."""
+    mappings = load_mapping_file(file, contracts)
+    if len(mappings) != 1:
+        raise MappingError(f"the file has {len(mappings)} targets: load it with load_mapping_file", file=file)
+    return mappings[0]
 
 
 def load_mappings(directory: Path, contracts: ContractRegistry) -> list[Mapping]:
     """Every ``<agency>/<contract>.yaml`` under ``directory``, sorted by agency then contract; the first broken
     one raises (for tests and tools; a pipeline uses ``scan_mappings``)."""
-    return [load_mapping(f, contracts) for f in sorted(directory.glob("*/*.yaml"))]
+    return [m for f in sorted(directory.glob("*/*.yaml")) for m in load_mapping_file(f, contracts)]
 
 
 @dataclass(frozen=True)
@@ -103,7 +155,7 @@ def scan_mappings(directory: Path, contracts: ContractRegistry) -> MappingSet:
     broken: dict[str, list[MappingError]] = {}
     for file in sorted(directory.glob("*/*.yaml")):
         try:
-            mappings.append(load_mapping(file, contracts))
+            mappings.extend(load_mapping_file(file, contracts))
         except MappingError as exc:
             broken.setdefault(file.parent.name, []).append(exc)
         except Exception as exc:  # whatever a hostile file makes a library raise, it is that file's problem

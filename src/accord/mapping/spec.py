@@ -1,4 +1,9 @@
-"""The mapping file format (v1): how one agency's extract maps onto one contract.
+"""The mapping file format, version 2: how one agency's extract maps onto one or more contracts.
+
+A file declares one ``source`` (how to read the extract) and one or more ``targets``; each target names a
+contract, the row operations that shape the records for it (``rows``: filter, explode, unpivot) and, per
+contract field, a source (``from``, ``template``, ``concat``, ...) and an ordered list of typed ``steps``.
+Version 1 files (one contract, steps as fixed keys) are read through ``accord.mapping.spec_v1``.
 
 Declarative only: every construct is data interpreted by ``accord.mapping.compile``; nothing is evaluated.
 Unknown keys are refused (``extra="forbid"``) so a typo is an error, not a silently ignored setting.
@@ -6,7 +11,7 @@ Unknown keys are refused (``extra="forbid"``) so a typo is an error, not a silen
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -72,6 +77,8 @@ class NumberSpec(_Strict):
     thousands: Literal[" ", ",", ".", "'"] | None = None
     multiply: str | None = Field(None, pattern=r"^-?\d+(\.\d+)?$",
                                  description="unit conversion, e.g. '0.01' for cents to dollars")
+    round: int | None = Field(None, ge=0, le=18, description="round to this many decimals (half away from "
+                                                            "zero) instead of refusing a value with more")
 
 
 class BooleanSpec(_Strict):
@@ -79,8 +86,12 @@ class BooleanSpec(_Strict):
     false: list[str] = Field(min_length=1)
 
 
+Scalar = str | int | float | bool
+
+
 class CodesSpec(_Strict):
-    map: dict[str, str] | None = Field(None, description="agency code -> contract code")
+    map: dict[str, Scalar] | None = Field(None, description="agency code -> contract value (text, a number, "
+                                                            "true/false or a date, read as the field's type)")
     file: str | None = Field(None, description="CSV beside the mapping with columns 'from' and 'to'")
     unmapped: Literal["quarantine", "null", "keep"] = "quarantine"
     ignore_case: bool = False
@@ -124,25 +135,40 @@ class RegexExtract(_Strict):
 
 
 class Condition(_Strict):
-    """A test on one source column's cleaned value: exactly one of equals, in, matches, is_null."""
+    """A test on source values: one column's cleaned value (``column`` with exactly one of equals, in, matches,
+    is_null), or a combination of conditions (``all``, ``any``, ``not``)."""
 
-    column: str
+    column: str | None = None
     equals: str | None = None
     in_: list[str] | None = Field(None, alias="in")
     matches: str | None = None
     is_null: bool | None = None
+    all_: list[Condition] | None = Field(None, alias="all", min_length=1)
+    any_: list[Condition] | None = Field(None, alias="any", min_length=1)
+    not_: Condition | None = Field(None, alias="not")
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
+        combined = [t for t in (self.all_, self.any_, self.not_) if t is not None]
         tests = [t for t in (self.equals, self.in_, self.matches, self.is_null) if t is not None]
-        if len(tests) != 1:
-            raise ValueError("a condition needs exactly one of 'equals', 'in', 'matches', 'is_null'")
+        if combined:
+            if len(combined) != 1 or tests or self.column is not None:
+                raise ValueError("a condition is one of 'all', 'any' or 'not', or a test on one 'column'")
+        elif self.column is None or len(tests) != 1:
+            raise ValueError("a condition needs a 'column' and exactly one of 'equals', 'in', 'matches', 'is_null'")
         return self
+
+    @property
+    def columns(self) -> list[str]:
+        found = [self.column] if self.column else []
+        for inner in [*(self.all_ or []), *(self.any_ or []), *([self.not_] if self.not_ else [])]:
+            found += inner.columns
+        return found
 
 
 class ValueRef(_Strict):
     from_: str | None = Field(None, alias="from")
-    constant: str | int | float | bool | None = None
+    constant: Scalar | None = None
 
     @model_validator(mode="after")
     def _one(self) -> ValueRef:
@@ -156,43 +182,134 @@ class WhenClause(_Strict):
     then: ValueRef
 
 
-SOURCES = ("from", "concat", "constant", "coalesce", "split", "when")
+class ReplaceSpec(_Strict):
+    """Replace literal text: ``find`` (a fixed text) or ``find_column`` (the value of another column of the same
+    row, e.g. the street type given apart) by ``with``; ``at: start`` only where the value starts with it."""
+
+    find: str | None = Field(None, min_length=1)
+    find_column: str | None = None
+    with_: str = Field("", alias="with")
+    at: Literal["anywhere", "start", "end"] = "anywhere"
+
+    @model_validator(mode="after")
+    def _one(self) -> ReplaceSpec:
+        if (self.find is None) == (self.find_column is None):
+            raise ValueError("give exactly one of 'find' or 'find_column'")
+        return self
+
+
+class SplitStep(_Strict):
+    separator: str = Field(min_length=1)
+    index: int = Field(description="0-based part to keep; -1 is the last part")
+
+
+LookupColumn = Literal["code", "label_en", "label_fr"]
+LOOKUP_COLUMNS: tuple[LookupColumn, ...] = ("code", "label_en", "label_fr")
+
+
+class LookupSpec(_Strict):
+    """Look the value up in a reference table of ``contracts/reference/`` (``table``: its file name): the row
+    whose column ``match`` (default: any of code, label_en, label_fr) holds the value gives its ``code``."""
+
+    table: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.csv$")
+    match: list[LookupColumn] = Field(default_factory=lambda: list(LOOKUP_COLUMNS), min_length=1)
+    ignore_accents: bool = Field(True, description="'Québec', 'QUEBEC' and 'quebec' all match")
+    unmapped: Literal["quarantine", "null", "keep"] = "quarantine"
+
+
+STEP_KINDS = ("trim", "case", "normalize", "replace", "regex_replace", "regex_extract", "split", "default",
+              "null_if", "codes", "lookup", "date", "number", "boolean")
+PARSE_STEPS = ("date", "number", "boolean")  # read the text as the contract type: the last step
+
+
+class Step(_Strict):
+    """One step: exactly one key. ``trim`` may be written alone (``- trim``)."""
+
+    trim: bool | None = None
+    case: Literal["upper", "lower", "title"] | None = None
+    normalize: Literal["NFC", "NFKC"] | None = None
+    replace: ReplaceSpec | None = None
+    regex_replace: RegexReplace | None = None
+    regex_extract: RegexExtract | None = None
+    split: SplitStep | None = None
+    default: str | None = Field(None, description="the value when it is still empty")
+    null_if: list[str] | None = Field(None, min_length=1, description="values that mean 'missing' at this point")
+    codes: CodesSpec | None = None
+    lookup: LookupSpec | None = None
+    date: DateSpec | None = None
+    number: NumberSpec | None = None
+    boolean: BooleanSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, value: object) -> object:
+        return {value: True} if value in ("trim",) else value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Step:
+        given = [k for k in STEP_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a step has exactly one of {', '.join(STEP_KINDS)} (got {given or 'none'})")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in STEP_KINDS if getattr(self, k) is not None)
+
+
+class IdSpec(_Strict):
+    """A stable identifier computed from columns: ``uuid5`` (RFC 4122 name-based, in ``namespace``) or
+    ``sha256`` (hex) of the cleaned values joined by a unit separator; empty when every column is empty."""
+
+    columns: list[str] = Field(min_length=1)
+    method: Literal["uuid5", "sha256"] = "uuid5"
+    namespace: str = Field("6ba7b811-9dad-11d1-80b4-00c04fd430c8", description="a UUID (default: RFC 4122's URL "
+                                                                                "namespace)")
+
+
+SOURCES = ("from", "concat", "constant", "coalesce", "split", "when", "template", "id")
 
 
 class FieldSpec(_Strict):
-    """How one contract field is produced. Steps run in this order: source (with trim and null tokens on
-    every column read), normalize, regex_replace, regex_extract, case, default, codes, then parsing to the
-    contract type (date, number, boolean)."""
+    """How one contract field is produced: one source, then ``steps`` in the order written. Every column a
+    source reads is trimmed (``trim``) and has the null tokens applied first. Without a date, number or
+    boolean step, the text is read as the contract type with the defaults."""
 
     from_: str | None = Field(None, alias="from", description="source column")
     concat: ConcatSpec | None = None
-    constant: str | int | float | bool | None = None
+    constant: Scalar | None = None
     coalesce: list[str] | None = Field(None, min_length=2, description="first non-empty of these columns")
     split: SplitSpec | None = None
     when: list[WhenClause] | None = Field(None, min_length=1)
     otherwise: ValueRef | None = None
+    template: str | None = Field(None, min_length=1, description="literal text with columns: '{NUM} {RUE}'")
+    id: IdSpec | None = None
     trim: bool = True
     null_tokens: list[str] = Field(default_factory=list)
-    normalize: Literal["NFC", "NFKC"] | None = None
-    regex_replace: list[RegexReplace] = Field(default_factory=list)
-    regex_extract: RegexExtract | None = None
-    case: Literal["upper", "lower", "title"] | None = None
-    default: str | None = Field(None, description="used when the value is empty")
-    codes: CodesSpec | None = None
-    date: DateSpec | None = None
-    number: NumberSpec | None = None
-    boolean: BooleanSpec | None = None
+    steps: list[Step] = Field(default_factory=list)
     items: ItemsSpec | None = Field(None, description="for an array field: how the cell holds its items")
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSpec:
         given = [k for k, v in zip(SOURCES, (self.from_, self.concat, self.constant, self.coalesce, self.split,
-                                             self.when), strict=True) if v is not None]
+                                             self.when, self.template, self.id), strict=True) if v is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of {', '.join(repr(s) for s in SOURCES)} (got {given or 'none'})")
         if self.otherwise is not None and self.when is None:
             raise ValueError("'otherwise' goes with 'when'")
+        if self.template is not None:
+            template_columns(self.template)  # raises ValueError on an unbalanced brace
         return self
+
+    @property
+    def parse(self) -> Step | None:
+        """The last step when it reads the text as the contract type (date, number, boolean)."""
+        return self.steps[-1] if self.steps and self.steps[-1].kind in PARSE_STEPS else None
+
+    def setting(self, kind: str) -> Any:
+        """The DateSpec, NumberSpec or BooleanSpec of the parse step of that kind, or None."""
+        parse = self.parse
+        return getattr(parse, kind) if parse is not None and parse.kind == kind else None
 
     @property
     def source_columns(self) -> list[str]:
@@ -202,26 +319,163 @@ class FieldSpec(_Strict):
         columns += self.concat.columns if self.concat else []
         columns += self.coalesce or []
         columns += [self.split.column] if self.split else []
+        columns += template_columns(self.template) if self.template else []
+        columns += self.id.columns if self.id else []
         for clause in self.when or []:
-            columns.append(clause.if_.column)
+            columns += clause.if_.columns
             columns += [clause.then.from_] if clause.then.from_ else []
         if self.otherwise is not None and self.otherwise.from_:
             columns.append(self.otherwise.from_)
+        columns += [s.replace.find_column for s in self.steps if s.replace and s.replace.find_column]
         return list(dict.fromkeys(columns))
 
 
+def template_columns(template: str) -> list[str]:
+    """The columns a template reads, in order: ``'{NUM} {RUE}'`` reads NUM and RUE; ``{{`` and ``}}`` are
+    literal braces."""
+    return [name for kind, name in template_parts(template) if kind == "column"]
+
+
+def template_parts(template: str) -> list[tuple[str, str]]:
+    """``'{NUM} {RUE}'`` -> ``[("column", "NUM"), ("text", " "), ("column", "RUE")]``."""
+    parts: list[tuple[str, str]] = []
+    text, i = "", 0
+    while i < len(template):
+        pair = template[i:i + 2]
+        if pair in ("{{", "}}"):
+            text, i = text + pair[0], i + 2
+            continue
+        if template[i] == "{":
+            end = template.find("}", i)
+            if end < 0 or end == i + 1 or "{" in template[i + 1:end]:
+                raise ValueError(f"template {template!r}: '{{' at {i + 1} does not open a column name, "
+                                 "like {NUM}; write {{ for a brace")
+            if text:
+                parts.append(("text", text))
+            parts.append(("column", template[i + 1:end]))
+            text, i = "", end + 1
+            continue
+        if template[i] == "}":
+            raise ValueError(f"template {template!r}: '}}' at {i + 1} closes nothing; write }}}} for a brace")
+        text, i = text + template[i], i + 1
+    if text:
+        parts.append(("text", text))
+    return parts
+
+
+class FilterSpec(_Strict):
+    """Keep the records where ``keep_if`` holds, or drop those where ``drop_if`` holds; each record set aside is
+    counted and listed with ``reason`` (default: the condition)."""
+
+    keep_if: Condition | None = None
+    drop_if: Condition | None = None
+    reason: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one(self) -> FilterSpec:
+        if (self.keep_if is None) == (self.drop_if is None):
+            raise ValueError("give exactly one of 'keep_if' or 'drop_if'")
+        return self
+
+    @property
+    def condition(self) -> Condition:
+        return self.keep_if or self.drop_if  # type: ignore[return-value]
+
+
+class ExplodeSpec(_Strict):
+    """One cell ``a;b;c`` becomes three records, each with one part (trimmed) and the source row's number."""
+
+    column: str
+    separator: str = Field(min_length=1)
+
+
+class UnpivotSpec(_Strict):
+    """Columns become records: each record has ``name`` (the column's name, or ``names``' value for it) and
+    ``value`` (its cell), with the other columns repeated; empty cells give no record unless ``keep_empty``."""
+
+    columns: list[str] = Field(min_length=1)
+    name: str = Field(min_length=1, description="new column holding which of the columns a record comes from")
+    value: str = Field(min_length=1, description="new column holding the cell")
+    names: dict[str, str] | None = Field(None, description="column -> the value written in 'name' (default: "
+                                                          "the column's own name)")
+    keep_empty: bool = False
+
+
+ROW_KINDS = ("filter", "explode", "unpivot")
+
+
+class RowOperation(_Strict):
+    filter: FilterSpec | None = None
+    explode: ExplodeSpec | None = None
+    unpivot: UnpivotSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RowOperation:
+        given = [k for k in ROW_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a row operation is exactly one of {', '.join(ROW_KINDS)} (got {given or 'none'})")
+        return self
+
+    @property
+    def reads(self) -> list[str]:
+        if self.filter is not None:
+            return self.filter.condition.columns
+        if self.explode is not None:
+            return [self.explode.column]
+        return list(self.unpivot.columns) if self.unpivot else []
+
+    @property
+    def produces(self) -> list[str]:
+        return [self.unpivot.name, self.unpivot.value] if self.unpivot else []
+
+
+class TargetSpec(_Strict):
+    """One contract fed by the source: its row operations (in order) and its fields."""
+
+    contract: str
+    contract_version: int = Field(ge=1, description="major version of the contract this target feeds")
+    rows: list[RowOperation] = Field(default_factory=list)
+    fields: dict[str, FieldSpec] = Field(min_length=1)
+
+
+class MappingFile(_Strict):
+    """A version 2 mapping file."""
+
+    mapping_version: Literal[2]
+    agency: str = Field(pattern=AGENCY_ID)
+    source: SourceSpec
+    targets: list[TargetSpec] = Field(min_length=1)
+
+
 class MappingSpec(_Strict):
-    mapping_version: Literal[1]
+    """One target of a mapping file with the file's agency and source: what the engine runs (a version 1
+    file is one of these, its steps in version 1's fixed order)."""
+
     agency: str = Field(pattern=AGENCY_ID)
     contract: str
-    contract_version: int = Field(ge=1, description="major version of the contract this mapping targets")
+    contract_version: int = Field(ge=1)
     source: SourceSpec
+    rows: list[RowOperation] = Field(default_factory=list)
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
     @property
     def source_columns(self) -> list[str]:
+        """The extract's columns this target reads (columns the row operations make are not the file's)."""
+        made: set[str] = set()
         seen: dict[str, None] = {}
+        for operation in self.rows:
+            seen.update(dict.fromkeys(c for c in operation.reads if c not in made))
+            made.update(operation.produces)
         for spec in self.fields.values():
-            for column in spec.source_columns:
-                seen[column] = None
+            seen.update(dict.fromkeys(c for c in spec.source_columns if c not in made))
+        return list(seen)
+
+    @property
+    def read_columns(self) -> list[str]:
+        """Every column the fields and row operations read, made ones included, in order."""
+        seen: dict[str, None] = {}
+        for operation in self.rows:
+            seen.update(dict.fromkeys(operation.reads))
+        for spec in self.fields.values():
+            seen.update(dict.fromkeys(spec.source_columns))
         return list(seen)

@@ -26,8 +26,8 @@ from accord.contracts.codelists import Code
 from accord.findings import Finding
 from accord.mapping.compile import apply_mapping, fold, missing_columns
 from accord.mapping.lint import lint_mapping
-from accord.mapping.loader import Mapping
-from accord.mapping.spec import MappingSpec, SourceSpec
+from accord.mapping.loader import Mapping, as_specs
+from accord.mapping.spec import SourceSpec
 from accord.readers import RawExtract, read_extract
 from accord.reasons import ROW
 from accord.regex import all_match
@@ -293,8 +293,8 @@ def draft_findings(text: str, contract_registry: ContractRegistry, agency: str, 
 def agreement(text: str, hand: Mapping, file: Path) -> dict[str, bool]:
     """For each field of the hand-written mapping: does the draft produce the same values and the same
     errors on ``file``? (Used to measure how well suggestions reproduce a mapping an analyst wrote.)"""
-    draft = Mapping(spec=MappingSpec.model_validate(yaml.safe_load(text)), contract=hand.contract, file=file,
-                    sha256="")
+    [spec] = as_specs(yaml.safe_load(text))
+    draft = Mapping(spec=spec, contract=hand.contract, file=file, sha256="")
     results = {}
     hand_out = apply_mapping(hand, read_extract(file, hand.spec.source).frame)
     draft_raw = read_extract(file, draft.spec.source).frame

@@ -1,0 +1,127 @@
+"""Mapping files of version 1: one contract, and per field a fixed set of step keys run in a fixed order
+(source with trim and null tokens, normalize, regex_replace, regex_extract, case, default, codes, then date,
+number or boolean). ``upgrade`` writes the same mapping as version 2, its steps in that order, so it gives
+the same output; the engine only ever runs version 2 (``accord mapping upgrade`` writes the file)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from accord.mapping.spec import (
+    AGENCY_ID,
+    BooleanSpec,
+    CodesSpec,
+    ConcatSpec,
+    DateSpec,
+    ItemsSpec,
+    NumberSpec,
+    RegexExtract,
+    RegexReplace,
+    Scalar,
+    SourceSpec,
+    SplitSpec,
+    ValueRef,
+    WhenClause,
+    _Strict,
+)
+from accord.yamlfile import PathPart
+
+V1_SOURCES = ("from", "concat", "constant", "coalesce", "split", "when")
+V1_STEPS = ("normalize", "regex_replace", "regex_extract", "case", "default", "codes", "date", "number", "boolean")
+
+
+class FieldSpecV1(_Strict):
+    """How one contract field is produced (version 1). Steps run in this order: source (with trim and null
+    tokens on every column read), normalize, regex_replace, regex_extract, case, default, codes, then parsing
+    to the contract type (date, number, boolean)."""
+
+    from_: str | None = Field(None, alias="from", description="source column")
+    concat: ConcatSpec | None = None
+    constant: Scalar | None = None
+    coalesce: list[str] | None = Field(None, min_length=2, description="first non-empty of these columns")
+    split: SplitSpec | None = None
+    when: list[WhenClause] | None = Field(None, min_length=1)
+    otherwise: ValueRef | None = None
+    trim: bool = True
+    null_tokens: list[str] = Field(default_factory=list)
+    normalize: Literal["NFC", "NFKC"] | None = None
+    regex_replace: list[RegexReplace] = Field(default_factory=list)
+    regex_extract: RegexExtract | None = None
+    case: Literal["upper", "lower", "title"] | None = None
+    default: str | None = Field(None, description="used when the value is empty")
+    codes: CodesSpec | None = None
+    date: DateSpec | None = None
+    number: NumberSpec | None = None
+    boolean: BooleanSpec | None = None
+    items: ItemsSpec | None = Field(None, description="for an array field: how the cell holds its items")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldSpecV1:
+        given = [k for k, v in zip(V1_SOURCES, (self.from_, self.concat, self.constant, self.coalesce, self.split,
+                                                self.when), strict=True) if v is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(repr(s) for s in V1_SOURCES)} (got {given or 'none'})")
+        if self.otherwise is not None and self.when is None:
+            raise ValueError("'otherwise' goes with 'when'")
+        if sum(s is not None for s in (self.date, self.number, self.boolean)) > 1:
+            raise ValueError("give at most one of 'date', 'number', 'boolean'")
+        return self
+
+
+class MappingSpecV1(_Strict):
+    mapping_version: Literal[1]
+    agency: str = Field(pattern=AGENCY_ID)
+    contract: str
+    contract_version: int = Field(ge=1, description="major version of the contract this mapping targets")
+    source: SourceSpec
+    fields: dict[str, FieldSpecV1] = Field(min_length=1)
+
+
+Remap = dict[tuple[PathPart, ...], tuple[PathPart, ...]]
+
+
+def _field_v2(name: str, spec: dict[str, Any], remap: Remap) -> dict[str, Any]:
+    """A version 1 field entry as version 2 (keys as written in the file); ``remap`` learns where each step
+    came from, so findings on the version 2 form name the line of the version 1 file."""
+    out = {k: v for k, v in spec.items() if k not in V1_STEPS}
+    steps: list[Any] = []
+    for key in V1_STEPS:
+        if key not in spec:
+            continue
+        values = spec[key] if key == "regex_replace" else [spec[key]]
+        for n, value in enumerate(values or []):
+            origin: tuple[PathPart, ...] = ("fields", name, key, n) if key == "regex_replace" else ("fields", name, key)
+            remap[("targets", 0, "fields", name, "steps", len(steps), key)] = origin
+            remap[("targets", 0, "fields", name, "steps", len(steps))] = origin
+            steps.append({key: value})
+    if steps:
+        out["steps"] = steps
+    return out
+
+
+def upgrade(data: dict[str, Any]) -> tuple[dict[str, Any], Remap]:
+    """A version 1 mapping document as a version 2 document with one target, and the path remapping."""
+    remap: Remap = {("targets", 0, "contract"): ("contract",),
+                    ("targets", 0, "contract_version"): ("contract_version",)}
+    fields = data.get("fields")
+    v2_fields = {name: _field_v2(str(name), spec, remap) if isinstance(spec, dict) else spec
+                 for name, spec in fields.items()} if isinstance(fields, dict) else fields
+    for name in v2_fields if isinstance(v2_fields, dict) else []:
+        remap.setdefault(("targets", 0, "fields", name), ("fields", name))
+    remap[("targets", 0, "fields")] = ("fields",)
+    target = {"contract": data.get("contract"), "contract_version": data.get("contract_version"),
+              "fields": v2_fields}
+    document = {"mapping_version": 2, "agency": data.get("agency"), "source": data.get("source"),
+                "targets": [target]}
+    return document, remap
+
+
+def remap_path(parts: tuple[PathPart, ...], remap: Remap) -> tuple[PathPart, ...]:
+    """A path of the version 2 form as the path of the version 1 file (longest known prefix)."""
+    for length in range(len(parts), 0, -1):
+        origin = remap.get(parts[:length])
+        if origin is not None:
+            return (*origin, *parts[length:])
+    return parts
