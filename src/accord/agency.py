@@ -12,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from accord.accounting import all_accounted
 from accord.contracts.model import Contract
 from accord.intake import Intake, store_for
 from accord.intake.store import PENDING
@@ -101,6 +102,8 @@ class AgencyResult:
     rows_in: int = 0
     rows_published: int = 0
     rows_quarantined: int = 0
+    rows_filtered: int = 0
+    records_published: int = 0  # source records published (rows_published counts records made by explode too)
     submissions: list[dict[str, Any]] = field(default_factory=list)
     rule_counts: dict[str, int] = field(default_factory=dict)
     dataset_rules_success: bool = True
@@ -108,7 +111,8 @@ class AgencyResult:
 
     @property
     def balanced(self) -> bool:
-        return self.all_balanced and self.rows_in == self.rows_published + self.rows_quarantined
+        return self.all_balanced and all_accounted(self.rows_in, self.records_published, self.rows_quarantined,
+                                              self.rows_filtered)
 
     @property
     def rejected(self) -> list[str]:
@@ -128,6 +132,9 @@ def agency_results(dirs: DataDirs) -> dict[tuple[str, str, str], AgencyResult]:
         result.rows_in += record["rows_in"]
         result.rows_published += record["rows_published"]
         result.rows_quarantined += record["rows_quarantined"]
+        result.rows_filtered += record.get("rows_filtered", 0)
+        records = record.get("records_published")
+        result.records_published += record["rows_published"] if records is None else records
         result.submissions.append(record)
         for rule, n in record["rule_counts"].items():
             result.rule_counts[rule] = result.rule_counts.get(rule, 0) + n

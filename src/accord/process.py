@@ -24,11 +24,13 @@ from typing import Any
 
 import polars as pl
 
+from accord.accounting import all_accounted
 from accord.checksums import file_sha256
 from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, extra_columns, misordered_column, missing_columns
+from accord.mapping.rows import shape
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
@@ -41,8 +43,10 @@ _CANDIDATE = "_candidate"
 
 @dataclass
 class ExtractOutcome:
-    """What became of one extract file. ``rows_in == rows_published + rows_quarantined`` always.
-    ``errors`` and ``quarantined`` are work files (sorted by source row), None when empty."""
+    """What became of one extract file. Every source record is published, quarantined or filtered:
+    ``rows_in == records_published + rows_quarantined + rows_filtered`` always (``rows_published`` counts the
+    records published, which explode and unpivot can make more numerous than the source records they come
+    from). ``errors``, ``quarantined`` and ``filtered`` are work files (sorted by source row), None when empty."""
 
     source_file: str
     source_sha256: str
@@ -57,6 +61,13 @@ class ExtractOutcome:
     errors: Path | None = None
     quarantined: Path | None = None
     extra_columns: list[str] = field(default_factory=list)  # not read by the mapping (its extra_columns: warn)
+    rows_filtered: int = 0
+    records_published: int | None = None  # source records published (None: one record each, rows_published)
+    filtered: Path | None = None
+
+    @property
+    def source_records_published(self) -> int:
+        return self.rows_published if self.records_published is None else self.records_published
 
     def error_records(self) -> pl.DataFrame:
         return pl.read_parquet(self.errors) if self.errors else pl.DataFrame(schema=ERROR_COLUMNS)
@@ -79,13 +90,14 @@ class _Work:
         self.quarantine = WorkParts(folder / "quarantine")
         self.errors = WorkParts(folder / "errors")
         self.keys = WorkParts(folder / "keys")
+        self.filtered = WorkParts(folder / "filtered")  # source records a filter set aside, with the reason
         self.rows_in = 0
         self.header_read = False
         self.refused: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
         self.extra: list[str] = []  # columns no field reads, when the mapping lets them pass
 
     def close(self) -> None:
-        for parts in (self.candidates, self.records, self.quarantine, self.errors, self.keys):
+        for parts in (self.candidates, self.records, self.quarantine, self.errors, self.keys, self.filtered):
             parts.finish()
 
 
@@ -103,16 +115,20 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
         if work.refused:
             work.quarantine.write(raw.frame)
             continue
-        mapped = apply_mapping(mapping, raw.frame)
+        shaped = shape(mapping.spec, raw.frame)
+        if not shaped.filtered.is_empty():
+            work.filtered.write(shaped.filtered)
+        mapped = apply_mapping(mapping, shaped.frame)
         row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
         errors = pl.concat([mapped.errors, row_errors])
         work.errors.write(errors)
         bad = errors.get_column(ROW).unique().implode()
         good = ~pl.col(ROW).is_in(bad)
-        work.quarantine.write(raw.frame.filter(~good))
+        kept = ~pl.col(ROW).is_in(shaped.filtered.get_column(ROW).implode())
+        work.quarantine.write(raw.frame.filter(~good & kept))
         work.candidates.write(mapped.values.filter(good))
         if fields:
-            work.records.write(raw.frame.filter(good))
+            work.records.write(raw.frame.filter(good & kept))
             work.keys.write(key_columns(mapped.values, mapped.source_text, fields).with_columns(good.alias(_CANDIDATE)))
 
 
@@ -188,10 +204,20 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     quarantined = _sorted_quarantine(work, errors, retracted)
     quarantine_file = work_dir / "quarantined.parquet"
     errors_file = work_dir / "errors.parquet"
+    filtered_file = work_dir / "filtered.parquet"
     if not quarantined.is_empty():
         quarantined.write_parquet(quarantine_file, compression="lz4")
     if not errors.is_empty():
         errors.write_parquet(errors_file, compression="lz4")
+    filtered_parts = work.filtered.lazy()
+    filtered = filtered_parts.sort(ROW).collect() if filtered_parts is not None else pl.DataFrame()
+    if not filtered.is_empty():
+        filtered.write_parquet(filtered_file, compression="lz4")
+    records_published = None
+    if mapping.spec.rows:  # explode and unpivot: several published records may share one source record
+        candidates = work.candidates.lazy()
+        produced = candidates.select(pl.col(ROW).n_unique()).collect().item() if candidates is not None else 0
+        records_published = int(produced) - retracted.n_unique()
     outcome = ExtractOutcome(
         source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
         rows_published=published, rows_quarantined=quarantined.height,
@@ -201,10 +227,14 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
         metrics=metrics.result(_published_duplicates(keys, fields, retracted, published)),
         errors=errors_file if not errors.is_empty() else None,
         quarantined=quarantine_file if not quarantined.is_empty() else None,
+        rows_filtered=filtered.height, records_published=records_published,
+        filtered=filtered_file if not filtered.is_empty() else None,
     )
-    if outcome.rows_in != outcome.rows_published + outcome.rows_quarantined:  # an engine bug, never data
-        raise AccordError(f"row accounting broken: {outcome.rows_in} in, {outcome.rows_published} published, "
-                          f"{outcome.rows_quarantined} quarantined", file=file)
+    if not all_accounted(outcome.rows_in, outcome.source_records_published, outcome.rows_quarantined,
+                    outcome.rows_filtered):  # an engine bug, never data
+        raise AccordError(f"row accounting broken: {outcome.rows_in} in, {outcome.source_records_published} "
+                          f"published, {outcome.rows_quarantined} quarantined, {outcome.rows_filtered} filtered",
+                          file=file)
     return outcome
 
 

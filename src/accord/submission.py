@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from accord import faults
+from accord.accounting import all_accounted
 from accord.contracts.model import Contract
 from accord.intake import Intake
 from accord.intake.store import MAX_ATTEMPTS, PENDING, Submission, SubmissionStore
@@ -32,6 +33,7 @@ from accord.publish.pseudonym import PseudonymKey
 from accord.publish.quarantine import error_report, write_errors_csv
 from accord.publish.stream import ParquetStream
 from accord.publish.tables import contract_key
+from accord.reasons import ROW
 from accord.settings import QUARANTINE, REPORTS, DataDirs
 from accord.storage.private import private_dir
 from accord.validation import DatasetResult, DocsSite, row_schema, validate_metrics
@@ -62,11 +64,17 @@ class SubmissionResult:
     rejection_reason: str | None = None
     failure: str | None = None  # failed: what went wrong (accord's problem, not the agency's)
     extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
+    rows_filtered: int = 0  # source records a filter of the mapping set aside (listed in filtered_csv)
+    records_published: int | None = None  # source records published, when explode/unpivot make several each
+    filtered_csv: str | None = None
 
     @property
     def balanced(self) -> bool:
-        """Every record is published or quarantined (never true of a submission that could not finish)."""
-        return self.status != "failed" and self.rows_in == self.rows_published + self.rows_quarantined
+        """Every record is published, quarantined or filtered (never true of a submission that could not
+        finish)."""
+        published = self.rows_published if self.records_published is None else self.records_published
+        return self.status != "failed" and all_accounted(self.rows_in, published, self.rows_quarantined,
+                                                    self.rows_filtered)
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "balanced": self.balanced}
@@ -125,6 +133,21 @@ def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: 
     else:  # problems but no record (a missing column in an empty file): no rows file from an earlier run
         storage.delete(rows_key)
     return uri
+
+
+def _write_filtered(outcome: ExtractOutcome, submission: Submission, mapping: Mapping, dirs: DataDirs,
+                    work: Path) -> str | None:
+    """The source records the mapping's filters set aside, with the reason (``source_row,reason``): never
+    silently dropped. Their URI, or None when none was."""
+    contract = mapping.contract
+    key = f"{QUARANTINE}/{mapping.agency}/{contract.id}/v{contract.major}/" \
+          f"{submission.sha256[:16]}-{submission.file_name}.filtered.csv"
+    if outcome.filtered is None:
+        dirs.storage.delete(key)
+        return None
+    local = work / "filtered.csv"
+    pl.read_parquet(outcome.filtered).rename({ROW: "source_row"}).write_csv(local)
+    return dirs.storage.put_file(local, key, private=True, move=True)
 
 
 class _Stager:
@@ -188,6 +211,7 @@ def process_submission(
         staged = stager.finish(dirs, keep=outcome.rejected is None)
         faults.point("process.after-stage")
         errors_csv = _write_quarantine(outcome, submission, mapping, dirs, work)
+        filtered_csv = _write_filtered(outcome, submission, mapping, dirs, work)
         faults.point("process.after-quarantine")
     finally:
         stager.stream.abort()
@@ -209,6 +233,8 @@ def process_submission(
         dataset_rules_success=checked.success if checked else None,
         data_docs=checked.docs_page or checked.docs_index if checked else None,
         rejection_reason=outcome.rejection_reason, extra_columns=outcome.extra_columns,
+        rows_filtered=outcome.rows_filtered, filtered_csv=filtered_csv,
+        records_published=outcome.records_published if outcome.rejected is None else None,
     )
     _write_result(dirs, result)
     faults.point("process.after-report")

@@ -1,4 +1,4 @@
-"""``accord mapping lint | suggest``."""
+"""``accord mapping lint | suggest | upgrade``."""
 
 from __future__ import annotations
 
@@ -59,3 +59,55 @@ def suggest(
     else:
         typer.echo(text, nl=False)
     errors.print(f"draft: {len(findings)} lint problem(s), {todos} TODO(s)", markup=False, highlight=False)
+
+
+@app.command("upgrade")
+def upgrade(
+    paths: Annotated[list[Path], typer.Argument(help="version 1 mapping files, or mappings/ folders")],
+    write: Annotated[bool, typer.Option(help="replace each file (default: print the version 2 text)")] = False,
+    project_dir: ProjectOption = None,
+) -> None:
+    """Rewrite version 1 mappings as version 2 (one target; the steps in version 1's order, so the output is
+    the same); the result is linted before anything is written."""
+    from accord.errors import MappingError
+    from accord.mapping.spec_v1 import upgraded_text
+    from accord.yamlfile import load_yaml
+
+    contracts = ContractRegistry.load(project_dirs(project_dir).contracts)
+    files = [f for p in paths for f in (sorted(p.glob("*/*.yaml")) if p.is_dir() else [p])]
+    failed = False
+    for file in files:
+        try:
+            doc = load_yaml(file, MappingError)
+        except MappingError as exc:
+            errors.print(str(exc), markup=False)
+            failed = True
+            continue
+        if not isinstance(doc.data, dict) or doc.data.get("mapping_version", 1) != 1:
+            console.print(f"{file}: already version {doc.data.get('mapping_version')}" if isinstance(doc.data, dict)
+                          else f"{file}: not a mapping", markup=False, highlight=False)
+            continue
+        text = upgraded_text(file.read_text(encoding="utf-8"), doc.data)
+        findings = _draft_lint(text, file, contracts)
+        if findings:
+            errors.print(f"{file}: the upgraded text does not lint: {findings[0]}", markup=False)
+            failed = True
+        elif write:
+            file.write_text(text, encoding="utf-8")
+            console.print(f"upgraded {file}", markup=False, highlight=False)
+        else:
+            typer.echo(text, nl=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _draft_lint(text: str, file: Path, contracts: ContractRegistry) -> list[object]:
+    """Lint ``text`` as if it were ``file`` (same agency folder, same neighbours such as code files)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=file.parent, delete=False, encoding="utf-8") as tmp:
+        tmp.write(text)
+    try:
+        return list(lint_mapping(Path(tmp.name), contracts))
+    finally:
+        Path(tmp.name).unlink()

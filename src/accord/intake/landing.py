@@ -106,7 +106,7 @@ class _Verdict:
     """What pickup decided from an entry's name and kind, before reading a byte of it."""
 
     agency: str  # the record's agency (TOP when the folder is not a valid agency)
-    mapping: Mapping | None = None  # accepted for this mapping
+    mappings: tuple[Mapping, ...] = ()  # accepted for these mappings (the targets of one mapping file)
     reason: str = ""  # refused: reason code
     detail: str = ""
 
@@ -198,18 +198,19 @@ class Intake:
         if problem := file_name_problem(entry.name):
             return self._judged(entry, _Verdict(agency, reason="bad-name", detail=problem), result)
         candidates = matching_mappings(agency, entry.name, self.mappings)
-        if len(candidates) != 1:
-            patterns = ", ".join(m.spec.source.pattern for m in self.mappings if m.agency == agency)
-            why = "no mapping" if not candidates else f"{len(candidates)} mappings"
-            return self._judged(entry, _Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",
-                                                detail=f"{why} of agency {agency!r} matches {entry.display!r} "
-                                                       f"(patterns: {patterns})"), result)
-        return self._judged(entry, _Verdict(agency, mapping=candidates[0]), result)
+        if candidates and len({m.file for m in candidates}) == 1:  # one mapping file, one or several targets
+            return self._judged(entry, _Verdict(agency, mappings=tuple(candidates)), result)
+        patterns = ", ".join(m.spec.source.pattern for m in self.mappings if m.agency == agency)
+        why = "no mapping" if not candidates else f"{len({m.file for m in candidates})} mapping files"
+        return self._judged(entry, _Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",
+                                            detail=f"{why} of agency {agency!r} "
+                                                   f"{'matches' if not candidates else 'match'} {entry.display!r} "
+                                                   f"(patterns: {patterns})"), result)
 
     def _judged(self, entry: Entry, verdict: _Verdict, result: Pickup) -> None:
         """Copy a regular file into the archive under an intent, then record what it is."""
-        accepted = verdict.mapping is not None
-        limit = self.limits.file_limit(verdict.mapping.spec.source.format) if verdict.mapping else \
+        accepted = bool(verdict.mappings)
+        limit = self.limits.file_limit(verdict.mappings[0].spec.source.format) if accepted else \
             self.limits.max_file_bytes
         token = uuid.uuid4().hex[:16]
         folder = f"{verdict.agency if accepted else REFUSED}/{entry.received_at[:10]}"
@@ -235,8 +236,8 @@ class Intake:
                 verdict.reason, f"{verdict.detail} (not kept: {exc.message})")
             return self._refuse(entry, verdict.agency, reason, detail, result, remove=exc.removable)
         faults.point("pickup.after-copy")
-        if verdict.mapping is not None:
-            final = self._accept(intent, copied, folder, verdict.agency, verdict.mapping)
+        if accepted:
+            final = self._accept(intent, copied, folder, verdict.agency, verdict.mappings)
         else:
             self.archive.settle(copied, f"{folder}/{refused_id}")
             faults.point("pickup.after-archive")
@@ -247,23 +248,37 @@ class Intake:
         final = self._finish(entry, final, identity)
         {"received": result.accepted, "duplicate": result.duplicates}.get(final.status, result.refused).append(final)
 
-    def _accept(self, intent: Submission, copied: Copied, folder: str, agency: str, mapping: Mapping) -> Submission:
+    def _accept(self, intent: Submission, copied: Copied, folder: str, agency: str,
+                mappings: tuple[Mapping, ...]) -> Submission:
+        """One record per target: received, or duplicate when the agency sent the same bytes for that target
+        before. The archived copy is shared. Records of the other targets are written before the intent
+        becomes the first target's record, so a pickup killed in between leaves the intent to undo."""
         sha = copied.sha256
-        original = self.store.original(agency, sha)
-        common = replace(intent, contract=contract_key(mapping), sha256=sha, size=copied.size, detail="")
-        if original is not None:
+        several = len(mappings) > 1
+        originals = [self.store.original(agency, sha, contract_key(m)) for m in mappings]
+        target = None
+        if any(o is None for o in originals):
+            target = self.archive.settle(copied, f"{folder}/{sha}-{intent.file_name}")
+        else:
             copied.path.unlink()
-            faults.point("pickup.after-archive")
-            duplicate = self.store.replace(intent.submission_id, replace(
-                common, submission_id=f"{agency}-{sha[:16]}-dup-{intent.submission_id[-8:]}",
-                archived_path=original.archived_path, status="duplicate",
-                detail=f"same bytes as submission {original.submission_id} ({original.file_name})",
-                duplicate_of=original.submission_id))
-            return duplicate
-        target = self.archive.settle(copied, f"{folder}/{sha}-{intent.file_name}")
         faults.point("pickup.after-archive")
-        return self.store.replace(intent.submission_id, replace(
-            common, submission_id=f"{agency}-{sha[:16]}", archived_path=target, status="received"))
+        records = []
+        for mapping, original in zip(mappings, originals, strict=True):
+            suffix = f"-{mapping.contract.id}-v{mapping.contract.major}" if several else ""
+            common = replace(intent, contract=contract_key(mapping), sha256=sha, size=copied.size, detail="",
+                             landing_entry=intent.landing_entry if not records else None)
+            if original is not None:
+                records.append(replace(
+                    common, submission_id=f"{agency}-{sha[:16]}{suffix}-dup-{intent.submission_id[-8:]}",
+                    archived_path=original.archived_path, status="duplicate",
+                    detail=f"same bytes as submission {original.submission_id} ({original.file_name})",
+                    duplicate_of=original.submission_id))
+            else:
+                records.append(replace(common, submission_id=f"{agency}-{sha[:16]}{suffix}", archived_path=target,
+                                       status="received"))
+        for extra in records[1:]:
+            self.store.add(extra)
+        return self.store.replace(intent.submission_id, records[0])
 
     def _refuse(self, entry: Entry, agency: str, reason: str, detail: str, result: Pickup, *,
                 remove: bool = True) -> None:

@@ -52,7 +52,9 @@ _table = sa.Table(
     sa.CheckConstraint(f"status in ({', '.join(repr(s) for s in STATUSES)})", name="known_status"),
 )
 _ORIGINAL = _table.c.status.in_(ACCEPTED)
-sa.Index("one_original_per_content", _table.c.agency, _table.c.sha256, unique=True,
+# one original per agency, content and target contract (a mapping file with several targets makes one record per
+# target for the same bytes); it replaced ``one_original_per_content`` (agency, content), dropped on opening
+sa.Index("one_original_per_target", _table.c.agency, _table.c.sha256, _table.c.contract, unique=True,
          sqlite_where=_ORIGINAL, postgresql_where=_ORIGINAL)
 
 
@@ -118,6 +120,8 @@ class SubmissionStore:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.locks.hold("schema"):
             _metadata.create_all(self.engine)
+            with self.engine.begin() as db:
+                db.execute(sa.text("DROP INDEX IF EXISTS one_original_per_content"))
 
     @classmethod
     def sqlite(cls, path: Path) -> SubmissionStore:
@@ -163,9 +167,10 @@ class SubmissionStore:
                        .values(status="processing", attempts=_table.c.attempts + 1, updated_at=_now()))
         return self.get(submission_id)
 
-    def original(self, agency: str, sha256: str) -> Submission | None:
-        """The original submission with these bytes from this agency, if any."""
-        rows = self._select((_table.c.agency == agency) & (_table.c.sha256 == sha256) & _ORIGINAL)
+    def original(self, agency: str, sha256: str, contract: str | None = None) -> Submission | None:
+        """The original submission with these bytes from this agency (for the ``contract`` target), if any."""
+        where = (_table.c.agency == agency) & (_table.c.sha256 == sha256) & _ORIGINAL
+        rows = self._select(where & (_table.c.contract == contract) if contract is not None else where)
         return rows[0] if rows else None
 
     def get(self, submission_id: str) -> Submission:

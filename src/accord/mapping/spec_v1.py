@@ -125,3 +125,18 @@ def remap_path(parts: tuple[PathPart, ...], remap: Remap) -> tuple[PathPart, ...
         if origin is not None:
             return (*origin, *parts[length:])
     return parts
+
+
+def upgraded_text(text: str, data: dict[str, Any]) -> str:
+    """A version 1 file (its text, and its data read by accord's loader) written as version 2: its leading
+    comment lines kept, then the document."""
+    import yaml
+
+    document, _ = upgrade(data)
+    comments = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        comments.append(line)
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120, default_flow_style=None)
+    return "\n".join([*comments, "# Upgraded to mapping_version 2 by accord mapping upgrade.", ""]) + body

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from accord.mapping import Mapping
 from accord.process import stream_extract
 from accord.publish.quarantine import error_report, write_errors_csv
+from accord.reasons import ROW
 from accord.validation import DatasetResult, DocsSite, evaluate_metrics, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
@@ -50,14 +51,22 @@ class CheckReport:
     dataset_rules: list[dict[str, Any]] = field(default_factory=list)
     checked_at: str = ""
     extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
+    rows_filtered: int = 0
+    filtered: list[dict[str, Any]] = field(default_factory=list)  # source_row, reason: set aside by a filter
 
     def warnings(self, lang: str) -> list[str]:
-        """What the agency should know although no row is set aside for it."""
-        if not self.extra_columns:
-            return []
-        names = ", ".join(self.extra_columns)
-        return [f"columns not read by the mapping (ignored): {names}" if lang == "en" else
-                f"colonnes non lues par le mapping (ignorées) : {names}"]
+        """What the agency should know although no row is quarantined for it."""
+        out = []
+        if self.extra_columns:
+            names = ", ".join(self.extra_columns)
+            out.append(f"columns not read by the mapping (ignored): {names}" if lang == "en" else
+                       f"colonnes non lues par le mapping (ignorées) : {names}")
+        if self.rows_filtered:
+            reasons = sorted({str(f["reason"]) for f in self.filtered})
+            out.append(f"{self.rows_filtered} rows set aside by the mapping's filters ({'; '.join(reasons)})"
+                       if lang == "en" else
+                       f"{self.rows_filtered} lignes écartées par les filtres du mapping ({'; '.join(reasons)})")
+        return out
 
     @property
     def exit_code(self) -> int:
@@ -78,6 +87,8 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
     with tempfile.TemporaryDirectory(prefix="accord-check-") as work:
         outcome = stream_extract(file, mapping, row_schema(contract), Path(work))
         table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources)
+        filtered = pl.read_parquet(outcome.filtered).rename({ROW: "source_row"}).to_dicts() if outcome.filtered \
+            else []
     dataset: DatasetResult | None = None
     # named by content, not by file name: the name would reach the Data Docs HTML, unescaped by GX
     name = f"check.{mapping.agency}.{outcome.source_sha256[:16]}"
@@ -92,13 +103,16 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
         errors=table.to_dicts(), dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
+        rows_filtered=outcome.rows_filtered, filtered=filtered,
     )
     return report, table
 
 
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("accord.reports", "templates"), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("accord.reports", "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
+    env.globals["zip"] = zip
+    return env
 
 
 def write_reports(report: CheckReport, table: pl.DataFrame, folder: Path) -> dict[str, Path]:
