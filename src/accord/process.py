@@ -30,7 +30,7 @@ from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, extra_columns, misordered_column, missing_columns
-from accord.mapping.rows import shape
+from accord.mapping.rows import FILTERED_COLUMNS, shape
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
@@ -257,6 +257,7 @@ class ExtractFrames:
     published: pl.DataFrame
     errors: pl.DataFrame
     quarantined: pl.DataFrame
+    filtered: pl.DataFrame  # source records set aside by a filter: _source_row, reason
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.outcome, name)
@@ -269,10 +270,11 @@ def process_extract(file: Path, mapping: Mapping, schema: RowSchema, *, sha256: 
     with tempfile.TemporaryDirectory(prefix="accord-") as work:
         outcome = stream_extract(file, mapping, schema, Path(work), batches.append, sha256=sha256, limits=limits)
         quarantined = pl.read_parquet(outcome.quarantined) if outcome.quarantined else pl.DataFrame()
+        filtered = pl.read_parquet(outcome.filtered) if outcome.filtered else pl.DataFrame(schema=FILTERED_COLUMNS)
         errors = outcome.error_records()
     published = pl.concat(batches) if batches else pl.DataFrame(
         schema={ROW: pl.Int64, **polars_schema(mapping.contract)})
-    return ExtractFrames(outcome, published, errors, quarantined)
+    return ExtractFrames(outcome, published, errors, quarantined, filtered)
 
 
 __all__ = ["RAW_RECORD", "ExtractFrames", "ExtractOutcome", "RawExtract", "process_extract", "stream_extract"]
