@@ -7,6 +7,8 @@ column, a stable reason code (``rule``), the offending value as the agency sent 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 ROW = "_source_row"
@@ -48,6 +50,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
              "{column} « {value} » n'est pas un code permis ({detail})"),
     "pattern": ("{column} '{value}' does not have the expected format {detail}",
                 "{column} « {value} » n'a pas le format attendu {detail}"),
+    "pattern-example": ("{column} '{value}' does not have the expected form (for example: {example})",
+                        "{column} « {value} » n'a pas la forme attendue (par exemple : {example})"),
     "format": ("{column} '{value}' is not {type_en}",
                "{column} « {value} » n'est pas {type_fr}"),
     "minimum": ("{column} '{value}' is below the minimum {detail}",
@@ -60,8 +64,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "{column} « {value} » a un nombre d'éléments hors de {detail}"),
     "unique-items": ("{column} '{value}' repeats an item, and its items must all differ",
                      "{column} « {value} » répète un élément, alors que ses éléments doivent tous différer"),
-    "type-error": ("{column} '{value}' cannot be read as {type_en}",
-                   "{column} « {value} » ne peut pas être lu comme {type_fr}"),
+    "type-error": ("{column} '{value}' cannot be read as {type_en}{formats_en}",
+                   "{column} « {value} » ne peut pas être lu comme {type_fr}{formats_fr}"),
     "unmapped-code": ("{column} code '{value}' has no correspondence in the mapping (known codes: {detail})",
                       "{column} : le code « {value} » n'a pas de correspondance dans le mapping "
                       "(codes connus : {detail})"),
@@ -86,22 +90,51 @@ def type_names(detail: str) -> tuple[str, str]:
     return TYPE_NAMES.get(detail, (detail, detail))
 
 
-def message(rule: str, column: str | None, value: str | None, detail: str | None, lang: str) -> str:
-    """One error message in ``lang`` (``en`` or ``fr``)."""
-    templates = MESSAGES.get(rule, ("{column}: rule {rule} failed for '{value}'",
-                                    "{column} : la règle {rule} n'est pas respectée pour « {value} »"))
-    type_en, type_fr = type_names(detail or "")
+EXAMPLE_MOMENT = dt.datetime(2026, 12, 31, 13, 45, 30)
+
+
+def _formats(detail: str) -> tuple[str, str, str]:
+    """``date [%d/%m/%Y, %Y-%m-%d]`` -> the type, and what was expected in words in English and French, each
+    format shown as the last moment of 2026 written that way (31/12/2026)."""
+    if not detail.endswith("]") or " [" not in detail:
+        return detail, "", ""
+    kind, _, formats = detail[:-1].partition(" [")
+    shown = []
+    for fmt in formats.split(", "):
+        if fmt == "Excel serial":
+            shown.append("46387")
+            continue
+        try:
+            shown.append(EXAMPLE_MOMENT.strftime(fmt.replace("%.f", "").replace("%z", "+00:00")))
+        except ValueError:
+            shown.append(fmt)
+    written = " or ".join(shown)
+    return kind, f" (expected like {written})", f" (attendu sous la forme {written.replace(' or ', ' ou ')})"
+
+
+def message(rule: str, column: str | None, value: str | None, detail: str | None, lang: str,
+            example: str | None = None) -> str:
+    """One error message in ``lang`` (``en`` or ``fr``); ``example``: a valid value of the column, which a
+    pattern error shows instead of the regular expression."""
+    rule_text = "pattern-example" if rule == "pattern" and example else rule
+    templates = MESSAGES.get(rule_text, ("{column}: rule {rule} failed for '{value}'",
+                                         "{column} : la règle {rule} n'est pas respectée pour « {value} »"))
+    kind, formats_en, formats_fr = _formats(detail or "") if rule == "type-error" else (detail or "", "", "")
+    type_en, type_fr = type_names(kind)
     template = templates[0] if lang == "en" else templates[1]
     return template.format(column=column or "", value="" if value is None else value, detail=detail or "",
-                           type_en=type_en, type_fr=type_fr, rule=rule)
+                           type_en=type_en, type_fr=type_fr, rule=rule, formats_en=formats_en,
+                           formats_fr=formats_fr, example=example or "")
 
 
-def with_messages(errors: pl.DataFrame) -> pl.DataFrame:
-    """Add ``message_en`` and ``message_fr`` columns to an error frame."""
+def with_messages(errors: pl.DataFrame, examples: dict[str, str] | None = None) -> pl.DataFrame:
+    """Add ``message_en`` and ``message_fr`` columns to an error frame; ``examples``: column -> a valid value
+    (the contract's ``examples``)."""
+    examples = examples or {}
     rows = errors.select("rule", "column", "value", "detail").rows()
     return errors.with_columns(
-        pl.Series("message_en", [message(rule, col, val, det, "en") for rule, col, val, det in rows],
-                  dtype=pl.String),
-        pl.Series("message_fr", [message(rule, col, val, det, "fr") for rule, col, val, det in rows],
-                  dtype=pl.String),
+        pl.Series("message_en", [message(rule, col, val, det, "en", examples.get(col or ""))
+                                 for rule, col, val, det in rows], dtype=pl.String),
+        pl.Series("message_fr", [message(rule, col, val, det, "fr", examples.get(col or ""))
+                                 for rule, col, val, det in rows], dtype=pl.String),
     )

@@ -122,7 +122,8 @@ def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: 
         storage.delete(errors_key)
         storage.delete(rows_key)
         return None
-    report = error_report(outcome.error_records(), mapping.agency, submission.file_name, mapping.field_sources)
+    report = error_report(outcome.error_records(), mapping.agency, submission.file_name, mapping.field_sources,
+                          mapping.examples)
     local = work / "errors.csv"
     write_errors_csv(report, local)
     uri = storage.put_file(local, errors_key, private=True, move=True)

@@ -262,7 +262,7 @@ class Intake:
         else:
             copied.path.unlink()
         faults.point("pickup.after-archive")
-        records = []
+        records: list[Submission] = []
         for mapping, original in zip(mappings, originals, strict=True):
             suffix = f"-{mapping.contract.id}-v{mapping.contract.major}" if several else ""
             common = replace(intent, contract=contract_key(mapping), sha256=sha, size=copied.size, detail="",

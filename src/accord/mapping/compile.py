@@ -358,6 +358,19 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> 
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
 
 
+def _expected(field: Field, spec: FieldSpec) -> str:
+    """A type error's detail: the type (``array<date>``), with the formats tried for dates and times, so the
+    message can show what was expected (``date [%d/%m/%Y]``)."""
+    if field.items is not None:
+        return field.type_label
+    if field.logical_type in _DEFAULT_DATE_FORMATS:
+        date = spec.setting("date")
+        formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS[field.logical_type]
+        serial = ", Excel serial" if date is not None and date.excel_serial else ""
+        return f"{field.logical_type} [{', '.join(formats)}{serial}]"
+    return field.logical_type
+
+
 def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     """Map a raw extract (string columns + ``_source_row``) onto the contract.
 
@@ -386,7 +399,7 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
         flags.append(pl.when(is_unmapped).then(pl.lit("unmapped-code")).when(untyped).then(pl.lit("type-error"))
                      .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
         known_codes = ", ".join(codes.map or {}) if codes else ""
-        expected = f.type_label if f.items else f.logical_type  # the reasons' type names: array<date>, number
+        expected = _expected(f, spec)  # the reasons' type names: array<date>, number, date [%d/%m/%Y]
         flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(expected))
                      .alias(_DETAIL + f.name))
     wide = stages.with_columns(flags).collect()

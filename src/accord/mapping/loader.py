@@ -38,6 +38,11 @@ class Mapping:
         return f"{self.spec.agency}/{self.spec.contract}"
 
     @property
+    def examples(self) -> dict[str, str]:
+        """Contract field -> its first example (the contract's ``examples``), shown to agencies as a valid value."""
+        return {f.name: str(f.examples[0]) for f in self.contract.fields if f.examples}
+
+    @property
     def field_sources(self) -> dict[str, str]:
         """Contract field -> the agency column(s) it is read from, as shown in error reports."""
         return {name: " + ".join(spec.source_columns) for name, spec in self.spec.fields.items()}

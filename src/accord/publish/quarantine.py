@@ -24,11 +24,12 @@ def neutralise(column: str) -> pl.Expr:
 
 
 def error_report(errors: pl.DataFrame, agency: str, source_file: str,
-                 source_columns: dict[str, str]) -> pl.DataFrame:
+                 source_columns: dict[str, str], examples: dict[str, str] | None = None) -> pl.DataFrame:
     """Error records with agency, file, the agency's own column name and bilingual messages, ordered by
-    source row then column. ``source_columns`` maps contract field -> the extract column(s) it is read from."""
+    source row then column. ``source_columns`` maps contract field -> the extract column(s) it is read from;
+    ``examples`` contract field -> a valid value, shown instead of a pattern."""
     ordered = errors.sort([ROW, "column"], nulls_last=True)
-    return with_messages(ordered).select(
+    return with_messages(ordered, examples).select(
         pl.lit(agency).alias("agency"),
         pl.lit(source_file).alias("source_file"),
         pl.col(ROW).alias("source_row"),

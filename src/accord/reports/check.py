@@ -86,7 +86,8 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
     contract = mapping.contract
     with tempfile.TemporaryDirectory(prefix="accord-check-") as work:
         outcome = stream_extract(file, mapping, row_schema(contract), Path(work))
-        table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources)
+        table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources,
+                          mapping.examples)
         filtered = pl.read_parquet(outcome.filtered).rename({ROW: "source_row"}).to_dicts() if outcome.filtered \
             else []
     dataset: DatasetResult | None = None
