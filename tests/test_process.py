@@ -11,6 +11,7 @@ import pytest
 
 from accord.agency import run_agency
 from accord.process import process_extract
+from accord.publish.quarantine import error_report
 from accord.publish.tables import Table
 from accord.validation import row_schema
 from tests.conftest import SAMPLES
@@ -60,6 +61,21 @@ def test_sample_extract_quarantine_reasons_and_rows(mappings, name, file):
     assert outcome.rows_in == outcome.rows_published + outcome.rows_quarantined
     bad_rows = {row for row, *_ in EXPECTED_ERRORS[name, file]}
     assert set(outcome.published["_source_row"].to_list()).isdisjoint(bad_rows)
+
+
+def test_duplicates_name_the_other_rows_that_share_the_value(mappings):
+    file = SAMPLES / "nho" / "clients_2026-11.xlsx"
+    mapping = mappings["nho/person"]
+    frames = process_extract(file, mapping, row_schema(mapping.contract))
+    report = error_report(frames.errors, mapping.agency, file.name, mapping.field_sources, mapping.examples)
+    unique = report.filter(pl.col("rule") == "unique")
+    assert unique.select("source_row", "detail", "message_en", "message_fr").rows() == [
+        (8, "9", "person_id 'NHO-507' appears more than once in the extract (also on rows 9)",
+         "person_id « NHO-507 » apparaît plus d'une fois dans l'extrait (aussi aux lignes 9)"),
+        (9, "8", "person_id 'NHO-507' appears more than once in the extract (also on rows 8)",
+         "person_id « NHO-507 » apparaît plus d'une fois dans l'extrait (aussi aux lignes 8)")]
+    date = report.filter(pl.col("rule") == "pattern").row(0, named=True)
+    assert date["message_en"] == "postal_code '90210' does not have the expected form (for example: H2X 1Y4)"
 
 
 def test_published_values_are_harmonised(mappings):

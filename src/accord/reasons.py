@@ -44,8 +44,8 @@ TYPE_NAMES = {
 MESSAGES: dict[str, tuple[str, str]] = {
     "required": ("{column} is required but empty",
                  "{column} est obligatoire mais vide"),
-    "unique": ("{column} '{value}' appears more than once in the extract",
-               "{column} « {value} » apparaît plus d'une fois dans l'extrait"),
+    "unique": ("{column} '{value}' appears more than once in the extract (also on rows {detail})",
+               "{column} « {value} » apparaît plus d'une fois dans l'extrait (aussi aux lignes {detail})"),
     "enum": ("{column} '{value}' is not an allowed code ({detail})",
              "{column} « {value} » n'est pas un code permis ({detail})"),
     "pattern": ("{column} '{value}' does not have the expected format {detail}",

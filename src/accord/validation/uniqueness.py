@@ -33,6 +33,22 @@ def partitions(rows: int) -> int:
     return max(1, -(-rows // ROWS_PER_PARTITION))
 
 
+SHOWN_ROWS = 5
+
+
+def _with_other_rows(repeated: pl.LazyFrame, field: str) -> pl.LazyFrame:
+    """Add ``detail``: the other source rows holding the same value, ``4, 9`` (the first five, then ``and 3
+    more``). Per value only its first rows are kept, so a value repeated a million times costs six numbers."""
+    firsts = repeated.group_by(field).agg(pl.col(ROW).sort().head(SHOWN_ROWS + 1).alias("_firsts"),
+                                          pl.len().alias("_count"))
+    joined = repeated.join(firsts, on=field, how="left")
+    others = pl.col("_firsts").list.set_difference(pl.concat_list(pl.col(ROW))).list.sort().list.head(SHOWN_ROWS)
+    shown = others.cast(pl.List(pl.String)).list.join(", ")
+    more = pl.col("_count") - 1 - others.list.len()
+    detail = pl.when(more > 0).then(pl.concat_str(shown, pl.lit(" and "), more.cast(pl.String), pl.lit(" more")))
+    return joined.with_columns(detail.otherwise(shown).alias("detail"))
+
+
 def duplicate_errors(keys: pl.LazyFrame, fields: list[str], rows: int) -> pl.DataFrame:
     """One ``unique`` error record per record whose value of a unique field occurs more than once."""
     parts = partitions(rows)
@@ -43,9 +59,9 @@ def duplicate_errors(keys: pl.LazyFrame, fields: list[str], rows: int) -> pl.Dat
             chunk = keys.select(ROW, field, field + SENT).filter(value.is_not_null())
             if parts > 1:
                 chunk = chunk.filter(value.hash(seed=0) % parts == part)
-            repeated = chunk.filter(pl.len().over(field) > 1)
+            repeated = _with_other_rows(chunk.filter(pl.len().over(field) > 1), field)
             found.append(repeated.select(ROW, pl.lit(field).alias("column"), pl.lit("unique").alias("rule"),
-                                         pl.col(field + SENT).alias("value"), pl.lit("").alias("detail")))
+                                         pl.col(field + SENT).alias("value"), "detail"))
     if not found:
         return pl.DataFrame(schema=ERROR_COLUMNS)
     return pl.concat([f.collect(engine="streaming") for f in found]).cast(ERROR_COLUMNS).sort(ROW, "column")
