@@ -71,7 +71,7 @@ def test_lists_are_published_as_parquet_lists_of_their_item_type(tmp_path):
 
 
 def test_broken_lists_are_quarantined_with_the_rule_and_the_text_sent(tmp_path):
-    contract, mapping = _lieux_project(tmp_path)
+    _, mapping = _lieux_project(tmp_path)
     data = data_dirs(tmp_path / "data").create()
     _deliver(data, "invalide")
     result = run_agency(mapping, data, dataset_rules=False)

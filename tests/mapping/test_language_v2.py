@@ -263,6 +263,7 @@ def test_yaml_surprises_are_read_as_written_or_explained(tmp_path, registry):
     null = _write(folder, "null.yaml", (ROOT / "mappings" / "cba" / "person.yaml").read_text().replace(
         "unmapped: \"null\"", "unmapped: null").replace("agency: cba", "agency: nho"))
     [(message, hint)] = [(f.message, f.hint) for f in lint_mapping(null, registry)]
+    assert message == "Input should be 'quarantine', 'null' or 'keep'"
     assert hint == "the value was read as empty (YAML reads null and ~ that way): write it in quotes, \"null\""
 
 
