@@ -282,3 +282,21 @@ def test_lint_refuses_empty_code_maps_and_unknown_reference_tables(tmp_path, reg
     data["targets"][0]["fields"]["sex"] = {"from": "Gender", "steps": steps}
     file.write_text(yaml.safe_dump(data, sort_keys=False))
     assert [f.message for f in lint_mapping(file, registry)] == [message]
+
+
+def test_lint_with_a_sample_sees_columns_date_formats_and_codes(tmp_path, registry):
+    text = (ROOT / "mappings" / "rrn" / "person.yaml").read_text()
+    typo = _write(tmp_path / "a" / "rrn", "person.yaml", text.replace("from: DATE_NAISS", "from: DATE_NAIS"))
+    wrong_format = _write(tmp_path / "b" / "rrn", "person.yaml", text.replace('"%d/%m/%Y"', '"%Y-%m-%d"'))
+    sample = ROOT / "samples" / "landing" / "rrn" / "personnes_2026-11.csv"
+    from accord.mapping.sample_lint import sample_findings
+
+    assert [str(f).split(": ", 1)[1] for f in sample_findings(typo, registry, sample)] == [
+        "error: fields.birth_date.from: column 'DATE_NAIS' is not in the sample personnes_2026-11.csv "
+        "(hint: did you mean 'DATE_NAISS'?)"]
+    assert [(f.line, f.column, f.severity, f.message, f.hint) for f in sample_findings(wrong_format, registry,
+                                                                                        sample)] == [
+        (24, 5, "error", "none of the 12 sample values of 'birth_date' reads as a date with %Y-%m-%d",
+         "the sample reads as %d/%m/%Y: date: {formats: ['%d/%m/%Y']}"),
+        (29, 7, "warning", "codes of the sample that the map of 'sex' does not list: 'Z' (1 row)",
+         "add them to the map, or say unmapped: null or keep")]

@@ -21,12 +21,19 @@ ProjectOption = Annotated[Path | None, typer.Option(help="folder with contracts/
 @app.command("lint")
 def lint(
     paths: Annotated[list[Path], typer.Argument(help="mapping files, or mappings/ folders")],
+    sample: Annotated[Path | None, typer.Option(help="also check the mapping against the first 1,000 rows of "
+                                                     "this extract", exists=True, dir_okay=False)] = None,
     project_dir: ProjectOption = None,
 ) -> None:
-    """Check mappings against their contracts: file:line:column: message (hint); exit 1 on any error."""
+    """Check mappings against their contracts (and a sample extract): file:line:column: message (hint); exit 1
+    on any error."""
+    from accord.mapping.sample_lint import sample_findings
+
     contracts = ContractRegistry.load(project_dirs(project_dir).contracts)
     files = [f for p in paths for f in (sorted(p.glob("*/*.yaml")) if p.is_dir() else [p])]
-    if report_findings(files, lambda file: lint_mapping(file, contracts), "mapping"):
+    lint = (lambda file: sample_findings(file, contracts, sample)) if sample else (
+        lambda file: lint_mapping(file, contracts))
+    if report_findings(files, lint, "mapping"):
         raise typer.Exit(1)
 
 

@@ -31,21 +31,22 @@ _STEP_TYPES = {"date": ("date", "time", "timestamp"), "number": ("number", "inte
 Parts = tuple[PathPart, ...]
 
 
-class _Collector:
+class FindingCollector:
     def __init__(self, doc: YamlDocument, remap: Remap | None = None) -> None:
         self.doc = doc
         self.remap = remap
         self.findings: list[Finding] = []
 
-    def add(self, parts: list[PathPart] | tuple[PathPart, ...], message: str, hint: str = "") -> None:
+    def add(self, parts: list[PathPart] | tuple[PathPart, ...], message: str, hint: str = "",
+            severity: str = "error") -> None:
         """A finding at ``parts`` of the version 2 form (of the file itself for a version 1 file's own
         validation)."""
         where = remap_path(tuple(parts), self.remap) if self.remap is not None else tuple(parts)
         self.findings.append(Finding(str(self.doc.file), self.doc.line(where), format_path(where), message,
-                                     column=self.doc.column(where), hint=hint))
+                                     severity=severity, column=self.doc.column(where), hint=hint))
 
 
-def _closest(word: str, choices: list[str]) -> str:
+def closest(word: str, choices: list[str]) -> str:
     found = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return f"did you mean '{found[0]}'?" if found else ""
 
@@ -109,7 +110,7 @@ class _Parsed:
     remap: Remap | None
 
 
-def _validation_findings(exc: ValidationError, root: type[BaseModel], data: Any, out: _Collector) -> None:
+def _validation_findings(exc: ValidationError, root: type[BaseModel], data: Any, out: FindingCollector) -> None:
     for error in exc.errors():
         parts = tuple("from" if p == "from_" else "if" if p == "if_" else "in" if p == "in_" else "with" if
                       p == "with_" else str(p).rstrip("_") if p in ("all_", "any_", "not_") else p
@@ -118,7 +119,7 @@ def _validation_findings(exc: ValidationError, root: type[BaseModel], data: Any,
             model = _model_at(parts, root)
             known = [f.alias or n for n, f in model.model_fields.items()] if model else []
             out.add(parts, f"unknown key '{parts[-1]}'", _belongs_under(str(parts[-1]), parts, root, data) or
-                    _closest(str(parts[-1]), known) or (f"known keys: {', '.join(sorted(known))}" if known else ""))
+                    closest(str(parts[-1]), known) or (f"known keys: {', '.join(sorted(known))}" if known else ""))
         else:
             out.add(parts, error["msg"].removeprefix("Value error, "), _read_as(dict(error)))
 
@@ -145,7 +146,7 @@ def _without(data: dict[str, Any], broken: dict[int, set[str]]) -> dict[str, Any
     return {**data, "targets": targets}
 
 
-def _parse(doc: YamlDocument, out: _Collector) -> _Parsed:
+def _parse(doc: YamlDocument, out: FindingCollector) -> _Parsed:
     """Validate the document as written (version 1 or 2), then as version 2."""
     data: dict[str, Any] = doc.data
     if data.get("mapping_version", 1) == 1:
@@ -174,13 +175,13 @@ def _parse(doc: YamlDocument, out: _Collector) -> _Parsed:
         return _Parsed(None, broken, remap)
 
 
-def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: _Collector) -> None:
+def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: FindingCollector) -> None:
     problem = regex_problem(pattern)
     if problem:
         out.add(parts, f"regular expression does not compile: {problem}")
 
 
-def _condition_findings(cond: Condition, parts: Parts, out: _Collector) -> None:
+def _condition_findings(cond: Condition, parts: Parts, out: FindingCollector) -> None:
     if cond.matches is not None:
         _check_regex(cond.matches, (*parts, "matches"), out)
     for key, inner in (("all", cond.all_), ("any", cond.any_)):
@@ -190,7 +191,7 @@ def _condition_findings(cond: Condition, parts: Parts, out: _Collector) -> None:
         _condition_findings(cond.not_, (*parts, "not"), out)
 
 
-def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: _Collector,
+def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: FindingCollector,
                    contract: Contract) -> None:
     read = field.items or field  # an array's date/number/boolean settings read each of its items
     allowed = list(field.enum or [])
@@ -210,7 +211,7 @@ def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: _
             for source_code, target in step.codes.map.items():
                 if str(target) not in allowed:
                     out.add((*at, "map", source_code), f"'{target}' is not a code of contract field '{name}'",
-                            _closest(str(target), allowed) or f"allowed: {', '.join(allowed)}")
+                            closest(str(target), allowed) or f"allowed: {', '.join(allowed)}")
         if step.codes is not None and step.codes.map == {}:
             out.add((*at, "map"), f"the code map of '{name}' is empty: every value would be unmapped",
                     "list the agency's codes and the contract code each one becomes")
@@ -233,7 +234,7 @@ def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: _
                 out.add((*at, "table"), str(exc), "lookups read the tables of contracts/reference/")
 
 
-def _field_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: _Collector,
+def _field_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: FindingCollector,
                     contract: Contract) -> None:
     if spec.items is not None and field.items is None:
         out.add((*base, "items"), f"'items' reads an array, but '{name}' is a {field.type_label}")
@@ -247,19 +248,19 @@ def _field_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: 
     for parts, value in constants:
         if value is not None and allowed and not has_codes and str(value) not in allowed:
             out.add(parts, f"constant '{value}' is not a code of contract field '{name}'",
-                    _closest(str(value), allowed) or f"allowed: {', '.join(allowed)}")
+                    closest(str(value), allowed) or f"allowed: {', '.join(allowed)}")
     for i, clause in enumerate(spec.when or []):
         _condition_findings(clause.if_, (*base, "when", i, "if"), out)
 
 
-def _rows_findings(target: TargetSpec, base: Parts, out: _Collector) -> None:
+def _rows_findings(target: TargetSpec, base: Parts, out: FindingCollector) -> None:
     for i, operation in enumerate(target.rows):
         if operation.filter is not None:
             key = "keep_if" if operation.filter.keep_if is not None else "drop_if"
             _condition_findings(operation.filter.condition, (*base, "rows", i, "filter", key), out)
 
 
-def _contract_findings(target: TargetSpec, contract: Contract, base: Parts, out: _Collector,
+def _contract_findings(target: TargetSpec, contract: Contract, base: Parts, out: FindingCollector,
                        broken: set[str]) -> None:
     names = contract.field_names
     for name, field_spec in target.fields.items():
@@ -267,7 +268,7 @@ def _contract_findings(target: TargetSpec, contract: Contract, base: Parts, out:
             continue
         if name not in names:
             out.add((*base, "fields", name), f"'{name}' is not a field of contract {contract.label}",
-                    _closest(name, names) or f"fields: {', '.join(names)}")
+                    closest(name, names) or f"fields: {', '.join(names)}")
         else:
             _field_findings(name, field_spec, contract.field(name), (*base, "fields", name), out, contract)
     missing = [f.name for f in contract.fields if f.required and f.name not in target.fields and f.name not in broken]
@@ -287,7 +288,7 @@ class LintedTarget:
 
 def lint_document(doc: YamlDocument, contracts: ContractRegistry) -> tuple[list[Finding], list[LintedTarget]]:
     """Every finding of the document, and its targets (a target with a problem has no spec)."""
-    out = _Collector(doc)
+    out = FindingCollector(doc)
     if not isinstance(doc.data, dict):
         out.add((), "a mapping must be a YAML mapping")
         return out.findings, []
@@ -319,6 +320,12 @@ def lint_document(doc: YamlDocument, contracts: ContractRegistry) -> tuple[list[
         usable = i not in parsed.broken and len(out.findings) == before
         targets.append(LintedTarget(spec if usable else None, contract))
     return out.findings, targets
+
+
+def collector_for(doc: YamlDocument) -> FindingCollector:
+    """A collector for findings on the version 2 form of ``doc``, named at the lines of the file as written."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    return FindingCollector(doc, upgrade(data)[1] if data.get("mapping_version", 1) == 1 else None)
 
 
 def lint_mapping(file: Path, contracts: ContractRegistry) -> list[Finding]:

@@ -90,7 +90,7 @@ def _values(raw: pl.DataFrame, column: str) -> list[str]:
     return [v for v in series.head(SAMPLE).to_list() if v and v not in NULL_TOKENS]
 
 
-def _date_format(values: list[str]) -> tuple[list[str], bool, str]:
+def guess_date_format(values: list[str]) -> tuple[list[str], bool, str]:
     """Formats that read the sample, whether Excel serials are present, and a note."""
     if not values:
         return [], False, "no values to learn the date format from"
@@ -165,7 +165,7 @@ def _quote(value: str) -> str:
 def _transforms(values: list[str], contract_field: Field, choice: FieldChoice) -> None:
     match contract_field.logical_type:
         case "date" | "timestamp":
-            formats, serial, note = _date_format(values)
+            formats, serial, note = guess_date_format(values)
             choice.lines.append("date:")
             choice.lines.append(f"  formats: [{', '.join(_quote(f) for f in formats) or _quote('%Y-%m-%d')}]")
             if serial:
