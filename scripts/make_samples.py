@@ -1,4 +1,4 @@
-"""Write the bundled sample extracts under samples/landing/ (three fictional agencies).
+"""Write the bundled sample extracts under samples/landing/ (four fictional agencies).
 
 Every bad row is deliberate and listed in docs/samples.md with the reason it must be quarantined.
 Run: .venv/bin/python scripts/make_samples.py
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -106,8 +107,39 @@ CBA_PAYMENTS = [
 ]
 
 
+# Maritime Support Agency (msa): one monthly delivery, a zip of two related files (UTF-8, ';'): its people
+# (French province names, draft files to leave out) and its payments, several per cell ("day=amount|...").
+MSA_PEOPLE = [
+    "DOSSIER;NOM;PRENOM;NAISSANCE;SEXE;CODE_POSTAL;PROVINCE;LANGUE;ETAT",
+    "MSA-0001;Arsenault;Marie;12/03/1980;F;e1a 1a1;Nouveau-Brunswick;fr;ACTIF",
+    "MSA-0002;Cormier;Luc;30/07/1975;M;B3H 1A1;Nouvelle-Écosse;en;ACTIF",
+    "MSA-0003;LeBlanc;Anne;05/01/1990;F;C1A 1A1;Île-du-Prince-Édouard;fr;BROUILLON",  # filtered: a draft file
+    "MSA-0004;Gallant;Paul;11/11/1968;M;E1C 4M3;Nouveau-Brunswick;fr;ACTIF",
+    "MSA-0005;Richard;Julie;02/02/1985;X;;Québec;fr;ACTIF",
+    "MSA-0006;Doucet;Marc;09/09/1972;M;E4L 1A1;Acadie;fr;ACTIF",  # bad: Acadie is no province
+]
+MSA_PAYMENTS = [
+    "DOSSIER;PROGRAMME;MOIS;VERSEMENTS",
+    "MSA-0001;LOGEMENT;2026-11;01=250,00|15=250,00",
+    "MSA-0002;LOGEMENT;2026-11;01=100,00",
+    "MSA-0003;LOGEMENT;2026-11;01=75,00",  # filtered: its person is a draft
+    "MSA-0004;FAMILLE;2026-11;01=300,00|15=3OO,00",  # bad: letter O in the second amount
+    "MSA-0009;FAMILLE;2026-11;01=50,00",  # bad: no such person in the delivery
+    "MSA-0005;LOGEMENT;2026-11;",  # filtered: no payment this month
+]
+ZIP_TIME = (2026, 11, 1, 0, 0, 0)
+
+
+def _delivery(path: Path, members: dict[str, list[str]]) -> None:
+    """A zip with fixed member dates, so the bytes (and the submission id) are the same at every run."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, lines in members.items():
+            archive.writestr(zipfile.ZipInfo(name, ZIP_TIME), "\n".join(lines) + "\n",
+                             compress_type=zipfile.ZIP_DEFLATED)
+
+
 def main() -> None:
-    for agency in ("rrn", "nho", "cba"):
+    for agency in ("rrn", "nho", "cba", "msa"):
         (ROOT / agency).mkdir(parents=True, exist_ok=True)
     (ROOT / "rrn" / "personnes_2026-11.csv").write_bytes(("\r\n".join(RRN_PERSONS) + "\r\n").encode("cp1252"))
     (ROOT / "rrn" / "personnes_2026-12.csv").write_bytes(
@@ -126,6 +158,7 @@ def main() -> None:
     lines = [p if isinstance(p, str) else json.dumps(p, ensure_ascii=False) for p in CBA_PEOPLE]
     (ROOT / "cba" / "people_2026-11.ndjson").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (ROOT / "cba" / "payments_2026-11.csv").write_text("\n".join(CBA_PAYMENTS) + "\n", encoding="utf-8")
+    _delivery(ROOT / "msa" / "dossiers_2026-11.zip", {"personnes.csv": MSA_PEOPLE, "versements.csv": MSA_PAYMENTS})
 
 
 if __name__ == "__main__":

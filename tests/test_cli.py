@@ -41,12 +41,17 @@ def test_accord_run_on_samples_prints_summary(tmp_path, monkeypatch, dagster_hom
     monkeypatch.setenv("COLUMNS", "200")
     result = runner.invoke(app, ["run", "--samples", "--project-dir", str(ROOT), "--data-dir", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
-    assert "copied 6 sample extracts" in result.output
-    assert "landing zone: 6 new submission(s), 0 duplicate(s) ignored, 0 refused" in result.output
-    assert "│ nho    │ person v1.0.0          │     1 │      10 │         6 │           4 │" in result.output
-    assert "│ rrn    │ person v1.0.0          │     2 │      15 │        12 │           3 │" in result.output
+    assert "copied 7 sample extracts" in result.output
+    assert "landing zone: 8 new submission(s), 0 duplicate(s) ignored, 0 refused" in result.output
+    assert "│ nho    │ person v1.0.0          │     1 │      10 │         6 │           4 │        0 │" in result.output
+    assert "│ rrn    │ person v1.0.0          │     2 │      15 │        12 │           3 │        0 │" in result.output
+    # msa: 6 payment lines make 3 payments (explode), 2 lines quarantined, 2 filtered
+    assert "│ msa    │ benefit_payment v1.0.0 │     1 │       6 │         3 │           2 │        2 │" in result.output
     summary = json.loads((tmp_path / "d" / "reports" / "run-summary.json").read_text())
-    assert [r["rows_quarantined"] for r in summary["results"]] == [2, 2, 3, 4, 3]
+    assert [r["rows_quarantined"] for r in summary["results"]] == [2, 2, 2, 3, 1, 4, 3]
+    msa = next(r for r in summary["results"] if r["agency"] == "msa" and r["contract"] == "benefit_payment")
+    assert (msa["rows_in"], msa["records_published"], msa["rows_published"], msa["rows_quarantined"],
+            msa["rows_filtered"], msa["balanced"]) == (6, 2, 3, 2, 2, True)
     run_ids = re.search(r"dagster runs ([0-9a-f, ]+)", result.output).group(1).strip().split(", ")
     assert len(run_ids) == 3  # person submissions, benefit_payment submissions, publication
     runs = [p.stem for p in (home / "history" / "runs").glob("*-*-*-*-*.db")]

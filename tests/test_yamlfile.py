@@ -40,11 +40,11 @@ def test_one_agencys_hostile_mapping_stops_that_agency_only(tmp_path, data):
     shutil.copytree(ROOT / "mappings", project / "mappings")
     shutil.copyfile(LAUGHS, project / "mappings" / "cba" / "person.yaml")
     scan = scan_mappings(project / "mappings", ContractRegistry.load(ROOT / "contracts"))
-    assert sorted(m.name for m in scan.mappings) == ["cba/benefit_payment", "nho/person", "rrn/benefit_payment",
-                                                     "rrn/person"]
+    assert sorted(m.name for m in scan.mappings) == ["cba/benefit_payment", "msa/benefit_payment", "msa/person",
+                                                     "nho/person", "rrn/benefit_payment", "rrn/person"]
     assert list(scan.broken) == ["cba"]
     pickup = Intake(data, scan.mappings, broken=scan.problems).pickup()
-    assert sorted(s.agency for s in pickup.accepted) == ["nho", "rrn", "rrn", "rrn"]
+    assert sorted(s.agency for s in pickup.accepted) == ["msa", "msa", "nho", "rrn", "rrn", "rrn"]
     assert not pickup.refused  # cba's files are not thrown away for a mistake in its mapping: they wait
     assert sorted(p.name for p in (data.landing / "cba").iterdir()) == ["payments_2026-11.csv",
                                                                        "people_2026-11.ndjson"]

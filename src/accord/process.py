@@ -30,9 +30,11 @@ from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, extra_columns, misordered_column, missing_columns
+from accord.mapping.joins import join_batch, prepared
 from accord.mapping.rows import FILTERED_COLUMNS, shape
 from accord.publish.stream import WorkParts
-from accord.readers import RawExtract, iter_extract
+from accord.readers import RawExtract, iter_extract, read_extract
+from accord.readers.delivery import open_delivery
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
 from accord.validation import DatasetMetrics, RowSchema
 from accord.validation.uniqueness import duplicate_errors, duplicated_counts, key_columns, unique_fields
@@ -101,13 +103,51 @@ class _Work:
             parts.finish()
 
 
-def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, limits: Limits | None) -> None:
+@dataclass
+class _Delivery:
+    """The target's file of a delivery and the other files it joins, prepared (``accord.mapping.joins``)."""
+
+    base: Path
+    tables: dict[str, pl.DataFrame]
+
+
+def _open_delivery(file: Path, mapping: Mapping, work_dir: Path, limits: Limits | None) -> _Delivery | None:
+    spec = mapping.spec
+    if spec.delivery is None or spec.file is None:
+        return None
+    limits = limits or Limits.from_env()
+    members = open_delivery(file, spec.delivery, work_dir / "delivery", limits)
+    tables = {}
+    for join in spec.joins:
+        table = read_extract(members[join.file], spec.delivery.files[join.file], limits).frame
+        missing = [c for c in join.on.values() if c not in table.columns]
+        if missing:
+            raise ExtractRejected(f"the delivery's file {join.file} has no column {', '.join(missing)} to join on",
+                                  reason="missing-column", file=file)
+        tables[join.file] = prepared(join, table)
+    return _Delivery(members[spec.file], tables)
+
+
+def _joined(frame: pl.DataFrame, mapping: Mapping, delivery: _Delivery | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A batch with the joined files' columns, and the errors of the records the joins quarantine."""
+    errors = [error_frame([])]
+    for join in mapping.spec.joins if delivery is not None else []:
+        if any(c not in frame.columns for c in join.on):
+            continue  # the header check reports the missing key column
+        frame, found = join_batch(frame, join, delivery.tables[join.file])  # type: ignore[union-attr]
+        errors.append(found)
+    return frame, pl.concat(errors)
+
+
+def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, limits: Limits | None,
+                delivery: _Delivery | None) -> None:
     fields = unique_fields(mapping.contract)
-    for raw in iter_extract(file, mapping.spec.source, limits):
+    for raw in iter_extract(delivery.base if delivery else file, mapping.spec.source, limits):
         work.rows_in += raw.rows_in
+        frame, join_errors = _joined(raw.frame, mapping, delivery)
         if not work.header_read:
             work.header_read = True
-            _read_header(mapping, raw.frame, work)
+            _read_header(mapping, frame, work)
             if work.refused:  # nothing can be mapped: every record is quarantined, with the reason
                 row, (reason, columns) = mapping.spec.source.header_row, work.refused
                 work.errors.write(error_frame([(row, None, reason, None, c) for c in columns]))
@@ -115,12 +155,12 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
         if work.refused:
             work.quarantine.write(raw.frame)
             continue
-        shaped = shape(mapping.spec, raw.frame)
+        shaped = shape(mapping.spec, frame)
         if not shaped.filtered.is_empty():
             work.filtered.write(shaped.filtered)
         mapped = apply_mapping(mapping, shaped.frame)
         row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
-        errors = pl.concat([mapped.errors, row_errors])
+        errors = pl.concat([join_errors, mapped.errors, row_errors])
         work.errors.write(errors)
         bad = errors.get_column(ROW).unique().implode()
         good = ~pl.col(ROW).is_in(bad)
@@ -180,7 +220,7 @@ def stream_extract(file: Path, mapping: Mapping, schema: RowSchema, work_dir: Pa
 
 def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_dir: Path, publish: Publish | None,
              sha: str, when: dt.datetime, limits: Limits | None) -> ExtractOutcome:
-    _first_pass(file, mapping, schema, work, limits)
+    _first_pass(file, mapping, schema, work, limits, _open_delivery(file, mapping, work_dir, limits))
     contract = mapping.contract
     fields = unique_fields(contract)
     keys = work.keys.lazy()

@@ -75,6 +75,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "la colonne « {detail} » lue par le mapping est absente du fichier"),
     "column-order": ("the columns are not in the order the mapping requires: {detail}",
                      "les colonnes ne sont pas dans l'ordre exigé par le mapping : {detail}"),
+    "join-unmatched": ("no row of {detail} matches this record's '{value}'",
+                       "aucune ligne de {detail} ne correspond à « {value} » de cet enregistrement"),
+    "join-ambiguous": ("several rows of {detail} match this record's '{value}': the join cannot choose",
+                       "plusieurs lignes de {detail} correspondent à « {value} » : la jointure ne peut pas choisir"),
     "extra-column": ("column '{detail}' is not read by the mapping, which refuses unknown columns",
                      "la colonne « {detail} » n'est pas lue par le mapping, qui refuse les colonnes inconnues"),
 }

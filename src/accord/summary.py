@@ -1,4 +1,6 @@
-"""The run summary: per agency and contract, rows in / published / quarantined over all submissions."""
+"""The run summary: per agency and contract, rows in / published / quarantined / filtered over all
+submissions (``records_published``: the source rows published; explode and unpivot make several records of
+one)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ def summary_rows(dirs: DataDirs) -> list[dict[str, Any]]:
             "agency": agency, "contract": contract, "contract_version": version,
             "submissions": len(result.submissions), "rows_in": result.rows_in,
             "rows_published": result.rows_published, "rows_quarantined": result.rows_quarantined,
+            "rows_filtered": result.rows_filtered, "records_published": result.records_published,
             "balanced": result.balanced, "rejected_files": result.rejected, "failed_files": result.failed,
             "published_table": dirs.storage.uri(f"{PUBLISHED}/{contract}/v{major}/{AGENCIES}"),
             "quarantine_dir": dirs.storage.uri(f"{QUARANTINE}/{agency}/{contract}/v{major}"),

@@ -96,7 +96,7 @@ def test_a_hard_link_is_refused_and_the_other_name_left_as_it_was(intake, data, 
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and secret.stat().st_nlink == 1  # only our name went
     assert not landing.exists() and secret.read_text() == "0123456789abcdef" * 4
     assert not any(p.read_bytes() == secret.read_bytes() for p in data.archive.rglob("*") if p.is_file())
-    assert len(pickup.accepted) == 6
+    assert len(pickup.accepted) == 8  # 7 sample files; msa's delivery is one record per target
 
 
 def test_a_file_still_being_written_waits_for_the_next_pickup(intake, data, monkeypatch):
@@ -139,17 +139,18 @@ def test_every_name_derived_from_the_longest_accepted_name_fits_the_file_system(
 
 
 def test_one_poisoned_entry_beside_five_good_ones(data, mappings, pseudonym_key):
-    """Five processed, one refused, and the summary says so (the poison: a name whose archive name would pass
-    255 bytes, which used to stop every pickup of every agency)."""
-    (data.landing / "rrn" / "personnes_2026-12.csv").unlink()  # five good files
+    """Six good files processed (seven submissions: msa's delivery feeds two contracts), one refused, and the
+    summary says so (the poison: a name whose archive name would pass 255 bytes, which used to stop every
+    pickup of every agency)."""
+    (data.landing / "rrn" / "personnes_2026-12.csv").unlink()  # six good files
     (data.landing / "rrn" / ("personnes_" + "y" * 186 + ".csv")).write_bytes(SAMPLE.read_bytes())
     intake = Intake(data, list(mappings.values()))
     pickup = intake.pickup()
-    assert (len(pickup.accepted), len(pickup.refused)) == (5, 1)
+    assert (len(pickup.accepted), len(pickup.refused)) == (7, 1)
     for submission in pickup.accepted:
         run_submission(submission.submission_id, intake, pseudonym_key, dataset_rules=False)
     summary = json.loads(Path(write_run_summary(data)).read_text())
-    assert summary["submissions_by_status"] == {"processed": 5, "refused": 1}
+    assert summary["submissions_by_status"] == {"processed": 7, "refused": 1}
     assert summary["all_balanced"] is True and summary["unfinished"] == []
 
 
@@ -166,7 +167,7 @@ def test_an_entry_that_makes_accord_fail_is_recorded_on_that_entry_only(intake, 
     [refused] = pickup.refused
     assert (refused.file_name, refused.reason) == ("paiements_2026-11.csv", "internal-error")
     assert refused.detail == ("accord could not take this entry in (OSError: [Errno 28] No space left on device)")
-    assert len(pickup.accepted) == 5
+    assert len(pickup.accepted) == 7
     assert (data.landing / "rrn" / "paiements_2026-11.csv").exists()  # kept where it is, not retried blindly
     assert not list((data.archive / "rrn").rglob(".incoming-*"))
     monkeypatch.setattr(entries, "copy_into", original)
@@ -184,7 +185,7 @@ def test_a_source_column_named_like_a_lineage_column_rejects_its_file_not_the_ru
     assert (poisoned.status, poisoned.rejection_reason) == ("rejected", "reserved-column")
     assert {r.status for r in results.values()} == {"processed"}
     summary = json.loads(Path(write_run_summary(data)).read_text())
-    assert summary["submissions_by_status"] == {"processed": 6, "rejected": 1} and summary["all_balanced"] is True
+    assert summary["submissions_by_status"] == {"processed": 8, "rejected": 1} and summary["all_balanced"] is True
 
 
 def test_a_submission_accord_cannot_finish_is_failed_and_the_summary_is_not_balanced(intake, data, pseudonym_key,

@@ -21,7 +21,7 @@ def intake(data, mappings):
 
 def test_pickup_archives_read_only_and_records(intake, data):
     pickup = intake.pickup()
-    assert len(pickup.accepted) == 6 and not pickup.duplicates and not pickup.refused
+    assert len(pickup.accepted) == 8 and not pickup.duplicates and not pickup.refused  # msa's delivery: 2
     assert not list(data.landing.glob("*/*"))
     rrn = next(s for s in pickup.accepted if s.file_name == "personnes_2026-11.csv")
     assert (rrn.agency, rrn.contract, rrn.status, rrn.size) == ("rrn", "person/v1", "received", 861)
@@ -119,9 +119,9 @@ def test_unknown_agencies_stray_files_and_unclaimed_names(intake, data):
                                           "personnes_*.csv)"),
         ("zzz", "x.csv", "unknown-agency", "no mapping is declared for agency 'zzz'"),
     ]
-    assert len(pickup.accepted) == 6
+    assert len(pickup.accepted) == 8
     # each refused file is taken out on its own; folders stay (an agency's folder is never moved)
-    assert sorted(p.name for p in data.landing.iterdir()) == ["Bad-Agency", "cba", "nho", "rrn", "zzz"]
+    assert sorted(p.name for p in data.landing.iterdir()) == ["Bad-Agency", "cba", "msa", "nho", "rrn", "zzz"]
     assert not list(data.landing.glob("*/*"))
     kept = sorted(p.read_bytes() for p in (data.archive / "_refused").rglob("*") if p.is_file())
     assert kept == sorted([b"a\n", b"a\n", b"hello", b"x", (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes()])
@@ -138,7 +138,8 @@ def test_file_size_limit_depends_on_whether_the_format_is_streamed(data, mapping
     assert [s.file_name for s in pickup.accepted] == ["personnes_2026-12.csv"]  # 276 bytes
     limits = {s.file_name: s.detail.rsplit(" ", 1)[1] for s in pickup.refused}
     assert limits == {"clients_2026-11.xlsx": "100", "people_2026-11.ndjson": "300", "payments_2026-11.csv": "300",
-                      "paiements_2026-11.csv": "300", "personnes_2026-11.csv": "300"}
+                      "paiements_2026-11.csv": "300", "personnes_2026-11.csv": "300",
+                      "dossiers_2026-11.zip": "300"}  # a delivery of CSV files: the streamed limit
     assert all(s.detail == f"file is {os.path.getsize(SAMPLES / s.agency / s.file_name)} bytes, above the limit "
                f"of {limits[s.file_name]}" and s.reason == "too-large" for s in pickup.refused)
 

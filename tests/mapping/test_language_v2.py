@@ -219,7 +219,7 @@ def test_one_file_feeds_several_contracts(tmp_path, registry):
            "DOSSIER;NOM;PRENOM;NAISSANCE;SEXE;PROV;MONTANT\nM-1;Roy;Ana;1980-01-02;F;NB;10,50\n")
     pickup = Intake(data, mappings).pickup()
     records = sorted((r.submission_id, r.contract, r.status) for r in Intake(data, mappings).store.all())
-    assert len(pickup.accepted) == 1 and [r[1:] for r in records] == [
+    assert len(pickup.accepted) == 2 and [r[1:] for r in records] == [
         ("benefit_payment/v1", "received"), ("person/v1", "received")]
     assert records[0][0].endswith("-benefit_payment-v1") and records[1][0].endswith("-person-v1")
     again = Intake(data, mappings)

@@ -92,7 +92,7 @@ def test_unknown_contract_version_and_typo_at_top_level(tmp_path, registry):
 def test_cli_exit_codes(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(app, ["mapping", "lint", str(ROOT / "mappings"), "--project-dir", str(ROOT)])
-    assert ok.exit_code == 0 and "5 mapping(s) checked, 0 with errors" in ok.output
+    assert ok.exit_code == 0 and "6 mapping(s) checked, 0 with errors" in ok.output
     bad = tmp_path / "rrn" / "person.yaml"
     bad.parent.mkdir()
     bad.write_text(GOOD.replace("    case: upper\n", "    cas: upper\n", 1), encoding="utf-8")

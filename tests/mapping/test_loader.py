@@ -25,7 +25,8 @@ def _line_of(file: Path, line: int) -> str:
 
 
 def test_shipped_mappings_load(mappings):
-    assert sorted(mappings) == ["cba/benefit_payment", "cba/person", "nho/person", "rrn/benefit_payment", "rrn/person"]
+    assert sorted(mappings) == ["cba/benefit_payment", "cba/person", "msa/benefit_payment", "msa/person", "nho/person",
+                                "rrn/benefit_payment", "rrn/person"]
     rrn = mappings["rrn/person"]
     assert rrn.contract.label == "person v1.0.0"
     assert rrn.spec.source.encoding == "cp1252" and rrn.spec.source.delimiter == ";"

@@ -51,7 +51,7 @@ def dev(tmp_path, monkeypatch, dagster_home):
 
 def test_files_dropped_while_dagster_dev_runs_are_published_and_the_ui_shows_the_warning(dev, tmp_path):
     url, process, log, data = dev
-    seed_landing(data.landing)  # the six sample extracts, dropped once the UI is up
+    seed_landing(data.landing)  # the seven sample extracts, dropped once the UI is up
     elapsed = wait_for(lambda: publication_pending(data), DROP_TO_PUBLISHED, process, log)
     print(f"dropped to published: {elapsed:.1f} s")
     with dg.DagsterInstance.get() as instance:
@@ -81,7 +81,7 @@ def test_files_dropped_while_dagster_dev_runs_are_published_and_the_ui_shows_the
             assert "Failed" in entry.inner_text()
             page.get_by_text("Partitions", exact=True).last.click()
             page.get_by_text("Passed (1)").wait_for()  # per partition: the clean December file passed,
-            assert "Failed (3)" in page.inner_text("body")  # the three others have quarantined rows
+            assert "Failed (4)" in page.inner_text("body")  # the four others have quarantined rows
             page.locator(f"[title='{nho}']").last.click()
             page.get_by_text("rows_quarantined").wait_for()
             detail = page.locator("main") if page.locator("main").count() else page.locator("body")

@@ -44,24 +44,26 @@ def test_sensor_requests_one_run_per_contract_over_readable_partitions(data, dag
     with dg.DagsterInstance.get() as instance:
         first = sensor(_sensor_context(instance, data_root=data.root))
         day = store_for(data).get("rrn-8fb87bd472edd4d9").received_at[:10]
-        person = [f"cba/{day}/people_2026-11.ndjson#a76755438c6a842c",
+        msa = f"msa/{day}/dossiers_2026-11.zip#{_sha('msa', 'dossiers_2026-11.zip')[:16]}"  # two targets
+        person = [f"cba/{day}/people_2026-11.ndjson#a76755438c6a842c", f"{msa}-person-v1",
                   f"nho/{day}/clients_2026-11.xlsx#{_sha('nho', 'clients_2026-11.xlsx')[:16]}",
                   f"rrn/{day}/personnes_2026-11.csv#8fb87bd472edd4d9",
                   f"rrn/{day}/personnes_2026-12.csv#{_sha('rrn', 'personnes_2026-12.csv')[:16]}"]
-        benefit = [f"cba/{day}/payments_2026-11.csv#51e38304ad09fc21",
+        benefit = [f"cba/{day}/payments_2026-11.csv#51e38304ad09fc21", f"{msa}-benefit_payment-v1",
                    f"rrn/{day}/paiements_2026-11.csv#5ac8f305d5820864"]
         assert {r.partitions_def_name: r.partition_keys for r in first.dynamic_partitions_requests} == {
             "benefit_payment_v1_submissions": benefit, "person_v1_submissions": person}
         assert sorted((r.job_name, dict(r.tags)) for r in first.run_requests) == [
             ("benefit_payment_v1_submission", {
-                "accord/contract": "benefit_payment/v1", "accord/agency": "cba,rrn", "accord/files": "2",
-                "dagster/asset_partition_range_start": benefit[0], "dagster/asset_partition_range_end": benefit[1]}),
+                "accord/contract": "benefit_payment/v1", "accord/agency": "cba,msa,rrn", "accord/files": "3",
+                "dagster/asset_partition_range_start": benefit[0], "dagster/asset_partition_range_end": benefit[2]}),
             ("person_v1_submission", {
-                "accord/contract": "person/v1", "accord/agency": "cba,nho,rrn", "accord/files": "4",
-                "dagster/asset_partition_range_start": person[0], "dagster/asset_partition_range_end": person[3]}),
+                "accord/contract": "person/v1", "accord/agency": "cba,msa,nho,rrn", "accord/files": "5",
+                "dagster/asset_partition_range_start": person[0], "dagster/asset_partition_range_end": person[4]}),
         ]
         assert [submission_id_of(k) for k in person] == [
-            "cba-a76755438c6a842c", f"nho-{_sha('nho', 'clients_2026-11.xlsx')[:16]}", "rrn-8fb87bd472edd4d9",
+            "cba-a76755438c6a842c", f"msa-{_sha('msa', 'dossiers_2026-11.zip')[:16]}-person-v1",
+            f"nho-{_sha('nho', 'clients_2026-11.xlsx')[:16]}", "rrn-8fb87bd472edd4d9",
             f"rrn-{_sha('rrn', 'personnes_2026-12.csv')[:16]}"]
         shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", data.landing / "rrn" / "renamed-personnes_x.csv")
         shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", data.landing / "rrn" / "personnes_2027-01.csv")
@@ -87,7 +89,7 @@ def test_a_mapping_added_while_running_is_used_at_the_next_tick(data, dagster_ho
     sensor = defs.resolve_sensor_def("landing_zone")
     with dg.DagsterInstance.get() as instance:
         first = sensor(_sensor_context(instance, project, data.root))
-        assert sum(int(r.tags["accord/files"]) for r in first.run_requests) == 5
+        assert sum(int(r.tags["accord/files"]) for r in first.run_requests) == 7  # msa's delivery: 2 contracts
         refused = [(r.agency, r.file_name, r.reason) for r in store_for(data).all() if r.status == "refused"]
         assert refused == [("nho", "clients_2026-11.xlsx", "unknown-agency")]  # that file only, not the folder
         assert sorted(p.name for p in (data.landing / "rrn").iterdir()) == []
@@ -128,15 +130,15 @@ def _sha(agency: str, name: str) -> str:
 def test_full_run_through_the_instance(data, dagster_home):
     report = materialize_all(ROOT, data.root)
     assert report.success and len(report.runs) == 3  # one run per contract for its submissions, then publish
-    assert (len(report.pickup.accepted), len(report.pickup.duplicates), len(report.pickup.refused)) == (6, 0, 0)
+    assert (len(report.pickup.accepted), len(report.pickup.duplicates), len(report.pickup.refused)) == (8, 0, 0)
     with dg.DagsterInstance.get() as instance:
         records = instance.fetch_materializations(dg.AssetKey(["person", "v1", "integrated"]), limit=1).records
-        assert records[0].asset_materialization.metadata["dagster/row_count"].value == 24
+        assert records[0].asset_materialization.metadata["dagster/row_count"].value == 28
         assert records[0].asset_materialization.metadata["merged_records"].value == 2
         partitions = instance.get_dynamic_partitions("person_v1_submissions")
-        assert len(partitions) == 4
+        assert len(partitions) == 5
         runs = {r.dagster_run.tags.get("accord/contract"): r.dagster_run.tags for r in instance.get_run_records()}
-        assert runs["person/v1"]["accord/agency"] == "cba,nho,rrn" and runs["person/v1"]["accord/files"] == "4"
+        assert runs["person/v1"]["accord/agency"] == "cba,msa,nho,rrn" and runs["person/v1"]["accord/files"] == "5"
         checks = _latest_checks(instance, ["person", "v1", "submissions"], partitions)
         assert checks == {p: {"row_rules": ("WARN", p.startswith("rrn/") and "2026-12" in p),
                               "dataset_rules": ("ERROR", True), "rows_balanced": ("ERROR", True)} for p in partitions}
@@ -151,27 +153,29 @@ def test_full_run_through_the_instance(data, dagster_home):
         clean = next(r.asset_materialization.metadata for r in metadata if "2026-12" in r.partition_key)
         assert "errors_csv" not in clean and clean["rows_quarantined"].value == 0
     checks = [check for run in report.runs for check in run.checks]
-    assert sorted(checks) == sorted([("dataset_rules", True)] * 6 + [("rows_balanced", True)] * 6 +
-                                    [("row_rules", False)] * 5 + [("row_rules", True)])  # December is clean
+    assert sorted(checks) == sorted([("dataset_rules", True)] * 8 + [("rows_balanced", True)] * 8 +
+                                    [("row_rules", False)] * 7 + [("row_rules", True)])  # December is clean
     summary = json.loads((data.reports / "run-summary.json").read_text())
     counts = {(r["agency"], r["contract"]): (r["submissions"], r["rows_in"], r["rows_published"],
                                              r["rows_quarantined"]) for r in summary["results"]}
     assert counts == {("cba", "benefit_payment"): (1, 8, 6, 2), ("rrn", "benefit_payment"): (1, 10, 8, 2),
-                      ("cba", "person"): (1, 11, 8, 3), ("nho", "person"): (1, 10, 6, 4),
+                      ("msa", "benefit_payment"): (1, 6, 3, 2), ("cba", "person"): (1, 11, 8, 3),
+                      ("msa", "person"): (1, 6, 4, 1), ("nho", "person"): (1, 10, 6, 4),
                       ("rrn", "person"): (2, 15, 12, 3)}
     assert summary["all_balanced"] is True
     integrated = accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect()
-    assert integrated.group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("nho", 6), ("rrn", 10)]
+    assert integrated.group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("msa", 4), ("nho", 6),
+                                                                           ("rrn", 10)]
     assert (data.reports / "data_docs" / "index.html").exists()
 
-    seed_landing(data.landing)  # the same six files again: nothing new is processed or published
+    seed_landing(data.landing)  # the same seven files again: nothing new is processed or published
     published_before = _versions(data)
     again = materialize_all(ROOT, data.root)
-    assert (len(again.pickup.accepted), len(again.pickup.duplicates)) == (0, 6)
+    assert (len(again.pickup.accepted), len(again.pickup.duplicates)) == (0, 8)
     assert len(again.runs) == 1
     assert _versions(data) == published_before
     summary = json.loads((data.reports / "run-summary.json").read_text())
-    assert summary["submissions_by_status"] == {"duplicate": 6, "processed": 6}
+    assert summary["submissions_by_status"] == {"duplicate": 8, "processed": 8}
 
     # "Materialize all" in the UI: one run over every partition, which reports the recorded results
     job = build_definitions(ROOT, data.root).resolve_job_def("person_v1_submission")
@@ -183,20 +187,21 @@ def test_full_run_through_the_instance(data, dagster_home):
         shown = [e.step_materialization_data.materialization.metadata
                  for e in result.get_asset_materialization_events()]
         assert [(m["processed_in_this_run"].value, m["rows_quarantined"].value) for m in shown] == [
-            (False, 3), (False, 4), (False, 3), (False, 0)]
+            (False, 3), (False, 1), (False, 4), (False, 3), (False, 0)]
         assert _latest_checks(instance, ["person", "v1", "submissions"], keys)[keys[1]]["row_rules"] == ("WARN", False)
     assert _versions(data) == published_before
 
 
 def test_submissions_in_worker_processes_give_the_same_results(data, dagster_home):
     report = materialize_all(ROOT, data.root, workers=2)
-    assert report.success and len(report.runs) == 7
+    assert report.success and len(report.runs) == 9
     assert sorted(c for run in report.runs for c in run.checks if c[0] == "rows_balanced") == [
-        ("rows_balanced", True)] * 6
+        ("rows_balanced", True)] * 8
     summary = json.loads((data.reports / "run-summary.json").read_text())
     assert {(r["agency"], r["contract"]): (r["rows_in"], r["rows_published"]) for r in summary["results"]} == {
         ("cba", "benefit_payment"): (8, 6), ("rrn", "benefit_payment"): (10, 8), ("cba", "person"): (11, 8),
-        ("nho", "person"): (10, 6), ("rrn", "person"): (15, 12)}
+        ("nho", "person"): (10, 6), ("rrn", "person"): (15, 12), ("msa", "benefit_payment"): (6, 3),
+        ("msa", "person"): (6, 4)}
     with dg.DagsterInstance.get() as instance:
         assert {instance.get_run_by_id(r.run_id).status for r in report.runs} == {dg.DagsterRunStatus.SUCCESS}
 

@@ -72,7 +72,7 @@ def _clear_text_pii(mappings) -> set[str]:
             for name in pii:
                 values |= {str(v) for v in outcome.published[name].drop_nulls().to_list()}
                 text = outcome.quarantined.columns
-                source = mapping.spec.fields[name].source_columns
+                source = mapping.spec.fields[name].source_columns if name in mapping.spec.fields else []
                 for column in source:
                     if column in text:
                         values |= {str(v) for v in outcome.quarantined[column].drop_nulls().to_list()}

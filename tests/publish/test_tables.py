@@ -89,8 +89,9 @@ def test_rerunning_the_same_submissions_makes_no_new_version(where, mappings, re
     assert {kind: t.version() for kind, t in tables.items()} == versions  # nothing changed: no new version
     assert {kind: _sorted_rows(t).equals(rows[kind]) for kind, t in tables.items()} == {AGENCIES: True,
                                                                                         INTEGRATED: True}
-    assert rows[INTEGRATED].height == 24 and rows[INTEGRATED]["person_id"].n_unique() == 24
-    assert rows[AGENCIES].group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("nho", 6), ("rrn", 12)]
+    assert rows[INTEGRATED].height == 28 and rows[INTEGRATED]["person_id"].n_unique() == 28
+    assert rows[AGENCIES].group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("msa", 4), ("nho", 6),
+                                                                               ("rrn", 12)]
 
 
 def _sorted_rows(table: Table) -> pl.DataFrame:

@@ -44,12 +44,13 @@ def plain(text: object) -> Text:
 def summary_table(rows: list[dict[str, Any]]) -> Table:
     table = Table(title="accord run summary", show_lines=False)
     for name, justify in (("agency", "left"), ("contract", "left"), ("files", "right"), ("rows in", "right"),
-                          ("published", "right"), ("quarantined", "right"), ("balanced", "center")):
+                          ("published", "right"), ("quarantined", "right"), ("filtered", "right"),
+                          ("balanced", "center")):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for r in rows:
         table.add_row(plain(r["agency"]), plain(f"{r['contract']} v{r['contract_version']}"), str(r["submissions"]),
                       str(r["rows_in"]),
-                      str(r["rows_published"]), str(r["rows_quarantined"]),
+                      str(r["rows_published"]), str(r["rows_quarantined"]), str(r.get("rows_filtered", 0)),
                       "[green]yes[/]" if r["balanced"] else "[red]NO[/]")
     return table
 

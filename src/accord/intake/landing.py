@@ -236,8 +236,9 @@ class Intake:
                 verdict.reason, f"{verdict.detail} (not kept: {exc.message})")
             return self._refuse(entry, verdict.agency, reason, detail, result, remove=exc.removable)
         faults.point("pickup.after-copy")
+        others: list[Submission] = []  # the records of a mapping file's other targets
         if accepted:
-            final = self._accept(intent, copied, folder, verdict.agency, verdict.mappings)
+            final, *others = self._accept(intent, copied, folder, verdict.agency, verdict.mappings)
         else:
             self.archive.settle(copied, f"{folder}/{refused_id}")
             faults.point("pickup.after-archive")
@@ -246,10 +247,12 @@ class Intake:
                 status="refused", reason=verdict.reason, detail=verdict.detail))
         faults.point("pickup.after-record")
         final = self._finish(entry, final, identity)
-        {"received": result.accepted, "duplicate": result.duplicates}.get(final.status, result.refused).append(final)
+        for record in (final, *others):
+            {"received": result.accepted, "duplicate": result.duplicates}.get(record.status,
+                                                                             result.refused).append(record)
 
     def _accept(self, intent: Submission, copied: Copied, folder: str, agency: str,
-                mappings: tuple[Mapping, ...]) -> Submission:
+                mappings: tuple[Mapping, ...]) -> list[Submission]:
         """One record per target: received, or duplicate when the agency sent the same bytes for that target
         before. The archived copy is shared. Records of the other targets are written before the intent
         becomes the first target's record, so a pickup killed in between leaves the intent to undo."""
@@ -276,9 +279,8 @@ class Intake:
             else:
                 records.append(replace(common, submission_id=f"{agency}-{sha[:16]}{suffix}", archived_path=target,
                                        status="received"))
-        for extra in records[1:]:
-            self.store.add(extra)
-        return self.store.replace(intent.submission_id, records[0])
+        added = [self.store.add(extra) for extra in records[1:]]
+        return [self.store.replace(intent.submission_id, records[0]), *added]
 
     def _refuse(self, entry: Entry, agency: str, reason: str, detail: str, result: Pickup, *,
                 remove: bool = True) -> None:

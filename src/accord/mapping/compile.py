@@ -358,6 +358,16 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> 
     raise ValueError(f"unsupported logical type {field.logical_type!r}")
 
 
+SHOWN_CODES = 12
+
+
+def _listed(codes: list[str]) -> str:
+    """Known codes for a message: all of a short list, the first ones of a long one (a reference table's)."""
+    if len(codes) <= SHOWN_CODES:
+        return ", ".join(codes)
+    return f"{', '.join(codes[:SHOWN_CODES])} and {len(codes) - SHOWN_CODES} more"
+
+
 def _expected(field: Field, spec: FieldSpec) -> str:
     """A type error's detail: the type (``array<date>``), with the formats tried for dates and times, so the
     message can show what was expected (``date [%d/%m/%Y]``)."""
@@ -398,7 +408,7 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
         untyped = coded.is_not_null() & value.is_null()
         flags.append(pl.when(is_unmapped).then(pl.lit("unmapped-code")).when(untyped).then(pl.lit("type-error"))
                      .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
-        known_codes = ", ".join(codes.map or {}) if codes else ""
+        known_codes = _listed(list(codes.map or {})) if codes else ""
         expected = _expected(f, spec)  # the reasons' type names: array<date>, number, date [%d/%m/%Y]
         flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(expected))
                      .alias(_DETAIL + f.name))
@@ -438,6 +448,8 @@ def misordered_column(mapping: Mapping, raw: pl.DataFrame) -> str | None:
 
 
 def extra_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:
-    """Columns of the extract the mapping does not read (accord's own ``_source_row`` aside), in file order."""
+    """Columns of the extract the mapping does not read (accord's own ``_source_row`` and the columns joins
+    bring aside), in file order."""
     read = set(mapping.spec.source_columns)
-    return [c for c in raw.columns if c not in read and c != ROW]
+    joined = tuple(j.column_prefix for j in mapping.spec.joins)
+    return [c for c in raw.columns if c not in read and c != ROW and not (joined and c.startswith(joined))]

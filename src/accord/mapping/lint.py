@@ -306,9 +306,7 @@ def lint_document(doc: YamlDocument, contracts: ContractRegistry) -> tuple[list[
             out.add((*base, "contract"), f"contract {target.contract} v{target.contract_version} is already the "
                     f"target at position {seen[f'{target.contract}/{target.contract_version}'] + 1}")
         seen[f"{target.contract}/{target.contract_version}"] = i
-        spec = MappingSpec(agency=file_spec.agency, contract=target.contract,
-                           contract_version=target.contract_version, source=file_spec.source, rows=target.rows,
-                           fields=target.fields)
+        spec = file_spec.target_spec(target)
         try:
             contract = contracts.resolve(target.contract, target.contract_version)
         except ContractError as exc:

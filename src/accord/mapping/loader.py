@@ -55,8 +55,7 @@ def as_specs(data: dict[str, Any]) -> list[MappingSpec]:
         MappingSpecV1.model_validate(data)
         data = upgrade(data)[0]
     document = MappingFile.model_validate(data)
-    return [MappingSpec(agency=document.agency, contract=t.contract, contract_version=t.contract_version,
-                        source=document.source, rows=t.rows, fields=t.fields) for t in document.targets]
+    return [document.target_spec(t) for t in document.targets]
 
 
 def _read_code_file(doc: YamlDocument, relative: str, where: tuple[PathPart, ...]) -> dict[str, str]:

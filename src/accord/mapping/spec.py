@@ -429,22 +429,79 @@ class RowOperation(_Strict):
         return [self.unpivot.name, self.unpivot.value] if self.unpivot else []
 
 
+class DeliverySpec(_Strict):
+    """A delivery: one zip file of related files, each read as its own source. ``files``: a name of your
+    choice -> how to read the member of the zip whose name matches that source's ``pattern``."""
+
+    pattern: str = Field(description="glob of the zip file names in landing/<agency>/ that are deliveries")
+    files: dict[str, SourceSpec] = Field(min_length=1)
+
+
+class JoinSpec(_Strict):
+    """Bring the columns of another file of the delivery onto each record, matched on keys (``on``: this
+    record's column -> the other file's column). ``left`` keeps a record no row matches (its joined columns
+    empty); ``inner`` quarantines it. A record that several rows match is quarantined either way. The joined
+    columns are named ``<prefix><column>`` (default prefix: the file's name and a dot, ``people.NOM``)."""
+
+    file: str
+    on: dict[str, str] = Field(min_length=1)
+    how: Literal["left", "inner"] = "left"
+    prefix: str | None = None
+
+    @property
+    def column_prefix(self) -> str:
+        return f"{self.file}." if self.prefix is None else self.prefix
+
+
 class TargetSpec(_Strict):
-    """One contract fed by the source: its row operations (in order) and its fields."""
+    """One contract fed by the source: for a delivery the file it reads (``file``) and the files it joins,
+    then its row operations (in order) and its fields."""
 
     contract: str
     contract_version: int = Field(ge=1, description="major version of the contract this target feeds")
+    file: str | None = Field(None, description="for a delivery: the file whose records this target maps")
+    joins: list[JoinSpec] = Field(default_factory=list)
     rows: list[RowOperation] = Field(default_factory=list)
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
 
 class MappingFile(_Strict):
-    """A version 2 mapping file."""
+    """A version 2 mapping file: a ``source`` (one file) or a ``delivery`` (a zip of related files)."""
 
     mapping_version: Literal[2]
     agency: str = Field(pattern=AGENCY_ID)
-    source: SourceSpec
+    source: SourceSpec | None = None
+    delivery: DeliverySpec | None = None
     targets: list[TargetSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MappingFile:
+        if (self.source is None) == (self.delivery is None):
+            raise ValueError("give exactly one of 'source' (one file) or 'delivery' (a zip of related files)")
+        for target in self.targets:
+            names = list(self.delivery.files) if self.delivery else []
+            if self.delivery is None and (target.file is not None or target.joins):
+                raise ValueError("'file' and 'joins' are for the targets of a delivery")
+            if self.delivery is not None and target.file not in names:
+                raise ValueError(f"target {target.contract}: 'file' must name one of the delivery's files "
+                                 f"({', '.join(names)}), not {target.file!r}")
+            unknown = [j.file for j in target.joins if j.file not in names or j.file == target.file]
+            if unknown:
+                raise ValueError(f"target {target.contract}: joins must name other files of the delivery "
+                                 f"({', '.join(n for n in names if n != target.file)}), not {', '.join(unknown)}")
+        return self
+
+    def target_spec(self, target: TargetSpec) -> MappingSpec:
+        """One target as the engine runs it. Its ``source`` says how its records are read: the file's source,
+        or the delivery file it reads, claiming the landing files by the delivery's pattern."""
+        source = self.source
+        if source is None and self.delivery is not None and target.file is not None:  # see _one_source
+            source = self.delivery.files[target.file].model_copy(update={"pattern": self.delivery.pattern})
+        if source is None:
+            raise ValueError("a mapping file has a source or a delivery")
+        return MappingSpec(agency=self.agency, contract=target.contract, contract_version=target.contract_version,
+                           source=source, delivery=self.delivery, file=target.file, joins=target.joins,
+                           rows=target.rows, fields=target.fields)
 
 
 class MappingSpec(_Strict):
@@ -455,6 +512,9 @@ class MappingSpec(_Strict):
     contract: str
     contract_version: int = Field(ge=1)
     source: SourceSpec
+    delivery: DeliverySpec | None = None
+    file: str | None = None
+    joins: list[JoinSpec] = Field(default_factory=list)
     rows: list[RowOperation] = Field(default_factory=list)
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
@@ -462,7 +522,7 @@ class MappingSpec(_Strict):
     def source_columns(self) -> list[str]:
         """The extract's columns this target reads (columns the row operations make are not the file's)."""
         made: set[str] = set()
-        seen: dict[str, None] = {}
+        seen: dict[str, None] = dict.fromkeys(c for j in self.joins for c in j.on)
         for operation in self.rows:
             seen.update(dict.fromkeys(c for c in operation.reads if c not in made))
             made.update(operation.produces)

@@ -25,9 +25,9 @@ EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
 SUMMARY = {
     "clean": ("{file}: {rows_in} rows, all valid for {contract}.",
               "{file} : {rows_in} lignes, toutes valides pour {contract}."),
-    "quarantined": ("{file}: {rows_in} rows, {rows_published} valid, {rows_quarantined} would be quarantined "
+    "quarantined": ("{file}: {rows_in} rows, {records_valid} valid, {rows_quarantined} would be quarantined "
                     "({errors} problems).",
-                    "{file} : {rows_in} lignes, {rows_published} valides, {rows_quarantined} seraient mises en "
+                    "{file} : {rows_in} lignes, {records_valid} valides, {rows_quarantined} seraient mises en "
                     "quarantaine ({errors} problèmes)."),
     "unreadable": ("{file}: the file cannot be processed: {rejected}",
                    "{file} : le fichier ne peut pas être traité : {rejected}"),
@@ -53,6 +53,7 @@ class CheckReport:
     extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
     rows_filtered: int = 0
     filtered: list[dict[str, Any]] = field(default_factory=list)  # source_row, reason: set aside by a filter
+    records_published: int | None = None  # source rows valid, when explode or unpivot make several records each
 
     def warnings(self, lang: str) -> list[str]:
         """What the agency should know although no row is quarantined for it."""
@@ -74,9 +75,17 @@ class CheckReport:
 
     def summary(self, lang: str) -> str:
         template = SUMMARY[self.status][0 if lang == "en" else 1]
-        return template.format(file=Path(self.file).name, contract=f"{self.contract} v{self.contract_version}",
-                               errors=len(self.errors), **{k: v for k, v in asdict(self).items()
-                                                           if k not in ("file", "errors", "contract")})
+        valid = self.rows_published if self.records_published is None else self.records_published
+        text = template.format(file=Path(self.file).name, contract=f"{self.contract} v{self.contract_version}",
+                               errors=len(self.errors), records_valid=valid,
+                               **{k: v for k, v in asdict(self).items() if k not in ("file", "errors", "contract")})
+        if self.records_published is not None and self.rows_published != self.records_published:
+            text += (f" They make {self.rows_published} records." if lang == "en" else
+                     f" Elles donnent {self.rows_published} enregistrements.")
+        if self.rows_filtered:
+            text += (f" {self.rows_filtered} set aside by the mapping's filters." if lang == "en" else
+                     f" {self.rows_filtered} écartées par les filtres du mapping.")
+        return text
 
 
 def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) -> tuple[CheckReport, pl.DataFrame]:
@@ -105,6 +114,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         errors=table.to_dicts(), dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
         rows_filtered=outcome.rows_filtered, filtered=filtered,
+        records_published=outcome.records_published if outcome.rejected is None else None,
     )
     return report, table
 
