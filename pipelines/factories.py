@@ -218,6 +218,9 @@ def submissions_asset(contract: Contract) -> dg.AssetsDefinition:
         failures = []
         for partition in context.partition_keys:
             submission_id = submission_id_of(partition)
+            if intake.store.find(submission_id) is None:  # a key the instance keeps from another data directory
+                context.log.warning(f"{partition}: no such submission in {dirs.url}: skipped")
+                continue
             done = run_submission(submission_id, intake, pseudonyms)
             result = done[0] if done else recorded_result(dirs, submission_id)
             if result is None:  # pending, held by another run

@@ -174,10 +174,14 @@ class SubmissionStore:
         return rows[0] if rows else None
 
     def get(self, submission_id: str) -> Submission:
-        rows = self._select(_table.c.submission_id == submission_id)
-        if not rows:
+        found = self.find(submission_id)
+        if found is None:
             raise KeyError(submission_id)
-        return rows[0]
+        return found
+
+    def find(self, submission_id: str) -> Submission | None:
+        rows = self._select(_table.c.submission_id == submission_id)
+        return rows[0] if rows else None
 
     def all(self) -> list[Submission]:
         return self._select(sa.true())
