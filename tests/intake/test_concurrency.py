@@ -29,4 +29,5 @@ def test_two_runs_at_once_end_as_one(tmp_path):
         assert run.returncode == 0, stderr.decode()[-2000:]
     assert state(data) == state(reference)
     records = Intake(data_dirs(data), []).store.all()
-    assert len(records) == 8 and {r.attempts for r in records} == {1}  # each processed by one run only (7 files, msa's delivery feeds two contracts)
+    # each processed by one run only (7 files; msa's delivery feeds two contracts)
+    assert len(records) == 8 and {r.attempts for r in records} == {1}

@@ -11,6 +11,8 @@ from accord.cli import app
 from accord.mapping.suggest import agreement, draft_findings, suggest_mapping
 from tests.conftest import ROOT, SAMPLES
 
+runner = CliRunner()
+
 EXPECTED = {  # mapping -> (extract, fields reproduced, fields missed)
     "rrn/person": ("personnes_2026-11.csv", 9, []),
     "nho/person": ("clients_2026-11.xlsx", 9, []),
@@ -71,3 +73,60 @@ def test_a_backtracking_pattern_cannot_stall_suggest(tmp_path, person):
     started = time.perf_counter()
     suggest_mapping(extract, contract, "rrn")
     assert time.perf_counter() - started < 5
+
+
+def test_a_new_extract_with_english_headers_and_spelled_out_codes(registry):
+    from accord.mapping import load_mappings
+
+    fixture = ROOT / "tests" / "fixtures" / "suggest"
+    [hand] = load_mappings(fixture / "mappings", registry)
+    extract = fixture / "clients_2026-11.csv"
+    text, _ = suggest_mapping(extract, hand.contract, "ocs")
+    fields = agreement(text, hand, extract)
+    assert [n for n, ok in fields.items() if not ok] == [] and len(fields) == 9
+    assert yaml.safe_load(text)["fields"]["province"]["codes"]["map"] == {
+        "Alberta": "AB", "British Columbia": "BC", "Manitoba": "MB", "Nova Scotia": "NS", "Ontario": "ON",
+        "Quebec": "QC"}
+
+
+def test_french_labels_with_hyphens_and_accents_find_their_codes(person, tmp_path):
+    extract = tmp_path / "gens.csv"
+    extract.write_text("DOSSIER;PROVINCE\n1;Nouvelle-Écosse\n2;Île-du-Prince-Édouard\n3;terre-neuve-et-labrador\n",
+                       encoding="utf-8")
+    text, _ = suggest_mapping(extract, person, "msa")
+    assert yaml.safe_load(text)["fields"]["province"]["codes"]["map"] == {
+        "Nouvelle-Écosse": "NS", "terre-neuve-et-labrador": "NL", "Île-du-Prince-Édouard": "PE"}
+
+
+def test_timestamps_get_a_date_and_time_format():
+    from accord.mapping.suggest import guess_date_format
+
+    formats, _, note = guess_date_format(["2026-01-01T10:00:00Z", "2026-02-01T11:30:00+01:00"], timestamp=True)
+    assert formats == ["%Y-%m-%dT%H:%M:%S%z"] and note == "2 of 2 sample values read as %Y-%m-%dT%H:%M:%S%z"
+    assert guess_date_format(["2026-01-01 10:00", "2026-02-01 11:30"], timestamp=True)[0] == ["%Y-%m-%d %H:%M"]
+
+
+def test_default_version_and_agency(registry, tmp_path):
+    from accord.mapping.suggest import default_major
+
+    assert default_major(registry, ROOT / "mappings", "person") == 1  # the agencies' version; 2.0.0 is proposed
+    assert default_major(registry, tmp_path / "none", "person") == 1  # the newest active one
+    folder = tmp_path / "Downloads"
+    folder.mkdir()
+    extract = folder / "personnes.csv"
+    extract.write_bytes((SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes())
+    result = runner.invoke(app, ["mapping", "suggest", str(extract), "--contract", "person",
+                                 "--project-dir", str(ROOT)])
+    assert result.exit_code == 2
+    assert "give --agency: the extract's folder 'Downloads' is not an agency of" in result.output
+
+
+def test_a_draft_that_fails_on_most_rows_is_not_done(person):
+    from accord.mapping.suggest import failing_fields
+
+    text, _ = suggest_mapping(SAMPLES / "rrn" / "personnes_2026-11.csv", person, "rrn")
+    assert failing_fields(text, person, SAMPLES / "rrn" / "personnes_2026-11.csv") == {}
+    wrong = text.replace("'%d/%m/%Y'", "'%Y-%m-%d'").replace('"%d/%m/%Y"', '"%Y-%m-%d"').replace(
+        "[%d/%m/%Y]", "[%Y-%m-%d]")
+    assert wrong != text
+    assert failing_fields(wrong, person, SAMPLES / "rrn" / "personnes_2026-11.csv") == {"birth_date": (12, 12)}

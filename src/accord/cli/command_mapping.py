@@ -10,7 +10,7 @@ import typer
 from accord.cli.console import console, errors, report_findings
 from accord.contracts import ContractRegistry
 from accord.mapping.lint import lint_mapping
-from accord.mapping.suggest import draft_findings, suggest_mapping
+from accord.mapping.suggest import default_major, draft_findings, failing_fields, suggest_mapping
 from accord.settings import project_dirs
 
 app = typer.Typer(help="Work with agency mapping files.", no_args_is_help=True)
@@ -41,22 +41,33 @@ def lint(
 def suggest(
     extract: Annotated[Path, typer.Argument(help="a sample extract", exists=True, dir_okay=False)],
     contract: Annotated[str, typer.Option(help="contract id, e.g. person")],
-    version: Annotated[int | None, typer.Option(help="contract major version (default: the latest)")] = None,
-    agency: Annotated[str | None, typer.Option(help="agency id (default: the extract's folder name)")] = None,
+    version: Annotated[int | None, typer.Option(
+        help="contract major version (default: the one the other agencies' mappings use, else the latest "
+             "active one)")] = None,
+    agency: Annotated[str | None, typer.Option(
+        help="agency id (default: the extract's folder name, when mappings/ has a folder of that name)")] = None,
     out: Annotated[Path | None, typer.Option(help="write the draft here instead of printing it")] = None,
     project_dir: ProjectOption = None,
 ) -> None:
     """Draft a mapping from the extract's header and values, with confidence comments and TODOs; the draft
     is linted and what is left to fix is listed."""
-    contracts = ContractRegistry.load(project_dirs(project_dir).contracts)
+    dirs = project_dirs(project_dir)
+    contracts = ContractRegistry.load(dirs.contracts)
     majors = sorted(c.major for c in contracts.contracts if c.id == contract)
     if not majors:
         errors.print(f"no contract '{contract}'", markup=False)
         raise typer.Exit(2)
-    target = contracts.resolve(contract, version or majors[-1])
     agency_id = agency or extract.parent.name
+    if agency is None and not (dirs.mappings / agency_id).is_dir():
+        errors.print(f"give --agency: the extract's folder '{agency_id}' is not an agency of {dirs.mappings}",
+                     markup=False)
+        raise typer.Exit(2)
+    target = contracts.resolve(contract, version or default_major(contracts, dirs.mappings, contract))
     text, _ = suggest_mapping(extract, target, agency_id)
     findings = draft_findings(text, contracts, agency_id, target)
+    failing = failing_fields(text, target, extract)
+    text += "".join(f"# TODO: {name} fails on {n} of the {rows} sample rows: check its source and steps\n"
+                    for name, (n, rows) in failing.items())
     todos = text.count("TODO:")
     text += f"# lint: {len(findings)} problem(s); {todos} TODO(s) to review\n"
     text += "".join(f"#   {f}\n" for f in findings)

@@ -60,6 +60,8 @@ CODE_SYNONYMS: dict[str, dict[str, str]] = {
 SECOND_PARTS = {"given_name": ["middle name", "second prenom", "autres prenoms", "deuxieme prenom"]}
 NULL_TOKENS = ["N/D", "N/A", "NA", "-", "n/d", "n/a", "null", "NULL"]
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d"]
+TIMESTAMP_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                     "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"]
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "excel", ".xls": "excel", ".ods": "excel",
            ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".parquet": "parquet"}
 SAMPLE = 2000
@@ -90,12 +92,20 @@ def _values(raw: pl.DataFrame, column: str) -> list[str]:
     return [v for v in series.head(SAMPLE).to_list() if v and v not in NULL_TOKENS]
 
 
-def guess_date_format(values: list[str]) -> tuple[list[str], bool, str]:
-    """Formats that read the sample, whether Excel serials are present, and a note."""
+def _parses(series: pl.Series, fmt: str, timestamp: bool) -> int:
+    if not timestamp:
+        return int(series.str.strptime(pl.Date, fmt, strict=False).is_not_null().sum())
+    text = series.str.replace(r"[Zz]$", "+00:00") if "%z" in fmt else series
+    return int(text.str.to_datetime(fmt, strict=False, time_unit="us").is_not_null().sum())
+
+
+def guess_date_format(values: list[str], timestamp: bool = False) -> tuple[list[str], bool, str]:
+    """Formats that read the sample (date formats, or date-and-time ones for a ``timestamp``), whether Excel
+    serials are present, and a note."""
     if not values:
         return [], False, "no values to learn the date format from"
     series = pl.Series(values)
-    parsed = {f: series.str.strptime(pl.Date, f, strict=False).is_not_null().sum() for f in DATE_FORMATS}
+    parsed = {f: _parses(series, f, timestamp) for f in (TIMESTAMP_FORMATS if timestamp else DATE_FORMATS)}
     best = max(parsed.values())
     serial = sum(1 for v in values if re.fullmatch(r"\d{5}", v)) > 0
     if best == 0:
@@ -115,15 +125,20 @@ def _number_marks(values: list[str]) -> tuple[str, str | None]:
     return ".", thousands
 
 
+def _plain(text: str) -> str:
+    """A code or label compared loosely: accents, case, hyphens and underscores aside."""
+    return " ".join(fold(text).replace("_", " ").replace("-", " ").split())
+
+
 def _code_for(value: str, contract_field: Field) -> str | None:
     codes = contract_field.codes or ()
-    folded = fold(value).replace("_", " ").replace("-", " ")
+    folded = _plain(value)
     synonym = CODE_SYNONYMS.get(contract_field.name, {}).get(folded)
     if synonym in (contract_field.enum or ()):
         return synonym
     tests: list[Callable[[Code], bool]] = [
-        lambda c: fold(c.value) == folded,
-        lambda c: folded in (fold(c.label_en), fold(c.label_fr)),
+        lambda c: _plain(c.value) == folded,
+        lambda c: folded in (_plain(c.label_en), _plain(c.label_fr)),
         lambda c: len(folded) >= 2 and fold(c.value).startswith(folded),
         lambda c: any(difflib.SequenceMatcher(None, folded, w).ratio() >= 0.8
                       for w in re.split(r"[^a-z]+", fold(f"{c.label_en} {c.label_fr}")) if len(w) > 2),
@@ -133,7 +148,7 @@ def _code_for(value: str, contract_field: Field) -> str | None:
         if len(found) == 1:
             return found[0]
     if len(folded) == 1:
-        found = [c.value for c in codes if folded in (fold(c.label_en)[:1], fold(c.label_fr)[:1])]
+        found = [c.value for c in codes if folded in (_plain(c.label_en)[:1], _plain(c.label_fr)[:1])]
         if len(set(found)) == 1:
             return found[0]
     return None
@@ -165,10 +180,11 @@ def _quote(value: str) -> str:
 def _transforms(values: list[str], contract_field: Field, choice: FieldChoice) -> None:
     match contract_field.logical_type:
         case "date" | "timestamp":
-            formats, serial, note = guess_date_format(values)
+            formats, serial, note = guess_date_format(values, contract_field.logical_type == "timestamp")
             choice.lines.append("date:")
-            choice.lines.append(f"  formats: [{', '.join(_quote(f) for f in formats) or _quote('%Y-%m-%d')}]")
-            if serial:
+            fallback = "%Y-%m-%dT%H:%M:%S%z" if contract_field.logical_type == "timestamp" else "%Y-%m-%d"
+            choice.lines.append(f"  formats: [{', '.join(_quote(f) for f in formats) or _quote(fallback)}]")
+            if serial and contract_field.logical_type == "date":
                 choice.lines.append("  excel_serial: true")
             choice.notes.append(note)
             if note.startswith(("TODO", "no ")):
@@ -288,6 +304,39 @@ def draft_findings(text: str, contract_registry: ContractRegistry, agency: str, 
         path.write_text(text, encoding="utf-8")
         return [dataclasses.replace(f, file=f"<draft {agency}/{contract.id}.yaml>")
                 for f in lint_mapping(path, contract_registry)]
+
+
+def default_major(contracts: ContractRegistry, mappings_dir: Path, contract_id: str) -> int:
+    """The contract major a new mapping should target: the one most of the other agencies' mappings use (the
+    newest of those in a tie), else the newest major whose latest version is active, else the newest."""
+    from accord.mapping.loader import scan_mappings
+
+    used = Counter(m.spec.contract_version for m in scan_mappings(mappings_dir, contracts).mappings
+                   if m.spec.contract == contract_id) if mappings_dir.is_dir() else Counter()
+    if used:
+        return max(used, key=lambda major: (used[major], major))
+    majors = sorted({c.major for c in contracts.contracts if c.id == contract_id})
+    active = [m for m in majors if contracts.resolve(contract_id, m).status == "active"]
+    return (active or majors)[-1]
+
+
+def failing_fields(text: str, contract: Contract, file: Path, share: float = 0.5) -> dict[str, tuple[int, int]]:
+    """The fields of a draft that fail on more than ``share`` of the sample rows (mapping errors and row rules):
+    field -> (rows failing, rows). A draft that would quarantine most rows is not done."""
+    try:
+        [spec] = as_specs(yaml.safe_load(text))
+    except Exception:  # a draft that does not validate: lint says why
+        return {}
+    draft = Mapping(spec=spec, contract=contract, file=file, sha256="")
+    raw = read_extract(file, spec.source).frame
+    if missing_columns(draft, raw) or raw.is_empty():
+        return {}
+    mapped = apply_mapping(draft, raw)
+    from accord.validation import row_schema
+
+    errors = pl.concat([mapped.errors, row_schema(contract).check(mapped.values)])
+    counts = errors.filter(pl.col("column").is_not_null()).group_by("column").agg(pl.col(ROW).n_unique()).rows()
+    return {name: (int(n), raw.height) for name, n in counts if n > share * raw.height and name in spec.fields}
 
 
 def agreement(text: str, hand: Mapping, file: Path) -> dict[str, bool]:
