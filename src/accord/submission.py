@@ -92,12 +92,14 @@ def staged_agencies(dirs: DataDirs, contract: Contract) -> set[str]:
             if k.startswith(prefix)}
 
 
-def part_key(contract: Contract, agency: str, sha256: str) -> str:
-    return f"{staging_key(contract, agency)}/part-{sha256[:16]}.parquet"
+def part_key(contract: Contract, agency: str, submission_id: str) -> str:
+    """A submission's staged part, named by its id without the agency (``part-<sha256[:16]>``, and for a
+    target of a mapping file with several ``part-<sha256[:16]>-<contract>-v<major>``)."""
+    return f"{staging_key(contract, agency)}/part-{submission_id.removeprefix(agency + '-')}.parquet"
 
 
 def staged_parts(dirs: DataDirs, contract: Contract, agency: str) -> dict[str, str]:
-    """Submission id -> key of its staged part (the part's name is the submission id's content address)."""
+    """Submission id -> key of its staged part (the part's name is the submission id without the agency)."""
     parts = {}
     for key in dirs.storage.list(staging_key(contract, agency)):
         name = key.rsplit("/", 1)[-1]
@@ -157,7 +159,7 @@ class _Stager:
 
     def __init__(self, submission: Submission, mapping: Mapping, key: PseudonymKey, work: Path) -> None:
         self.mapping, self.key = mapping, key
-        self.key_name = part_key(mapping.contract, mapping.agency, submission.sha256)
+        self.key_name = part_key(mapping.contract, mapping.agency, submission.submission_id)
         self.lineage = {"_agency": mapping.agency, "_submission_id": submission.submission_id,
                         "_source_file": submission.file_name, "_ingested_at": received_at(submission.received_at)}
         self.metadata = {"agency": mapping.agency, "source_file": submission.file_name,

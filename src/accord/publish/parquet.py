@@ -1,6 +1,7 @@
 """Harmonised rows: contract columns typed by the contract (``pii`` fields as keyed pseudonyms), lineage
 columns, provenance metadata. Each processed submission's rows are staged as one Parquet part
-(``published/<contract>/v<major>/.staged/agency=<agency>/part-<source sha256[:16]>.parquet``) before they are
+(``published/<contract>/v<major>/.staged/agency=<agency>/part-<submission id without the agency>.parquet``,
+``part-<source sha256[:16]>`` for a file feeding one contract) before they are
 published in the contract's Delta tables (``accord.publish.tables``, docs/consumers.md).
 
 A staged part is the data file its publication commits, as it is: it holds every column of the dataset but
