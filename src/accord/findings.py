@@ -16,8 +16,14 @@ class Finding:
     hint: str = ""
 
     def __str__(self) -> str:
+        return self.describe("en")
+
+    def describe(self, lang: str) -> str:
+        """``file:line:column: error: path: message (hint: ...)``, the labels in ``lang`` (en or fr)."""
         where = self.file + (f":{self.line}" if self.line is not None else "")
         where += f":{self.column}" if self.line is not None and self.column is not None else ""
         at = f" {self.path}:" if self.path else ""
-        hint = f" (hint: {self.hint})" if self.hint else ""
-        return f"{where}: {self.severity}:{at} {self.message}{hint}"
+        severity = {"error": "erreur", "warning": "avertissement"}.get(self.severity, self.severity) \
+            if lang == "fr" else self.severity
+        hint = (f" (conseil : {self.hint})" if lang == "fr" else f" (hint: {self.hint})") if self.hint else ""
+        return f"{where}: {severity}:{at} {self.message}{hint}"

@@ -9,6 +9,7 @@ import typer
 
 from accord.cli.console import console, errors, report_findings
 from accord.contracts import ContractRegistry
+from accord.findings import Finding
 from accord.mapping.lint import lint_mapping
 from accord.mapping.suggest import default_major, draft_findings, failing_fields, suggest_mapping
 from accord.settings import project_dirs
@@ -23,17 +24,21 @@ def lint(
     paths: Annotated[list[Path], typer.Argument(help="mapping files, or mappings/ folders")],
     sample: Annotated[Path | None, typer.Option(help="also check the mapping against the first 1,000 rows of "
                                                      "this extract", exists=True, dir_okay=False)] = None,
+    lang: Annotated[str, typer.Option(help="language of the messages: en or fr")] = "en",
     project_dir: ProjectOption = None,
 ) -> None:
     """Check mappings against their contracts (and a sample extract): file:line:column: message (hint); exit 1
     on any error."""
+    from accord.mapping.lint_fr import in_language
     from accord.mapping.sample_lint import sample_findings
 
     contracts = ContractRegistry.load(project_dirs(project_dir).contracts)
     files = [f for p in paths for f in (sorted(p.glob("*/*.yaml")) if p.is_dir() else [p])]
-    lint = (lambda file: sample_findings(file, contracts, sample)) if sample else (
-        lambda file: lint_mapping(file, contracts))
-    if report_findings(files, lint, "mapping"):
+    def lint(file: Path) -> list[Finding]:
+        found = sample_findings(file, contracts, sample) if sample else lint_mapping(file, contracts)
+        return [in_language(f, lang) for f in found]
+
+    if report_findings(files, lint, "mapping", lang):
         raise typer.Exit(1)
 
 

@@ -55,16 +55,20 @@ def summary_table(rows: list[dict[str, Any]]) -> Table:
     return table
 
 
-def report_findings(files: list[Path], lint: Callable[[Path], list[Finding]], noun: str) -> int:
-    """Print every finding of every file (to stderr) and a count line; return how many files have errors
-    (warnings are printed and counted, but do not fail)."""
+def report_findings(files: list[Path], lint: Callable[[Path], list[Finding]], noun: str, lang: str = "en") -> int:
+    """Print every finding of every file (to stderr, in ``lang``) and a count line; return how many files have
+    errors (warnings are printed and counted, but do not fail)."""
     failed = warned = 0
     for file in files:
         findings = lint(file)
         for finding in findings:
-            errors.print(plain(finding), highlight=False)
+            errors.print(plain(finding.describe(lang)), highlight=False)
         failed += any(f.severity == "error" for f in findings)
         warned += bool(findings) and all(f.severity != "error" for f in findings)
-    console.print(f"{len(files)} {noun}(s) checked, {failed} with errors" + (f", {warned} with warnings only"
-                                                                             if warned else ""))
+    if lang == "fr":
+        console.print(f"{len(files)} {noun}(s) vérifié(s), {failed} avec erreurs"
+                      + (f", {warned} avec avertissements seulement" if warned else ""))
+    else:
+        console.print(f"{len(files)} {noun}(s) checked, {failed} with errors"
+                      + (f", {warned} with warnings only" if warned else ""))
     return failed

@@ -181,6 +181,11 @@ def _check_regex(pattern: str, parts: tuple[PathPart, ...], out: FindingCollecto
         out.add(parts, f"regular expression does not compile: {problem}")
 
 
+def _either(words: tuple[str, ...]) -> str:
+    """``date, time or timestamp``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def _condition_findings(cond: Condition, parts: Parts, out: FindingCollector) -> None:
     if cond.matches is not None:
         _check_regex(cond.matches, (*parts, "matches"), out)
@@ -203,7 +208,7 @@ def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: F
         types = _STEP_TYPES.get(step.kind)
         if types and read.logical_type not in types:
             out.add(at, f"'{step.kind}' cannot produce the {field.type_label} field '{name}'",
-                    f"'{step.kind}' produces {' or '.join(types)}")
+                    f"'{step.kind}' produces {_either(types)}")
         if step.codes is not None and field.items is not None:
             out.add(at, f"codes do not apply to the list field '{name}' (its items are checked against the "
                     "contract as they are)")
