@@ -203,3 +203,22 @@ def _write_and_load(contract: dict, tmp_path: Path):
     from tests.helpers import write_contract
 
     return load_contract(write_contract(tmp_path / "contracts", contract))
+
+
+def test_foreign_keys_to_another_resource_become_relationships_and_come_back(tmp_path):
+    descriptor = {"fields": [{"name": "payment_id", "type": "string", "constraints": {"required": True}},
+                             {"name": "person_id", "type": "string"}, {"name": "a", "type": "string"},
+                             {"name": "b", "type": "string"}],
+                  "primaryKey": "payment_id",
+                  "foreignKeys": [{"fields": "person_id", "reference": {"resource": "person", "fields": "person_id"}},
+                                  {"fields": ["a", "b"], "reference": {"resource": "x", "fields": ["a", "b"]}},
+                                  {"fields": "a", "reference": {"resource": "", "fields": "payment_id"}}]}
+    imported = from_tableschema(descriptor, contract_id="payment")
+    person_id = next(p for p in imported.contract["schema"][0]["properties"] if p["name"] == "person_id")
+    assert person_id["relationships"] == [{"type": "foreignKey", "to": "person.person_id"}]
+    assert imported.not_imported == [
+        "schema: foreign key ['a', 'b'] -> {'resource': 'x', 'fields': ['a', 'b']} (composite)",
+        "schema: foreign key 'a' -> {'resource': '', 'fields': 'payment_id'} (a reference to the same resource)"]
+    contract = _write_and_load(imported.contract, tmp_path)
+    assert to_tableschema(contract)["foreignKeys"] == [
+        {"fields": "person_id", "reference": {"resource": "person", "fields": "person_id"}}]

@@ -196,6 +196,27 @@ def _list_property(spec: dict[str, Any], position: int | None, skipped: list[str
     return prop, entry
 
 
+def _one(value: Any) -> str | None:
+    """A Table Schema ``fields`` value naming exactly one field, else None."""
+    if isinstance(value, str):
+        return value
+    return str(value[0]) if isinstance(value, list) and len(value) == 1 else None
+
+
+def _foreign_key(fk: dict[str, Any], properties: list[dict[str, Any]], skipped: list[str]) -> None:
+    """A one-field foreign key to another resource becomes the property's relationship to that contract
+    (``<resource>.<field>``, warn on orphans); a composite or self-referencing one is reported."""
+    reference = fk.get("reference") or {}
+    column, target, resource = _one(fk.get("fields")), _one(reference.get("fields")), reference.get("resource")
+    prop = next((p for p in properties if p["name"] == column), None)
+    if prop is None or target is None or not resource:
+        why = "composite" if column is None or target is None else "a reference to the same resource" \
+            if not resource else "an unknown field"
+        skipped.append(f"schema: foreign key {fk.get('fields')!r} -> {reference!r} ({why})")
+        return
+    prop.setdefault("relationships", []).append({"type": "foreignKey", "to": f"{resource}.{target}"})
+
+
 def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: str = "1.0.0",
                      agency: str = "agency") -> Imported:
     """The ODCS contract, the default mapping for ``agency``, and what was not imported."""
@@ -208,9 +229,8 @@ def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: s
         prop, entry = _property(spec, position, skipped)
         properties.append(prop)
         fields[prop["name"]] = entry
-    if descriptor.get("foreignKeys"):
-        skipped += [f"schema: foreign key {fk.get('fields')!r} -> {fk.get('reference')!r}"
-                    for fk in descriptor["foreignKeys"]]
+    for fk in descriptor.get("foreignKeys") or []:
+        _foreign_key(fk, properties, skipped)
     skipped += [f"schema: property {k!r}" for k in descriptor if k not in _KNOWN_SCHEMA_KEYS | {"foreignKeys"}
                 and not isinstance(descriptor[k], list | dict)]
     source = {"pattern": "*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
@@ -281,4 +301,7 @@ def to_tableschema(contract: Contract) -> dict[str, Any]:
                               "missingValues": [""]}
     if contract.primary_key:
         schema["primaryKey"] = list(contract.primary_key)
+    if contract.foreign_keys:
+        schema["foreignKeys"] = [{"fields": k.column, "reference": {"resource": k.contract, "fields": k.target}}
+                                 for k in contract.foreign_keys]
     return schema
