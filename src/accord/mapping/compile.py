@@ -19,19 +19,8 @@ import polars as pl
 from accord.contracts.model import Field
 from accord.contracts.types import polars_dtype
 from accord.mapping.loader import Mapping
-from accord.mapping.spec import (
-    PARSE_STEPS,
-    CodesSpec,
-    Condition,
-    FieldSpec,
-    IdSpec,
-    ItemsSpec,
-    NumberSpec,
-    ReplaceSpec,
-    Step,
-    ValueRef,
-    template_parts,
-)
+from accord.mapping.spec import Condition, FieldSpec, IdSpec, ItemsSpec, ValueRef, template_parts
+from accord.mapping.steps import PARSE_STEPS, CodesSpec, NumberSpec, ReplaceSpec, Step
 from accord.reasons import ERROR_COLUMNS, ROW
 
 _RAW = "__raw__"

@@ -22,8 +22,9 @@ from accord.contracts.codelists import reference_table
 from accord.contracts.loader import contracts_root
 from accord.errors import ContractError, MappingError
 from accord.findings import Finding
-from accord.mapping.spec import PARSE_STEPS, Condition, FieldSpec, MappingFile, MappingSpec, TargetSpec
+from accord.mapping.spec import Condition, FieldSpec, MappingFile, MappingSpec, TargetSpec
 from accord.mapping.spec_v1 import MappingSpecV1, Remap, remap_path, upgrade
+from accord.mapping.steps import PARSE_STEPS
 from accord.regex import regex_problem
 from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 

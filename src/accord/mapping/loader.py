@@ -15,8 +15,9 @@ from accord.contracts.codelists import reference_table
 from accord.contracts.loader import contracts_root
 from accord.errors import MappingError
 from accord.mapping.lint import lint_document
-from accord.mapping.spec import CodesSpec, LookupSpec, MappingFile, MappingSpec, Step
+from accord.mapping.spec import MappingFile, MappingSpec
 from accord.mapping.spec_v1 import MappingSpecV1, upgrade
+from accord.mapping.steps import CodesSpec, LookupSpec, Step
 from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 
 

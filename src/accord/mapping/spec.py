@@ -13,22 +13,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from accord.mapping.base import Strict
+from accord.mapping.steps import PARSE_STEPS, Scalar, Step
 
 AGENCY_ID = r"^[a-z][a-z0-9_]{1,31}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-
-class FixedWidthField(_Strict):
+class FixedWidthField(Strict):
     name: str = Field(min_length=1)
     start: int = Field(ge=1, description="1-based position of the first character")
     width: int = Field(ge=1)
 
 
-class SourceSpec(_Strict):
+class SourceSpec(Strict):
     """How to read the agency's extract files."""
 
     pattern: str = Field("*", description="glob of file names in landing/<agency>/ that feed this mapping")
@@ -54,57 +53,7 @@ class SourceSpec(_Strict):
         return self
 
 
-DAY_FIRST_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
-MONTH_FIRST_FORMATS = ["%m/%d/%Y", "%m-%d-%Y", "%Y-%m-%d"]
-
-
-class DateSpec(_Strict):
-    formats: list[str] | None = Field(None, min_length=1, description="strftime formats tried in order")
-    day_first: bool | None = Field(None, description="without formats: the day-first or month-first family")
-    excel_serial: bool = Field(False, description="also read Excel serial day numbers (46037 = 2026-01-15)")
-
-    @property
-    def effective_formats(self) -> list[str]:
-        if self.formats:
-            return self.formats
-        if self.day_first is None:
-            return ["%Y-%m-%d"]
-        return DAY_FIRST_FORMATS if self.day_first else MONTH_FIRST_FORMATS
-
-
-class NumberSpec(_Strict):
-    decimal: Literal[".", ","] = "."
-    thousands: Literal[" ", ",", ".", "'"] | None = None
-    multiply: str | None = Field(None, pattern=r"^-?\d+(\.\d+)?$",
-                                 description="unit conversion, e.g. '0.01' for cents to dollars")
-    round: int | None = Field(None, ge=0, le=18, description="round to this many decimals (half away from "
-                                                            "zero) instead of refusing a value with more")
-
-
-class BooleanSpec(_Strict):
-    true: list[str] = Field(min_length=1)
-    false: list[str] = Field(min_length=1)
-
-
-Scalar = str | int | float | bool
-
-
-class CodesSpec(_Strict):
-    map: dict[str, Scalar] | None = Field(None, description="agency code -> contract value (text, a number, "
-                                                            "true/false or a date, read as the field's type)")
-    file: str | None = Field(None, description="CSV beside the mapping with columns 'from' and 'to'")
-    unmapped: Literal["quarantine", "null", "keep"] = "quarantine"
-    ignore_case: bool = False
-    ignore_accents: bool = Field(False, description="also ignores case: 'Québec' matches 'QUEBEC'")
-
-    @model_validator(mode="after")
-    def _one_list(self) -> CodesSpec:
-        if (self.map is None) == (self.file is None):
-            raise ValueError("give exactly one of 'map' or 'file'")
-        return self
-
-
-class ItemsSpec(_Strict):
+class ItemsSpec(Strict):
     """How one cell holds the items of an array field: text split on ``separator`` (each part trimmed), or a
     JSON array (``json: true``; the default for JSON and Parquet sources, whose nested values arrive as JSON).
     The field's ``date``, ``number`` and ``boolean`` settings read each item."""
@@ -113,28 +62,18 @@ class ItemsSpec(_Strict):
     as_json: bool | None = Field(None, alias="json", description="the cell is a JSON array: [\"a\", \"b\"]")
 
 
-class ConcatSpec(_Strict):
+class ConcatSpec(Strict):
     columns: list[str] = Field(min_length=2)
     separator: str = " "
 
 
-class SplitSpec(_Strict):
+class SplitSpec(Strict):
     column: str
     separator: str = Field(min_length=1)
     index: int = Field(description="0-based part to keep; -1 is the last part")
 
 
-class RegexReplace(_Strict):
-    pattern: str
-    replacement: str = ""
-
-
-class RegexExtract(_Strict):
-    pattern: str
-    group: int = Field(1, ge=0)
-
-
-class Condition(_Strict):
+class Condition(Strict):
     """A test on source values: one column's cleaned value (``column`` with exactly one of equals, in, matches,
     is_null), or a combination of conditions (``all``, ``any``, ``not``)."""
 
@@ -166,7 +105,7 @@ class Condition(_Strict):
         return found
 
 
-class ValueRef(_Strict):
+class ValueRef(Strict):
     from_: str | None = Field(None, alias="from")
     constant: Scalar | None = None
 
@@ -177,87 +116,12 @@ class ValueRef(_Strict):
         return self
 
 
-class WhenClause(_Strict):
+class WhenClause(Strict):
     if_: Condition = Field(alias="if")
     then: ValueRef
 
 
-class ReplaceSpec(_Strict):
-    """Replace literal text: ``find`` (a fixed text) or ``find_column`` (the value of another column of the same
-    row, e.g. the street type given apart) by ``with``; ``at: start`` only where the value starts with it."""
-
-    find: str | None = Field(None, min_length=1)
-    find_column: str | None = None
-    with_: str = Field("", alias="with")
-    at: Literal["anywhere", "start", "end"] = "anywhere"
-
-    @model_validator(mode="after")
-    def _one(self) -> ReplaceSpec:
-        if (self.find is None) == (self.find_column is None):
-            raise ValueError("give exactly one of 'find' or 'find_column'")
-        return self
-
-
-class SplitStep(_Strict):
-    separator: str = Field(min_length=1)
-    index: int = Field(description="0-based part to keep; -1 is the last part")
-
-
-LookupColumn = Literal["code", "label_en", "label_fr"]
-LOOKUP_COLUMNS: tuple[LookupColumn, ...] = ("code", "label_en", "label_fr")
-
-
-class LookupSpec(_Strict):
-    """Look the value up in a reference table of ``contracts/reference/`` (``table``: its file name): the row
-    whose column ``match`` (default: any of code, label_en, label_fr) holds the value gives its ``code``."""
-
-    table: str = Field(pattern=r"^[A-Za-z0-9_.-]+\.csv$")
-    match: list[LookupColumn] = Field(default_factory=lambda: list(LOOKUP_COLUMNS), min_length=1)
-    ignore_accents: bool = Field(True, description="'Québec', 'QUEBEC' and 'quebec' all match")
-    unmapped: Literal["quarantine", "null", "keep"] = "quarantine"
-
-
-STEP_KINDS = ("trim", "case", "normalize", "replace", "regex_replace", "regex_extract", "split", "default",
-              "null_if", "codes", "lookup", "date", "number", "boolean")
-PARSE_STEPS = ("date", "number", "boolean")  # read the text as the contract type: the last step
-
-
-class Step(_Strict):
-    """One step: exactly one key. ``trim`` may be written alone (``- trim``)."""
-
-    trim: bool | None = None
-    case: Literal["upper", "lower", "title"] | None = None
-    normalize: Literal["NFC", "NFKC"] | None = None
-    replace: ReplaceSpec | None = None
-    regex_replace: RegexReplace | None = None
-    regex_extract: RegexExtract | None = None
-    split: SplitStep | None = None
-    default: str | None = Field(None, description="the value when it is still empty")
-    null_if: list[str] | None = Field(None, min_length=1, description="values that mean 'missing' at this point")
-    codes: CodesSpec | None = None
-    lookup: LookupSpec | None = None
-    date: DateSpec | None = None
-    number: NumberSpec | None = None
-    boolean: BooleanSpec | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare(cls, value: object) -> object:
-        return {value: True} if value in ("trim",) else value
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Step:
-        given = [k for k in STEP_KINDS if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(f"a step has exactly one of {', '.join(STEP_KINDS)} (got {given or 'none'})")
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in STEP_KINDS if getattr(self, k) is not None)
-
-
-class IdSpec(_Strict):
+class IdSpec(Strict):
     """A stable identifier computed from columns: ``uuid5`` (RFC 4122 name-based, in ``namespace``) or
     ``sha256`` (hex) of the cleaned values joined by a unit separator; empty when every column is empty."""
 
@@ -270,7 +134,7 @@ class IdSpec(_Strict):
 SOURCES = ("from", "concat", "constant", "coalesce", "split", "when", "template", "id")
 
 
-class FieldSpec(_Strict):
+class FieldSpec(Strict):
     """How one contract field is produced: one source, then ``steps`` in the order written. Every column a
     source reads is trimmed (``trim``) and has the null tokens applied first. Without a date, number or
     boolean step, the text is read as the contract type with the defaults."""
@@ -363,7 +227,7 @@ def template_parts(template: str) -> list[tuple[str, str]]:
     return parts
 
 
-class FilterSpec(_Strict):
+class FilterSpec(Strict):
     """Keep the records where ``keep_if`` holds, or drop those where ``drop_if`` holds; each record set aside is
     counted and listed with ``reason`` (default: the condition)."""
 
@@ -382,14 +246,14 @@ class FilterSpec(_Strict):
         return self.keep_if or self.drop_if  # type: ignore[return-value]
 
 
-class ExplodeSpec(_Strict):
+class ExplodeSpec(Strict):
     """One cell ``a;b;c`` becomes three records, each with one part (trimmed) and the source row's number."""
 
     column: str
     separator: str = Field(min_length=1)
 
 
-class UnpivotSpec(_Strict):
+class UnpivotSpec(Strict):
     """Columns become records: each record has ``name`` (the column's name, or ``names``' value for it) and
     ``value`` (its cell), with the other columns repeated; empty cells give no record unless ``keep_empty``."""
 
@@ -404,7 +268,7 @@ class UnpivotSpec(_Strict):
 ROW_KINDS = ("filter", "explode", "unpivot")
 
 
-class RowOperation(_Strict):
+class RowOperation(Strict):
     filter: FilterSpec | None = None
     explode: ExplodeSpec | None = None
     unpivot: UnpivotSpec | None = None
@@ -429,7 +293,7 @@ class RowOperation(_Strict):
         return [self.unpivot.name, self.unpivot.value] if self.unpivot else []
 
 
-class DeliverySpec(_Strict):
+class DeliverySpec(Strict):
     """A delivery: one zip file of related files, each read as its own source. ``files``: a name of your
     choice -> how to read the member of the zip whose name matches that source's ``pattern``."""
 
@@ -437,7 +301,7 @@ class DeliverySpec(_Strict):
     files: dict[str, SourceSpec] = Field(min_length=1)
 
 
-class JoinSpec(_Strict):
+class JoinSpec(Strict):
     """Bring the columns of another file of the delivery onto each record, matched on keys (``on``: this
     record's column -> the other file's column). ``left`` keeps a record no row matches (its joined columns
     empty); ``inner`` quarantines it. A record that several rows match is quarantined either way. The joined
@@ -453,7 +317,7 @@ class JoinSpec(_Strict):
         return f"{self.file}." if self.prefix is None else self.prefix
 
 
-class TargetSpec(_Strict):
+class TargetSpec(Strict):
     """One contract fed by the source: for a delivery the file it reads (``file``) and the files it joins,
     then its row operations (in order) and its fields."""
 
@@ -465,7 +329,7 @@ class TargetSpec(_Strict):
     fields: dict[str, FieldSpec] = Field(min_length=1)
 
 
-class MappingFile(_Strict):
+class MappingFile(Strict):
     """A version 2 mapping file: a ``source`` (one file) or a ``delivery`` (a zip of related files)."""
 
     mapping_version: Literal[2]
@@ -504,7 +368,7 @@ class MappingFile(_Strict):
                            rows=target.rows, fields=target.fields)
 
 
-class MappingSpec(_Strict):
+class MappingSpec(Strict):
     """One target of a mapping file with the file's agency and source: what the engine runs (a version 1
     file is one of these, its steps in version 1's fixed order)."""
 

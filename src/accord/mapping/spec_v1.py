@@ -9,30 +9,16 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from accord.mapping.spec import (
-    AGENCY_ID,
-    BooleanSpec,
-    CodesSpec,
-    ConcatSpec,
-    DateSpec,
-    ItemsSpec,
-    NumberSpec,
-    RegexExtract,
-    RegexReplace,
-    Scalar,
-    SourceSpec,
-    SplitSpec,
-    ValueRef,
-    WhenClause,
-    _Strict,
-)
+from accord.mapping.base import Strict
+from accord.mapping.spec import AGENCY_ID, ConcatSpec, ItemsSpec, SourceSpec, SplitSpec, ValueRef, WhenClause
+from accord.mapping.steps import BooleanSpec, CodesSpec, DateSpec, NumberSpec, RegexExtract, RegexReplace, Scalar
 from accord.yamlfile import PathPart
 
 V1_SOURCES = ("from", "concat", "constant", "coalesce", "split", "when")
 V1_STEPS = ("normalize", "regex_replace", "regex_extract", "case", "default", "codes", "date", "number", "boolean")
 
 
-class FieldSpecV1(_Strict):
+class FieldSpecV1(Strict):
     """How one contract field is produced (version 1). Steps run in this order: source (with trim and null
     tokens on every column read), normalize, regex_replace, regex_extract, case, default, codes, then parsing
     to the contract type (date, number, boolean)."""
@@ -70,7 +56,7 @@ class FieldSpecV1(_Strict):
         return self
 
 
-class MappingSpecV1(_Strict):
+class MappingSpecV1(Strict):
     mapping_version: Literal[1]
     agency: str = Field(pattern=AGENCY_ID)
     contract: str
