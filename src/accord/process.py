@@ -131,10 +131,12 @@ def _open_delivery(file: Path, mapping: Mapping, work_dir: Path, limits: Limits 
 def _joined(frame: pl.DataFrame, mapping: Mapping, delivery: _Delivery | None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A batch with the joined files' columns, and the errors of the records the joins quarantine."""
     errors = [error_frame([])]
-    for join in mapping.spec.joins if delivery is not None else []:
+    if delivery is None:
+        return frame, errors[0]
+    for join in mapping.spec.joins:
         if any(c not in frame.columns for c in join.on):
             continue  # the header check reports the missing key column
-        frame, found = join_batch(frame, join, delivery.tables[join.file])  # type: ignore[union-attr]
+        frame, found = join_batch(frame, join, delivery.tables[join.file])
         errors.append(found)
     return frame, pl.concat(errors)
 

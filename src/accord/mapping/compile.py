@@ -291,6 +291,12 @@ def _array(expr: pl.Expr, field: Field, item: Field, spec: FieldSpec, source_for
     return pl.when(readable).then(typed)
 
 
+def _date_formats(field: Field, spec: FieldSpec) -> list[str]:
+    """The formats a date, time or timestamp field is read with: its date step's, else the defaults."""
+    date = spec.setting("date")
+    return date.effective_formats if date else _DEFAULT_DATE_FORMATS[field.logical_type]
+
+
 def _number(expr: pl.Expr, field: Field, number: NumberSpec | None, dtype: pl.DataType) -> pl.Expr:
     """Number text to the contract type: exact (a value with more decimals than a decimal field's scale, or a
     fraction for an integer, is refused, never rounded) unless the mapping says ``round``."""
@@ -321,19 +327,14 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> 
             return expr
         case "date":
             date = spec.setting("date")
-            formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS["date"]
-            tries = [expr.str.strptime(pl.Date, f, strict=False) for f in formats]
+            tries = [expr.str.strptime(pl.Date, f, strict=False) for f in _date_formats(field, spec)]
             if date is not None and date.excel_serial:
                 tries.append(_excel_serial(expr))
             return pl.coalesce(tries)
         case "time":
-            date = spec.setting("date")
-            formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS["time"]
-            return pl.coalesce([expr.str.strptime(pl.Time, f, strict=False) for f in formats])
+            return pl.coalesce([expr.str.strptime(pl.Time, f, strict=False) for f in _date_formats(field, spec)])
         case "timestamp":
-            date = spec.setting("date")
-            formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS["timestamp"]
-            return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in formats])
+            return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in _date_formats(field, spec)])
         case "integer" | "number":
             return _number(expr, field, spec.setting("number"), dtype)
         case "boolean":
@@ -350,11 +351,12 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> 
 SHOWN_CODES = 12
 
 
-def _listed(codes: list[str]) -> str:
-    """Known codes for a message: all of a short list, the first ones of a long one (a reference table's)."""
-    if len(codes) <= SHOWN_CODES:
-        return ", ".join(codes)
-    return f"{', '.join(codes[:SHOWN_CODES])} and {len(codes) - SHOWN_CODES} more"
+def listed(items: list[str], limit: int = SHOWN_CODES) -> str:
+    """Items for a message: all of a short list, the first ``limit`` of a long one and how many more (a
+    reference table's codes)."""
+    if len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} and {len(items) - limit} more"
 
 
 def _expected(field: Field, spec: FieldSpec) -> str:
@@ -364,9 +366,8 @@ def _expected(field: Field, spec: FieldSpec) -> str:
         return field.type_label
     if field.logical_type in _DEFAULT_DATE_FORMATS:
         date = spec.setting("date")
-        formats = date.effective_formats if date else _DEFAULT_DATE_FORMATS[field.logical_type]
         serial = ", Excel serial" if date is not None and date.excel_serial else ""
-        return f"{field.logical_type} [{', '.join(formats)}{serial}]"
+        return f"{field.logical_type} [{', '.join(_date_formats(field, spec))}{serial}]"
     return field.logical_type
 
 
@@ -397,7 +398,7 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
         untyped = coded.is_not_null() & value.is_null()
         flags.append(pl.when(is_unmapped).then(pl.lit("unmapped-code")).when(untyped).then(pl.lit("type-error"))
                      .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
-        known_codes = _listed(list(codes.map or {})) if codes else ""
+        known_codes = listed(list(codes.map or {})) if codes else ""
         expected = _expected(f, spec)  # the reasons' type names: array<date>, number, date [%d/%m/%Y]
         flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(expected))
                      .alias(_DETAIL + f.name))

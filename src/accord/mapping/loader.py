@@ -17,7 +17,7 @@ from accord.errors import MappingError
 from accord.mapping.lint import lint_document
 from accord.mapping.spec import MappingFile, MappingSpec
 from accord.mapping.spec_v1 import MappingSpecV1, upgrade
-from accord.mapping.steps import CodesSpec, LookupSpec, Step
+from accord.mapping.steps import CodesSpec, LookupSpec
 from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
 
 
@@ -104,8 +104,7 @@ def _resolved(spec: MappingSpec, contract: Contract, doc: YamlDocument, target: 
                                                       "file": None})
                 step = step.model_copy(update={"codes": codes})
             elif step.lookup is not None:
-                step = Step.model_validate({"codes": {"map": {"_": "_"}}}).model_copy(
-                    update={"codes": _lookup_codes(step.lookup, contract)})
+                step = step.model_copy(update={"lookup": None, "codes": _lookup_codes(step.lookup, contract)})
             steps.append(step)
         fields[name] = field_spec.model_copy(update={"steps": steps})
     return spec.model_copy(update={"fields": fields})

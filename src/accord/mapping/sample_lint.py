@@ -15,7 +15,7 @@ import polars as pl
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError, MappingError
 from accord.findings import Finding
-from accord.mapping.compile import apply_mapping, missing_columns
+from accord.mapping.compile import apply_mapping, listed, missing_columns
 from accord.mapping.lint import FindingCollector, closest, collector_for, lint_document
 from accord.mapping.loader import Mapping, load_mapping_file
 from accord.mapping.rows import shape
@@ -72,10 +72,9 @@ def _codes(mapping: Mapping, target: int, errors: pl.DataFrame, out: FindingColl
     for name in unmapped.get_column("column").unique(maintain_order=True).to_list():
         counts = unmapped.filter(pl.col("column") == name).group_by("value").len().sort(["len", "value"],
                                                                                       descending=[True, False])
-        shown = [f"'{v}' ({n} row{'s' if n > 1 else ''})" for v, n in counts.head(SHOWN_CODES).rows()]
-        more = f" and {counts.height - SHOWN_CODES} more" if counts.height > SHOWN_CODES else ""
+        shown = [f"'{v}' ({n} row{'s' if n > 1 else ''})" for v, n in counts.rows()]
         out.add((*_field_at(mapping, target, name, "codes"), "map"),
-                f"codes of the sample that the map of '{name}' does not list: {', '.join(shown)}{more}",
+                f"codes of the sample that the map of '{name}' does not list: {listed(shown, SHOWN_CODES)}",
                 "add them to the map, or say unmapped: null or keep", severity="warning")
 
 

@@ -11,7 +11,7 @@ Unknown keys are refused (``extra="forbid"``) so a typo is an error, not a silen
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -131,13 +131,11 @@ class IdSpec(Strict):
                                                                                 "namespace)")
 
 
-SOURCES = ("from", "concat", "constant", "coalesce", "split", "when", "template", "id")
+class FieldSources(Strict):
+    """What every version of a field entry has: its source (exactly one of ``SOURCE_KEYS``), the cleaning of
+    every column the source reads (``trim``, ``null_tokens``) and, for an array, how a cell holds its items."""
 
-
-class FieldSpec(Strict):
-    """How one contract field is produced: one source, then ``steps`` in the order written. Every column a
-    source reads is trimmed (``trim``) and has the null tokens applied first. Without a date, number or
-    boolean step, the text is read as the contract type with the defaults."""
+    SOURCE_KEYS: ClassVar[tuple[str, ...]] = ("from", "concat", "constant", "coalesce", "split", "when")
 
     from_: str | None = Field(None, alias="from", description="source column")
     concat: ConcatSpec | None = None
@@ -146,21 +144,34 @@ class FieldSpec(Strict):
     split: SplitSpec | None = None
     when: list[WhenClause] | None = Field(None, min_length=1)
     otherwise: ValueRef | None = None
-    template: str | None = Field(None, min_length=1, description="literal text with columns: '{NUM} {RUE}'")
-    id: IdSpec | None = None
     trim: bool = True
     null_tokens: list[str] = Field(default_factory=list)
-    steps: list[Step] = Field(default_factory=list)
     items: ItemsSpec | None = Field(None, description="for an array field: how the cell holds its items")
 
     @model_validator(mode="after")
-    def _one_source(self) -> FieldSpec:
-        given = [k for k, v in zip(SOURCES, (self.from_, self.concat, self.constant, self.coalesce, self.split,
-                                             self.when, self.template, self.id), strict=True) if v is not None]
+    def _one_source(self) -> FieldSources:
+        keys = type(self).SOURCE_KEYS
+        given = [k for k in keys if getattr(self, "from_" if k == "from" else k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(repr(s) for s in SOURCES)} (got {given or 'none'})")
+            raise ValueError(f"give exactly one of {', '.join(repr(s) for s in keys)} (got {given or 'none'})")
         if self.otherwise is not None and self.when is None:
             raise ValueError("'otherwise' goes with 'when'")
+        return self
+
+
+class FieldSpec(FieldSources):
+    """How one contract field is produced: one source, then ``steps`` in the order written. Every column a
+    source reads is trimmed (``trim``) and has the null tokens applied first. Without a date, number or
+    boolean step, the text is read as the contract type with the defaults."""
+
+    SOURCE_KEYS: ClassVar[tuple[str, ...]] = (*FieldSources.SOURCE_KEYS, "template", "id")
+
+    template: str | None = Field(None, min_length=1, description="literal text with columns: '{NUM} {RUE}'")
+    id: IdSpec | None = None
+    steps: list[Step] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _balanced_template(self) -> FieldSpec:
         if self.template is not None:
             template_columns(self.template)  # raises ValueError on an unbalanced brace
         return self

@@ -10,28 +10,18 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from accord.mapping.base import Strict
-from accord.mapping.spec import AGENCY_ID, ConcatSpec, ItemsSpec, SourceSpec, SplitSpec, ValueRef, WhenClause
-from accord.mapping.steps import BooleanSpec, CodesSpec, DateSpec, NumberSpec, RegexExtract, RegexReplace, Scalar
+from accord.mapping.spec import AGENCY_ID, FieldSources, SourceSpec
+from accord.mapping.steps import BooleanSpec, CodesSpec, DateSpec, NumberSpec, RegexExtract, RegexReplace
 from accord.yamlfile import PathPart
 
-V1_SOURCES = ("from", "concat", "constant", "coalesce", "split", "when")
 V1_STEPS = ("normalize", "regex_replace", "regex_extract", "case", "default", "codes", "date", "number", "boolean")
 
 
-class FieldSpecV1(Strict):
+class FieldSpecV1(FieldSources):
     """How one contract field is produced (version 1). Steps run in this order: source (with trim and null
     tokens on every column read), normalize, regex_replace, regex_extract, case, default, codes, then parsing
     to the contract type (date, number, boolean)."""
 
-    from_: str | None = Field(None, alias="from", description="source column")
-    concat: ConcatSpec | None = None
-    constant: Scalar | None = None
-    coalesce: list[str] | None = Field(None, min_length=2, description="first non-empty of these columns")
-    split: SplitSpec | None = None
-    when: list[WhenClause] | None = Field(None, min_length=1)
-    otherwise: ValueRef | None = None
-    trim: bool = True
-    null_tokens: list[str] = Field(default_factory=list)
     normalize: Literal["NFC", "NFKC"] | None = None
     regex_replace: list[RegexReplace] = Field(default_factory=list)
     regex_extract: RegexExtract | None = None
@@ -41,16 +31,9 @@ class FieldSpecV1(Strict):
     date: DateSpec | None = None
     number: NumberSpec | None = None
     boolean: BooleanSpec | None = None
-    items: ItemsSpec | None = Field(None, description="for an array field: how the cell holds its items")
 
     @model_validator(mode="after")
-    def _one_source(self) -> FieldSpecV1:
-        given = [k for k, v in zip(V1_SOURCES, (self.from_, self.concat, self.constant, self.coalesce, self.split,
-                                                self.when), strict=True) if v is not None]
-        if len(given) != 1:
-            raise ValueError(f"give exactly one of {', '.join(repr(s) for s in V1_SOURCES)} (got {given or 'none'})")
-        if self.otherwise is not None and self.when is None:
-            raise ValueError("'otherwise' goes with 'when'")
+    def _one_parse(self) -> FieldSpecV1:
         if sum(s is not None for s in (self.date, self.number, self.boolean)) > 1:
             raise ValueError("give at most one of 'date', 'number', 'boolean'")
         return self
