@@ -148,8 +148,8 @@ def _write_filtered(outcome: ExtractOutcome, submission: Submission, mapping: Ma
     if outcome.filtered is None:
         dirs.storage.delete(key)
         return None
-    local = work / "filtered.csv"
-    pl.read_parquet(outcome.filtered).rename({ROW: "source_row"}).write_csv(local)
+    local = work / "filtered.csv"  # the reasons are the mapping's text (agency-written): spreadsheet-safe
+    write_errors_csv(pl.read_parquet(outcome.filtered).rename({ROW: "source_row"}), local)
     return dirs.storage.put_file(local, key, private=True, move=True)
 
 

@@ -100,3 +100,25 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
     fake.write_bytes(b"DOSSIER;NOM\n")
     with pytest.raises(ExtractRejected, match="not a zip file"):
         open_delivery(fake, SPEC, tmp_path / "work", Limits())
+
+
+def test_a_filter_reason_is_inert_in_filtered_csv(tmp_path, registry, pseudonym_key):
+    """The reason is the mapping's text, written by the agency: a formula is neutralised like errors.csv's."""
+    import shutil
+
+    from accord.agency import run_agency
+    from accord.mapping import load_mapping_file
+    from accord.settings import data_dirs
+
+    folder = tmp_path / "mappings" / "msa"
+    folder.mkdir(parents=True)
+    text = (SAMPLES.parents[1] / "mappings" / "msa" / "dossiers.yaml").read_text()
+    (folder / "dossiers.yaml").write_text(text.replace('reason: "draft file, not yet opened"',
+                                                       'reason: "=HYPERLINK(\\"http://x.invalid\\")"'))
+    [person, _] = load_mapping_file(folder / "dossiers.yaml", registry)
+    data = data_dirs(tmp_path / "data").create()
+    (data.landing / "msa").mkdir(parents=True)
+    shutil.copyfile(DELIVERY, data.landing / "msa" / DELIVERY.name)
+    run_agency(person, data, key=pseudonym_key, dataset_rules=False)
+    [filtered] = data.quarantine.rglob("*.filtered.csv")
+    assert filtered.read_text().splitlines() == ["source_row,reason", "4,\"'=HYPERLINK(\"\"http://x.invalid\"\")\""]
