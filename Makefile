@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: install run test lint dev samples clean bench
+.PHONY: install run test lint dev serve samples clean bench
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ lint: $(STAMP)
 ## the Dagster UI on http://127.0.0.1:3000
 dev: $(STAMP)
 	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+## the agency portal on http://127.0.0.1:8000, with the Dagster daemon processing what is sent
+serve: $(STAMP)
+	$(BIN)/accord serve --daemon --host 127.0.0.1 --port 8000
 
 ## regenerate samples/landing from scripts/make_samples.py
 samples: $(STAMP)

@@ -7,19 +7,27 @@ import contextlib
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from accord.process_group import process_group
+
 S3_ENV = {"AWS_ACCESS_KEY_ID": "accord-test", "AWS_SECRET_ACCESS_KEY": "accord-test-secret",
           "AWS_REGION": "us-east-1"}
+
+
+# Debian's Chromium, driven by Playwright (its own browser download is unreachable here)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def free_port() -> int:
@@ -113,19 +121,17 @@ def postgres_server() -> Iterator[str]:
 def dagster_process(args: list[str], log: Path, cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A Dagster command (``dagster dev``, the daemon) with this process's environment, in a process group of
     its own: stopped with every child it started (code server, webserver, run processes) when the block ends."""
-    with log.open("wb") as output:
-        process = subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=os.environ.copy(),
-                                   start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            yield process
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    with log.open("wb") as output, process_group([sys.executable, "-m", *args], cwd, os.environ, output) as process:
+        yield process
+
+
+def answers(url: str) -> str | None:
+    """None when ``url`` answers 200, else what it answered (for ``wait_for``)."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (http on localhost, built here)
+            return None if response.status == 200 else f"{url}: {response.status}"
+    except OSError as exc:
+        return f"{url}: {exc}"
 
 
 def wait_for(pending: Callable[[], str | None], seconds: float, process: subprocess.Popen[bytes], log: Path,

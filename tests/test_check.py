@@ -42,10 +42,14 @@ def test_reports_on_each_sample(tmp_path, agency, contract, name, code, rows, va
     assert errors.height == len(report["errors"])
     malformed = errors.filter(pl.col("rule") == "malformed-record").height
     assert errors.filter(pl.col("rule") != "malformed-record")["source_row"].n_unique() + malformed == quarantined
-    html = (tmp_path / "report.html").read_text()
-    assert f'<p class="{report["status"]}"' in html
+    html, html_fr = (tmp_path / "report.html").read_text(), (tmp_path / "report.fr.html").read_text()
+    assert f'<section class="banner {report["status"]}"' in html and '<html lang="en">' in html
     french = "toutes valides" if code == 0 else f"{quarantined} seraient mises en quarantaine"
-    assert french in html and html.count("<tr><td>") >= len(report["errors"])
+    assert french in html_fr and french not in html and '<html lang="fr">' in html_fr
+    # each problem is shown once, in its group's rows (the first three of a group also as its examples)
+    groups = {(e["column"], e["rule"]) for e in report["errors"]}
+    assert html.count('<section class="group"') == len(groups)
+    assert html.count("<tr><td>") >= len(report["errors"])
     # dataset rules are in the report without Great Expectations; Data Docs only with --data-docs
     assert report["dataset_rules"] and all(o["success"] for o in report["dataset_rules"])
     assert not (tmp_path / "data_docs").exists()

@@ -97,11 +97,11 @@ def type_names(detail: str) -> tuple[str, str]:
 EXAMPLE_MOMENT = dt.datetime(2026, 12, 31, 13, 45, 30)
 
 
-def _formats(detail: str) -> tuple[str, str, str]:
-    """``date [%d/%m/%Y, %Y-%m-%d]`` -> the type, and what was expected in words in English and French, each
-    format shown as the last moment of 2026 written that way (31/12/2026)."""
+def format_examples(detail: str) -> tuple[str, list[str]]:
+    """``date [%d/%m/%Y, %Y-%m-%d]`` -> the type and each format shown as the last moment of 2026 written that
+    way (``31/12/2026``); no formats for a detail without them."""
     if not detail.endswith("]") or " [" not in detail:
-        return detail, "", ""
+        return detail, []
     kind, _, formats = detail[:-1].partition(" [")
     shown = []
     for fmt in formats.split(", "):
@@ -112,6 +112,14 @@ def _formats(detail: str) -> tuple[str, str, str]:
             shown.append(EXAMPLE_MOMENT.strftime(fmt.replace("%.f", "").replace("%z", "+00:00")))
         except ValueError:
             shown.append(fmt)
+    return kind, shown
+
+
+def _formats(detail: str) -> tuple[str, str, str]:
+    """The type, and what was expected in words in English and French (``expected like 31/12/2026``)."""
+    kind, shown = format_examples(detail)
+    if not shown:
+        return kind, "", ""
     written = " or ".join(shown)
     return kind, f" (expected like {written})", f" (attendu sous la forme {written.replace(' or ', ' ou ')})"
 

@@ -17,20 +17,9 @@ from playwright.sync_api import sync_playwright
 from accord.settings import data_dirs
 from tests.conftest import ROOT, seed_landing
 from tests.helpers import publication_pending
-from tests.services import dagster_process, free_port, wait_for
+from tests.services import CHROMIUM, CHROMIUM_FLAGS, answers, dagster_process, free_port, wait_for
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DROP_TO_PUBLISHED = 90  # seconds
-
-
-def _answers(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (http on localhost, built here)
-            return None if response.status == 200 else f"{url}: {response.status}"
-    except OSError as exc:
-        return f"{url}: {exc}"
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def dev(tmp_path, monkeypatch, dagster_home):
     with dagster_process(["dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", str(port)],
                          log, ROOT) as process:
         url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _answers(f"{url}/server_info"), 120, process, log)
+        wait_for(lambda: answers(f"{url}/server_info"), 120, process, log)
         yield url, process, log, data_dirs(tmp_path / "data").create()
 
 

@@ -76,5 +76,5 @@ def check(
             if len(result.errors) > MAX_SHOWN:
                 console.print(f"… {len(result.errors) - MAX_SHOWN} more", highlight=False)
         if report is not None:
-            console.print(plain(f"report: {paths['html']}"), highlight=False)
+            console.print(plain(f"report: {paths['html_' + lang]}"), highlight=False)
     raise typer.Exit(result.exit_code)

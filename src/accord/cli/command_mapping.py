@@ -11,7 +11,7 @@ from accord.cli.console import console, errors, report_findings
 from accord.contracts import ContractRegistry
 from accord.findings import Finding
 from accord.mapping.lint import lint_mapping
-from accord.mapping.suggest import default_major, draft_findings, failing_fields, suggest_mapping
+from accord.mapping.suggest import default_major, draft
 from accord.settings import project_dirs
 
 app = typer.Typer(help="Work with agency mapping files.", no_args_is_help=True)
@@ -68,14 +68,8 @@ def suggest(
                      markup=False)
         raise typer.Exit(2)
     target = contracts.resolve(contract, version or default_major(contracts, dirs.mappings, contract))
-    text, _ = suggest_mapping(extract, target, agency_id)
-    findings = draft_findings(text, contracts, agency_id, target)
-    failing = failing_fields(text, target, extract)
-    text += "".join(f"# TODO: {name} fails on {n} of the {rows} sample rows: check its source and steps\n"
-                    for name, (n, rows) in failing.items())
+    text, findings = draft(extract, target, contracts, agency_id)
     todos = text.count("TODO:")
-    text += f"# lint: {len(findings)} problem(s); {todos} TODO(s) to review\n"
-    text += "".join(f"#   {f}\n" for f in findings)
     if out is not None:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}", highlight=False)

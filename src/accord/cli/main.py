@@ -6,7 +6,15 @@ import sys
 
 import typer
 
-from accord.cli import command_check, command_contract, command_mapping, command_publish, command_run
+from accord.cli import (
+    command_agency,
+    command_check,
+    command_contract,
+    command_mapping,
+    command_publish,
+    command_run,
+    command_serve,
+)
 from accord.cli.console import errors, plain
 
 EXIT_INTERNAL = 3  # accord itself failed (0, 1, 2 are each command's answers: see its --help)
@@ -15,9 +23,11 @@ app = typer.Typer(help="accord: harmonise agency extracts onto shared data contr
                   add_completion=False, pretty_exceptions_enable=False)
 app.command("run")(command_run.run)
 app.command("check")(command_check.check)
+app.command("serve")(command_serve.serve)
 app.add_typer(command_contract.app, name="contract")
 app.add_typer(command_mapping.app, name="mapping")
 app.add_typer(command_publish.app, name="publish")
+app.add_typer(command_agency.app, name="agency")
 
 
 def main() -> None:

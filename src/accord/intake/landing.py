@@ -102,13 +102,29 @@ def _location(record: Submission) -> tuple[str | None, str]:
 
 
 @dataclass(frozen=True)
-class _Verdict:
+class Verdict:
     """What pickup decided from an entry's name and kind, before reading a byte of it."""
 
     agency: str  # the record's agency (TOP when the folder is not a valid agency)
     mappings: tuple[Mapping, ...] = ()  # accepted for these mappings (the targets of one mapping file)
     reason: str = ""  # refused: reason code
     detail: str = ""
+
+
+def judge_name(agency: str, name: str, mappings: list[Mapping]) -> Verdict:
+    """What becomes of a file ``name`` from ``agency`` (a valid agency id): the mapping file (one, with one or
+    several targets) that claims it, or why it is refused (``bad-name``, ``unclaimed``, ``ambiguous``). The
+    portal asks the same question before it takes an upload."""
+    if problem := file_name_problem(name):
+        return Verdict(agency, reason="bad-name", detail=problem)
+    candidates = matching_mappings(agency, name, mappings)
+    if candidates and len({m.file for m in candidates}) == 1:  # one mapping file, one or several targets
+        return Verdict(agency, mappings=tuple(candidates))
+    patterns = ", ".join(m.spec.source.pattern for m in mappings if m.agency == agency)
+    why = "no mapping" if not candidates else f"{len({m.file for m in candidates})} mapping files"
+    return Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",
+                   detail=f"{why} of agency {agency!r} {'matches' if not candidates else 'match'} {name!r} "
+                          f"(patterns: {patterns})")
 
 
 class Intake:
@@ -157,7 +173,7 @@ class Intake:
             return self._refuse(entry, TOP, "symlink", f"landing entry {entry.display!r} is a symbolic link: "
                                 "not followed", result)
         if entry.kind != "dir":
-            return self._judged(entry, _Verdict(TOP, reason="not-in-agency-folder",
+            return self._judged(entry, Verdict(TOP, reason="not-in-agency-folder",
                                                 detail=f"{entry.display!r} is not inside an agency folder"), result)
         if entry.name in self.broken:
             log.warning("files of %s wait: its mapping does not load (%s)", entry.name, self.broken[entry.name])
@@ -194,20 +210,10 @@ class Intake:
             return self._refuse(entry, agency, "not-a-file", f"{entry.display!r} is not a regular file", result,
                                 remove=entry.kind != "dir")
         if folder_problem is not None:
-            return self._judged(entry, _Verdict(agency, reason="unknown-agency", detail=folder_problem), result)
-        if problem := file_name_problem(entry.name):
-            return self._judged(entry, _Verdict(agency, reason="bad-name", detail=problem), result)
-        candidates = matching_mappings(agency, entry.name, self.mappings)
-        if candidates and len({m.file for m in candidates}) == 1:  # one mapping file, one or several targets
-            return self._judged(entry, _Verdict(agency, mappings=tuple(candidates)), result)
-        patterns = ", ".join(m.spec.source.pattern for m in self.mappings if m.agency == agency)
-        why = "no mapping" if not candidates else f"{len({m.file for m in candidates})} mapping files"
-        return self._judged(entry, _Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",
-                                            detail=f"{why} of agency {agency!r} "
-                                                   f"{'matches' if not candidates else 'match'} {entry.display!r} "
-                                                   f"(patterns: {patterns})"), result)
+            return self._judged(entry, Verdict(agency, reason="unknown-agency", detail=folder_problem), result)
+        return self._judged(entry, judge_name(agency, entry.name, self.mappings), result)
 
-    def _judged(self, entry: Entry, verdict: _Verdict, result: Pickup) -> None:
+    def _judged(self, entry: Entry, verdict: Verdict, result: Pickup) -> None:
         """Copy a regular file into the archive under an intent, then record what it is."""
         accepted = bool(verdict.mappings)
         limit = self.limits.file_limit(verdict.mappings[0].spec.source.format) if accepted else \

@@ -361,3 +361,17 @@ def agreement(text: str, hand: Mapping, file: Path) -> dict[str, bool]:
 def _only(mapping: Mapping, name: str) -> Mapping:
     spec = mapping.spec.model_copy(update={"fields": {name: mapping.spec.fields[name]}})
     return Mapping(spec=spec, contract=mapping.contract, file=mapping.file, sha256="")
+
+
+def draft(file: Path, contract: Contract, contracts: ContractRegistry, agency: str) -> tuple[str, list[Finding]]:
+    """The draft mapping of ``agency``'s sample ``file`` onto ``contract``, with a TODO for each field that fails
+    on most sample rows and its lint findings as closing comments (what ``accord mapping suggest`` prints and
+    the portal offers for download)."""
+    text, _ = suggest_mapping(file, contract, agency)
+    findings = draft_findings(text, contracts, agency, contract)
+    failing = failing_fields(text, contract, file)
+    text += "".join(f"# TODO: {name} fails on {n} of the {rows} sample rows: check its source and steps\n"
+                    for name, (n, rows) in failing.items())
+    text += f"# lint: {len(findings)} problem(s); {text.count('TODO:')} TODO(s) to review\n"
+    text += "".join(f"#   {f}\n" for f in findings)
+    return text, findings

@@ -1,6 +1,6 @@
 """``accord check``: an extract through read -> map -> row and dataset rules, without publishing anything,
-and the agency's report: ``report.json``, ``errors.csv`` (spreadsheet-safe) and ``report.html`` (both
-languages, HTML-escaped)."""
+and the agency's report: ``report.json``, ``errors.csv`` (spreadsheet-safe) and ``report.html`` /
+``report.fr.html`` (``accord.reports.render``, HTML-escaped)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from accord.mapping import Mapping
 from accord.process import stream_extract
@@ -54,6 +53,8 @@ class CheckReport:
     rows_filtered: int = 0
     filtered: list[dict[str, Any]] = field(default_factory=list)  # source_row, reason: set aside by a filter
     records_published: int | None = None  # source rows valid, when explode or unpivot make several records each
+    examples: dict[str, str] = field(default_factory=dict)  # contract field -> a valid value (the contract's)
+    rejection_reason: str | None = None  # the reason code of ``rejected`` (``encoding``, ``missing-column``, ...)
 
     def warnings(self, lang: str) -> list[str]:
         """What the agency should know although no row is quarantined for it."""
@@ -115,23 +116,22 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
         rows_filtered=outcome.rows_filtered, filtered=filtered,
         records_published=outcome.records_published if outcome.rejected is None else None,
+        examples=dict(mapping.examples), rejection_reason=outcome.rejection_reason,
     )
     return report, table
 
 
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("accord.reports", "templates"), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
-    env.globals["zip"] = zip
-    return env
-
-
 def write_reports(report: CheckReport, table: pl.DataFrame, folder: Path) -> dict[str, Path]:
+    """``report.json``, ``errors.csv`` (spreadsheet-safe) and the report in English (``report.html``) and
+    French (``report.fr.html``), each linking to the other."""
+    from accord.reports.render import STANDALONE, render_standalone
+
     folder.mkdir(parents=True, exist_ok=True)
-    paths = {"json": folder / "report.json", "csv": folder / "errors.csv", "html": folder / "report.html"}
+    paths = {"json": folder / "report.json", "csv": folder / "errors.csv",
+             **{f"html_{lang}": folder / name for lang, name in STANDALONE.items()}}
+    paths["html"] = paths["html_en"]
     paths["json"].write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     write_errors_csv(table, paths["csv"])
-    html = _environment().get_template("check.html.j2").render(
-        r=report, summary_en=report.summary("en"), summary_fr=report.summary("fr"))
-    paths["html"].write_text(html, encoding="utf-8")
+    for lang in STANDALONE:
+        paths[f"html_{lang}"].write_text(render_standalone(report, lang), encoding="utf-8")
     return paths

@@ -1,0 +1,240 @@
+"""What the portal does, without the web: check an upload, send it to the landing zone, and answer what became
+of an agency's submissions. The pages and the API call these; these call what ``accord check``, the landing
+sensor and the submission runs call (``check_extract``, ``accord.intake.submit``, the submission records), so
+the portal has no second path into the pipeline. Every method takes the caller's ``Principal`` and answers
+``not_found`` for anything of another agency."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from accord.access import Principal, TokenStore
+from accord.access.sessions import SessionStore
+from accord.access.tokens import now
+from accord.contracts import ContractRegistry
+from accord.contracts.model import Contract
+from accord.errors import AccordError
+from accord.intake import Limits, store_for
+from accord.intake.landing import judge_name, submit
+from accord.intake.names import agency_problem
+from accord.intake.store import Submission
+from accord.mapping import Mapping, MappingSet, scan_mappings
+from accord.portal.problems import PortalError, not_found
+from accord.portal.receipts import Receipt, Receipts
+from accord.portal.status import SubmissionView, view
+from accord.portal.uploads import Upload
+from accord.publish.tables import AGENCIES, Table, agency_submissions
+from accord.reports.check import CheckReport, check_extract, write_reports
+from accord.settings import DataDirs, ProjectDirs
+from accord.submission import recorded_result
+
+CHECK_ID = re.compile(r"^ck-[0-9a-f]{32}$")
+CHECKS_KEPT_SECONDS = 24 * 3600
+
+
+def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(folder.rglob("*.yaml")))
+
+
+class Portal:
+    def __init__(self, project: ProjectDirs, dirs: DataDirs, limits: Limits | None = None) -> None:
+        self.project, self.dirs = project, dirs.create()
+        self.limits = limits or Limits.from_env()
+        self.store = store_for(self.dirs)
+        self.tokens = TokenStore(self.store.engine)
+        self.sessions = SessionStore(self.tokens)
+        self.receipts = Receipts(self.store.engine)
+        self.work = self.dirs.work / "portal"
+        self._cache: dict[str, tuple[object, object]] = {}
+
+    # -- contracts and mappings, as they are on disk now ---------------------------------------------------
+    def registry(self) -> ContractRegistry:
+        signature = _signature(self.project.contracts)
+        cached = self._cache.get("contracts")
+        if cached is None or cached[0] != signature:
+            cached = (signature, ContractRegistry.load(self.project.contracts))
+            self._cache["contracts"] = cached
+        return cached[1]  # type: ignore[return-value]
+
+    def mapping_set(self) -> MappingSet:
+        signature = (_signature(self.project.contracts), _signature(self.project.mappings))
+        cached = self._cache.get("mappings")
+        if cached is None or cached[0] != signature:
+            cached = (signature, scan_mappings(self.project.mappings, self.registry()))
+            self._cache["mappings"] = cached
+        return cached[1]  # type: ignore[return-value]
+
+    def agencies(self) -> list[str]:
+        scan = self.mapping_set()
+        return sorted({m.agency for m in scan.mappings} | set(scan.broken))
+
+    def mappings_of(self, agency: str) -> list[Mapping]:
+        return [m for m in self.mapping_set().mappings if m.agency == agency]
+
+    def acting_for(self, principal: Principal, agency: str | None) -> str:
+        """The agency a request acts for: the principal's own, or for an operator the one named."""
+        if principal.is_operator:
+            if not agency or agency_problem(agency) or agency not in self.agencies():
+                raise PortalError(400, "unknown-agency", f"name one of the agencies: {', '.join(self.agencies())}")
+            return agency
+        if agency and agency != principal.agency:
+            raise PortalError(403, "forbidden", "a token acts for its own agency only")
+        return principal.agency
+
+    def mapping_for(self, agency: str, target: str) -> Mapping:
+        """The mapping of ``agency`` onto ``target`` (``person/v1``)."""
+        if agency in self.mapping_set().broken:
+            raise PortalError(409, "mapping-broken", self.mapping_set().problems[agency])
+        for mapping in self.mappings_of(agency):
+            if f"{mapping.contract.id}/v{mapping.contract.major}" == target:
+                return mapping
+        known = ", ".join(sorted(f"{m.contract.id}/v{m.contract.major}" for m in self.mappings_of(agency)))
+        raise PortalError(400, "unknown-contract", f"agency {agency} has no mapping onto {target!r} (it has: "
+                                                   f"{known or 'none'})")
+
+    def contract(self, target: str) -> Contract:
+        contract_id, _, major = target.partition("/v")
+        try:
+            return self.registry().resolve(contract_id, int(major))
+        except (ValueError, AccordError):
+            raise not_found("contract") from None
+
+    def targets_of(self, agency: str) -> list[str]:
+        return sorted({f"{m.contract.id}/v{m.contract.major}" for m in self.mappings_of(agency)})
+
+    # -- size limits, known before the first byte of the file ----------------------------------------------
+    def _limit(self, mappings: list[Mapping], name: str) -> int:
+        formats = {m.spec.source.format for m in mappings}
+        limits = [self.limits.file_limit(f) for f in formats] or [self.limits.max_file_bytes]
+        if name.lower().endswith(".zip"):
+            limits.append(self.limits.max_file_bytes)
+        return max(limits)
+
+    def check_limit(self, agency: str, form: dict[str, str], name: str) -> int:
+        chosen = [m for m in self.mappings_of(agency)
+                  if f"{m.contract.id}/v{m.contract.major}" == form.get("contract")]
+        return self._limit(chosen or self.mappings_of(agency), name)
+
+    def submit_limit(self, agency: str, name: str) -> int:
+        verdict = judge_name(agency, name, self.mappings_of(agency))
+        return self._limit(list(verdict.mappings) or self.mappings_of(agency), name)
+
+    # -- check ---------------------------------------------------------------------------------------------
+    def check(self, agency: str, target: str, upload: Upload) -> tuple[str, CheckReport]:
+        """Check the upload against the agency's mapping onto ``target``; the report is kept a day under a new
+        id (report.json, errors.csv), the upload itself is removed."""
+        mapping = self.mapping_for(agency, target)
+        self._forget_old_checks()
+        check_id = "ck-" + secrets.token_hex(16)
+        try:
+            report, table = check_extract(upload.path, mapping)
+            report.file = upload.path.name  # the name the agency sent, never a path of this server
+            report.mapping = f"{mapping.agency}/{mapping.file.name}"
+            write_reports(report, table, self.work / "checks" / check_id)
+        finally:
+            upload.discard()
+        return check_id, report
+
+    def _forget_old_checks(self) -> None:
+        folder = self.work / "checks"
+        if not folder.is_dir():
+            return
+        for old in folder.iterdir():
+            if old.stat().st_mtime < time.time() - CHECKS_KEPT_SECONDS:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _check_folder(self, principal: Principal, check_id: str) -> tuple[Path, CheckReport]:
+        folder = self.work / "checks" / check_id
+        if not CHECK_ID.match(check_id) or not (folder / "report.json").is_file():
+            raise not_found("check")
+        record = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        report = CheckReport(**{f.name: record[f.name] for f in fields(CheckReport) if f.name in record})
+        if not principal.may_see(report.agency):
+            raise not_found("check")
+        return folder, report
+
+    def load_check(self, principal: Principal, check_id: str) -> CheckReport:
+        return self._check_folder(principal, check_id)[1]
+
+    def check_errors_csv(self, principal: Principal, check_id: str) -> Path:
+        return self._check_folder(principal, check_id)[0] / "errors.csv"
+
+    # -- submit --------------------------------------------------------------------------------------------
+    def submit(self, principal: Principal, agency: str, upload: Upload) -> Receipt:
+        """Into ``landing/<agency>/`` through ``accord.intake.submit``, after the question pickup will ask (does
+        one mapping file claim this name?): a file no mapping reads is refused now, not after a pickup."""
+        try:
+            if agency in self.mapping_set().broken:
+                raise PortalError(409, "mapping-broken", self.mapping_set().problems[agency])
+            verdict = judge_name(agency, upload.path.name, self.mappings_of(agency))
+            if verdict.reason:
+                raise PortalError(400, verdict.reason, verdict.detail)
+            sent_at = now()  # before the landing file is written: its time becomes the record's received_at
+            with upload.path.open("rb") as source:
+                try:
+                    submit(self.dirs, agency, upload.path.name, source, limit=self.submit_limit(agency,
+                                                                                             upload.path.name))
+                except AccordError as exc:
+                    raise PortalError(409, "already-waiting", exc.message) from None
+            return self.receipts.add(agency, upload.path.name, upload.sha256, upload.size, principal.token_id,
+                                     sent_at)
+        finally:
+            upload.discard()
+
+    # -- what became of submissions ------------------------------------------------------------------------
+    def _views(self, records: list[Submission]) -> list[SubmissionView]:
+        published: dict[tuple[str, str], set[str]] = {}
+        views = []
+        for record in records:
+            result = recorded_result(self.dirs, record.submission_id) if record.status == "processed" else None
+            held: set[str] = set()
+            if result is not None and record.contract:
+                key = (record.contract, record.agency)
+                if key not in published:
+                    published[key] = agency_submissions(Table(self.dirs, self.contract(record.contract), AGENCIES),
+                                                        record.agency)
+                held = published[key]
+            elif record.status in ("rejected", "failed"):
+                result = recorded_result(self.dirs, record.submission_id)
+            views.append(view(record, result, record.submission_id in held))
+        return views
+
+    def submissions(self, principal: Principal, agency: str | None = None) -> list[SubmissionView]:
+        """The submissions the principal may see (of ``agency`` only, if given), newest first."""
+        if agency is not None and not principal.may_see(agency):
+            raise not_found("agency")
+        wanted = agency or (None if principal.is_operator else principal.agency)
+        records = [r for r in self.store.all() if r.status != "receiving" and (wanted is None or r.agency == wanted)]
+        return self._views(list(reversed(records)))
+
+    def submission(self, principal: Principal, submission_id: str) -> SubmissionView:
+        record = self.store.find(submission_id) if len(submission_id) <= 200 else None
+        if record is None or not principal.may_see(record.agency) or record.status == "receiving":
+            raise not_found("submission")
+        return self._views([record])[0]
+
+    def upload(self, principal: Principal, upload_id: str) -> tuple[Receipt, list[SubmissionView]]:
+        """A receipt, and the submissions its file became (none yet: still waiting for a pickup)."""
+        receipt = self.receipts.get(upload_id)
+        if receipt is None or not principal.may_see(receipt.agency):
+            raise not_found("upload")
+        records = [r for r in self.store.all() if r.agency == receipt.agency and r.sha256 == receipt.sha256
+                   and r.file_name == receipt.file_name and r.received_at >= receipt.submitted_at
+                   and r.status != "receiving"]
+        return receipt, self._views(records)
+
+    def errors_csv_key(self, principal: Principal, submission_id: str) -> str:
+        """The storage key of a submission's errors.csv (spreadsheet-safe, written by the run)."""
+        record = self.store.find(submission_id) if len(submission_id) <= 200 else None
+        if record is None or not principal.may_see(record.agency):
+            raise not_found("submission")
+        result = recorded_result(self.dirs, submission_id)
+        if result is None or not result.errors_csv:
+            raise PortalError(404, "no-errors", f"submission {submission_id} has no errors.csv: no row was set aside")
+        return self.dirs.storage.key(result.errors_csv)

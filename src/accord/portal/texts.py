@@ -1,0 +1,87 @@
+"""The portal's words in English and French (the report's own are in ``accord.reports.texts``)."""
+
+from __future__ import annotations
+
+from accord.reports.texts import LANGS, texts
+
+PAGE_TEXTS: dict[str, tuple[str, str]] = {
+    "portal": ("accord — agency portal", "accord — portail des organismes"),
+    "skip": ("Skip to content", "Aller au contenu"),
+    "nav.home": ("Check and send", "Vérifier et envoyer"),
+    "nav.history": ("My submissions", "Mes envois"),
+    "nav.mappings": ("Mappings", "Mappings"),
+    "nav.contracts": ("Contracts", "Contrats"),
+    "nav.api": ("API", "API"),
+    "signed_in_as": ("Signed in as", "Connecté en tant que"),
+    "operator": ("operator (every agency)", "opérateur (tous les organismes)"),
+    "sign_out": ("Sign out", "Se déconnecter"),
+    "sign_in": ("Sign in", "Se connecter"),
+    "signin_intro": ("Paste the access token your agency received from the accord operators.",
+                     "Collez le jeton d'accès que votre organisme a reçu des opérateurs d'accord."),
+    "token": ("Access token", "Jeton d'accès"),
+    "signin_failed": ("This token is not valid (or has been revoked).",
+                      "Ce jeton n'est pas valide (ou a été révoqué)."),
+    "rate_limited": ("Too many failed attempts from your address: try again in {s} seconds.",
+                     "Trop de tentatives échouées depuis votre adresse : réessayez dans {s} secondes."),
+    "check_title": ("Check a file before sending it", "Vérifier un fichier avant de l'envoyer"),
+    "check_intro": ("Nothing is sent: you get the report of what would happen to each row.",
+                    "Rien n'est envoyé : vous obtenez le rapport de ce qui arriverait à chaque ligne."),
+    "send_title": ("Send a file", "Envoyer un fichier"),
+    "send_intro": ("The file goes to your landing zone and is processed by the pipeline; you follow it here.",
+                   "Le fichier est déposé dans votre zone d'arrivée et traité par la chaîne ; vous le suivez ici."),
+    "suggest_title": ("Draft a mapping from a sample", "Proposer un mapping à partir d'un échantillon"),
+    "suggest_intro": ("Upload a sample of a new extract: accord drafts the mapping YAML for you to review.",
+                      "Déposez un échantillon d'un nouvel extrait : accord rédige le YAML du mapping, à relire."),
+    "agency_field": ("Agency", "Organisme"),
+    "contract_field": ("Contract", "Contrat"),
+    "file_field": ("File", "Fichier"),
+    "check_button": ("Check", "Vérifier"),
+    "send_button": ("Send", "Envoyer"),
+    "suggest_button": ("Draft the mapping", "Rédiger le mapping"),
+    "download_yaml": ("Download the YAML", "Télécharger le YAML"),
+    "history_title": ("Submissions", "Envois"),
+    "sent_files": ("Files sent from the portal", "Fichiers envoyés depuis le portail"),
+    "no_submission": ("No submission yet.", "Aucun envoi pour l'instant."),
+    "received_at": ("Received", "Reçu le"),
+    "sent_at": ("Sent", "Envoyé le"),
+    "status": ("Status", "Statut"),
+    "rows": ("Rows", "Lignes"),
+    "quarantined": ("set aside", "mises de côté"),
+    "submission": ("Submission", "Envoi"),
+    "upload_title": ("File sent", "Fichier envoyé"),
+    "live": ("This page refreshes itself until the file is done.",
+             "Cette page se met à jour seule jusqu'à la fin du traitement."),
+    "becomes": ("What the file became, per contract", "Ce que le fichier est devenu, par contrat"),
+    "not_picked": ("Not picked up yet: the pipeline looks at the landing zone every few seconds.",
+                   "Pas encore pris en charge : la chaîne regarde la zone d'arrivée toutes les quelques secondes."),
+    "reason_label": ("Reason", "Raison"),
+    "colon": (": ", " : "),
+    "bytes": ("bytes", "octets"),
+    "set_aside_note": ("{n} rows were set aside: errors.csv says which and why; the others are published.",
+                       "{n} lignes ont été mises de côté : errors.csv dit lesquelles et pourquoi ; les autres sont "
+                       "publiées."),
+    "errors_csv": ("errors.csv", "errors.csv"),
+    "mappings_title": ("Your mapping files (read-only)", "Vos fichiers de mapping (lecture seule)"),
+    "mappings_intro": ("These files say how your columns and codes become the contract's. To change one, send the "
+                       "new version to the operators.",
+                       "Ces fichiers disent comment vos colonnes et vos codes deviennent ceux du contrat. Pour en "
+                       "changer un, envoyez la nouvelle version aux opérateurs."),
+    "broken_mapping": ("This agency's mappings do not load:", "Les mappings de cet organisme ne se chargent pas :"),
+    "contracts_title": ("The contracts you feed", "Les contrats que vous alimentez"),
+    "contract_page": ("Field by field", "Champ par champ"),
+    "api_title": ("HTTP API", "API HTTP"),
+    "api_intro": ("Every call takes your token: Authorization: Bearer acc_… . The OpenAPI description is at",
+                  "Chaque appel prend votre jeton : Authorization: Bearer acc_… . La description OpenAPI est à"),
+    "method": ("Method", "Méthode"),
+    "path": ("Path", "Chemin"),
+    "what": ("What it does", "Ce qu'il fait"),
+    "error_title": ("Something is wrong", "Un problème est survenu"),
+    "back": ("Back", "Retour"),
+    "group_title": ("Rows of a group", "Lignes d'un groupe"),
+    "back_to_report": ("Back to the report", "Retour au rapport"),
+}
+
+
+def page_texts(lang: str) -> dict[str, str]:
+    index = LANGS.index(lang)
+    return {**texts(lang), **{key: pair[index] for key, pair in PAGE_TEXTS.items()}}
