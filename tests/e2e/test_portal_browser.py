@@ -45,6 +45,26 @@ def served(tmp_path, monkeypatch, dagster_home) -> Iterator[tuple[str, dict[str,
         wait_for(lambda: answers(f"{url}/healthz"), 60, process, log)
         assert "first operator token" in log.read_text()
         yield url, tokens
+    # stopping `accord serve` stops the daemon it started and every process that one started
+    wait_for(lambda: _left_running(dagster_home), 60, _Stopped(), log)
+
+
+class _Stopped:
+    def poll(self) -> None:
+        return None
+
+
+def _left_running(dagster_home: Path) -> str | None:
+    """The processes still running with this test's Dagster instance, if any."""
+    mark = f"DAGSTER_HOME={dagster_home}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if mark in environ.read_bytes().split(b"\0"):
+                found.append(environ.parent.name)
+        except OSError:
+            continue
+    return f"still running: {found}" if found else None
 
 
 class Browser:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,8 @@ def serve(
                       "`accord agency token create <agency>`):", highlight=False)
         typer.echo(token)
     console.print(f"portal on http://{host}:{port} (data {dirs.url})", highlight=False)
+    # uvicorn re-raises the SIGTERM it shut down on: as SystemExit here, so the daemon below is stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.ExitStack() as stack:
         if daemon:
             stack.enter_context(dagster_daemon(project.root, dirs.url))
