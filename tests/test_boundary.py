@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-ENGINE_MODULES = ["accord.cli", "accord.process", "accord.integrate", "accord.summary", "accord.validation"]
+ENGINE_MODULES = ["accord.cli", "accord.process", "accord.integrate", "accord.summary", "accord.validation",
+                  "accord.portal.app"]
 
 
 def test_engine_imports_neither_dagster_nor_great_expectations():

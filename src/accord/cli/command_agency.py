@@ -3,15 +3,17 @@ the API with. A token is printed once, when created; accord keeps only its hash.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from accord.access import OPERATOR, TokenStore
 from accord.cli.console import console, errors, plain
 from accord.errors import AccordError
 from accord.settings import data_dirs
+
+if TYPE_CHECKING:
+    from accord.access import TokenStore
 
 app = typer.Typer(help="Agencies' access to the portal and the API.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke access tokens.", no_args_is_help=True)
@@ -21,6 +23,8 @@ DataDir = Annotated[str | None, typer.Option(help="data directory (default $ACCO
 
 
 def _store(data_dir: str | None) -> TokenStore:
+    from accord.access import TokenStore  # SQLAlchemy loads here, not with every command
+
     return TokenStore.of(data_dirs(data_dir).create())
 
 
@@ -34,6 +38,8 @@ def create(
     """Print a new token (the only time it is shown: store it in a secret manager)."""
     if (agency is None) == (not operator):
         raise typer.BadParameter("give an agency id, or --operator (not both)")
+    from accord.access import OPERATOR
+
     try:
         token = _store(data_dir).create(OPERATOR if operator else str(agency), label)
     except AccordError as exc:

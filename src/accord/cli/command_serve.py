@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from accord.access import OPERATOR
 from accord.cli.console import console
 from accord.process_group import process_group
 from accord.settings import DATA_DIR_ENV, PROJECT_DIR_ENV, data_dirs, project_dirs
@@ -43,6 +42,7 @@ def serve(
     """Serve the portal until interrupted."""
     import uvicorn
 
+    from accord.access import OPERATOR
     from accord.portal.app import create_app
     from accord.portal.service import Portal
 

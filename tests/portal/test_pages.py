@@ -1,0 +1,90 @@
+"""The pages without a browser: what each shows of the signed-in agency, the language switch, a group's pages,
+the mapping draft to download."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tests.portal.conftest import sample, sign_in
+
+PAYMENTS = "payments_2026-11.csv"
+
+
+def test_pages_need_a_session(client):
+    for url in ("/", "/submissions", "/mappings", "/contracts", "/checks/ck-" + "0" * 32):
+        answer = client.get(url, follow_redirects=False)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/signin"), url
+
+
+def test_the_language_is_switched_remembered_and_never_an_open_redirect(client, tokens):
+    sign_in(client, tokens.cba)
+    assert "<h1>Check and send</h1>" in client.get("/").text
+    switched = client.get("/lang/fr?next=/submissions", follow_redirects=False)
+    assert switched.headers["location"] == "/submissions" and "accord_lang=fr" in switched.headers["set-cookie"]
+    assert "<h1>Vérifier et envoyer</h1>" in client.get("/").text
+    for target in ("//evil.example/x", "https://evil.example", "/\\evil.example"):
+        assert client.get(f"/lang/en?next={target}", follow_redirects=False).headers["location"] == "/"
+
+
+def test_a_french_browser_gets_french_before_any_choice(portal, tokens):
+    from fastapi.testclient import TestClient
+
+    from accord.portal.app import create_app
+
+    browser = TestClient(create_app(portal), base_url="http://testserver", headers={"accept-language": "fr-CA,fr"})
+    assert "Collez le jeton d&#39;accès" in browser.get("/signin").text
+
+
+def test_home_offers_the_agency_contracts_and_an_operator_every_agency(client, portal, tokens):
+    sign_in(client, tokens.rrn)
+    home = client.get("/").text
+    assert re.findall(r'<option value="([^"]+)">', home) == ["benefit_payment/v1", "person/v1"] * 2
+    assert 'name="agency"' not in home
+    operator = client.__class__(client.app, base_url="http://testserver")
+    sign_in(operator, tokens.operator)
+    home = operator.get("/").text
+    assert "operator (every agency)" in home
+    assert re.findall(r'<select id="check-agency" name="agency" required>(.*?)</select>', home, re.S)[0].count(
+        "<option") == len(portal.agencies())
+
+
+def test_a_group_opens_to_its_rows_page_by_page(client, tokens):
+    csrf = sign_in(client, tokens.cba)
+    lines = sample("cba", PAYMENTS).decode().splitlines()
+    rows = [lines[0]] + [f"PAY-{i},CBA-9001,PEN,10.00,2026-13-{i % 28 + 1:02d},paid" for i in range(250)]
+    report = client.post("/checks", data={"csrf": csrf, "contract": "benefit_payment/v1"},
+                         files={"file": ("payments_x.csv", "\n".join(rows).encode())})
+    assert "<h2 id=\"status-title\">Accepted with rows set aside</h2>" in report.text
+    assert "All 250 rows of this group" in report.text
+    check_id = re.search(r"/checks/(ck-[0-9a-f]{32})/groups/1\?page=1", report.text).group(1)
+    page = client.get(f"/checks/{check_id}/groups/1?page=3").text
+    assert "Page 3 of 3" in page and page.count("<tr><td>") == 50
+    assert re.findall(r"<tr><td>(\d+)</td>", page)[0] == "202"  # the 201st problem is on source row 202
+    assert 'href="?page=2">Previous' in page and "Next" not in page
+    assert client.get(f"/checks/{check_id}/groups/2").status_code == 404
+
+
+def test_the_mappings_and_contracts_pages_show_the_agency_own(client, tokens):
+    sign_in(client, tokens.cba)
+    mappings = client.get("/mappings").text
+    assert "<h3>benefit_payment.yaml</h3>" in mappings and "<h3>person.yaml</h3>" in mappings
+    assert "payments_*.csv" in mappings and "personnes_*.csv" not in mappings  # not rrn's
+    contracts = client.get("/contracts").text
+    assert 'href="/contracts/benefit_payment/v1"' in contracts and 'href="/contracts/person/v1"' in contracts
+    page = client.get("/contracts/person/v1")
+    assert page.status_code == 200 and "person" in page.text and "<table" in page.text
+
+
+def test_a_mapping_is_drafted_from_a_sample_and_downloaded_as_yaml(client, tokens):
+    csrf = sign_in(client, tokens.cba)
+    drafted = client.post("/suggestions", data={"csrf": csrf, "contract": "benefit_payment/v1"},
+                          files={"file": (PAYMENTS, sample("cba", PAYMENTS))})
+    assert drafted.status_code == 200 and "Download the YAML" in drafted.text
+    link = re.search(r'href="(/suggestions/cba/sg-[0-9a-f]{24}\.yaml)"', drafted.text).group(1)
+    download = client.get(link)
+    assert download.headers["content-disposition"].startswith("attachment; filename=\"sg-")
+    draft = yaml.safe_load(download.text)
+    assert (draft["agency"], draft["contract"]) == ("cba", "benefit_payment")
+    assert draft["fields"]["payment_id"]["from"] == "payment_ref"
