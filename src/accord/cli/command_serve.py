@@ -24,8 +24,8 @@ def dagster_daemon(project: Path, data_url: str) -> contextlib.AbstractContextMa
     """``dagster-daemon run`` on the project's definitions (sensors, run queue), stopped with its children."""
     env = {**os.environ, DATA_DIR_ENV: data_url, PROJECT_DIR_ENV: str(project),
            "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or str(project / "dagster_home")}
-    return process_group([sys.executable, "-m", "dagster._daemon", "run", "-m", "pipelines.definitions"], project,
-                         env, timeout=30)
+    command = [sys.executable, "-m", "dagster._daemon", "run", "-m", "pipelines.definitions", "--log-level", "warning"]
+    return process_group(command, project, env, timeout=30)
 
 
 def serve(
