@@ -95,6 +95,10 @@ def test_a_submission_is_followed_from_waiting_to_published(client, portal, toke
     run_agency(mapping, portal.dirs, dataset_rules=False)
     listed = client.get("/api/v1/submissions", headers=bearer(tokens.cba)).json()["submissions"]
     assert [s["status"] for s in listed] == ["duplicate", "published"]
+    latest = client.get("/api/v1/submissions?limit=1", headers=bearer(tokens.cba)).json()["submissions"]
+    assert [s["status"] for s in latest] == ["duplicate"]
+    assert client.get("/api/v1/submissions?limit=0", headers=bearer(tokens.cba)).json()["error"]["reason"] == \
+        "bad-request"
 
 
 def test_a_file_no_mapping_reads_is_refused_before_it_is_sent(client, portal, tokens):

@@ -42,6 +42,8 @@ def test_home_offers_the_agency_contracts_and_an_operator_every_agency(client, p
     home = client.get("/").text
     assert re.findall(r'<option value="([^"]+)">', home) == ["benefit_payment/v1", "person/v1"] * 2
     assert 'name="agency"' not in home
+    assert "File names your mappings read (* stands for any text): <code>paiements_*.csv</code>, " \
+           "<code>personnes_*.csv</code></p>" in home
     operator = client.__class__(client.app, base_url="http://testserver")
     sign_in(operator, tokens.operator)
     home = operator.get("/").text

@@ -13,12 +13,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from accord.access import tokens as token_module
+from accord.agency import run_agency
 from accord.intake import Limits
 from accord.portal import uploads
 from accord.portal.app import create_app
 from accord.portal.problems import PortalError
 from accord.portal.security import CSP
 from accord.portal.service import Portal
+from accord.settings import data_dirs, project_dirs
+from tests.conftest import ROOT
 from tests.portal.conftest import bearer, csrf_of, sample, sign_in
 
 PAYMENTS = "payments_2026-11.csv"
@@ -31,8 +34,6 @@ def cba_things(client, portal, tokens):
                         files={"file": (PAYMENTS, sample("cba", PAYMENTS))}).json()["id"]
     sent = client.post("/api/v1/submissions", headers=bearer(tokens.cba),
                        files={"file": (PAYMENTS, sample("cba", PAYMENTS))}).json()
-    from accord.agency import run_agency
-
     mapping = next(m for m in portal.mapping_set().mappings if m.name == "cba/benefit_payment")
     run_agency(mapping, portal.dirs, dataset_rules=False)
     submission = f"cba-{sent['upload']['sha256'][:16]}"
@@ -214,15 +215,13 @@ def test_uploads_stop_at_the_size_limit_while_streaming(tmp_path, portal):
 
 
 def test_the_intake_limit_of_the_mapping_format_applies(tmp_path, tokens):
-    from accord.settings import data_dirs, project_dirs
-    from tests.conftest import ROOT
-
     small = Portal(project_dirs(ROOT), data_dirs(tmp_path / "small"), Limits(max_streamed_file_bytes=300))
     token = small.tokens.create("cba")
     client = TestClient(create_app(small), base_url="http://testserver")
     answer = client.post("/api/v1/submissions", headers=bearer(token), files={"file": (PAYMENTS, b"x" * 301)})
     assert (answer.status_code, answer.json()["error"]["reason"]) == (413, "too-large")
-    assert "larger than the limit of 300 bytes" in answer.json()["error"]["message"]
+    assert answer.json()["error"]["message"] == ("payments_2026-11.csv: the file is larger than the limit of 300 "
+                                                 "bytes for its format")
     assert not (small.dirs.landing / "cba").exists()
     fits = client.post("/api/v1/submissions", headers=bearer(token), files={"file": (PAYMENTS, b"x" * 300)})
     assert fits.status_code == 202

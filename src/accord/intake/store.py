@@ -186,6 +186,18 @@ class SubmissionStore:
     def all(self) -> list[Submission]:
         return self._select(sa.true())
 
+    def newest(self, agency: str | None = None, limit: int = 200) -> list[Submission]:
+        """The latest records (of ``agency`` only, if given), newest first, intents left out."""
+        where = _table.c.status != "receiving"
+        if agency is not None:
+            where = where & (_table.c.agency == agency)
+        return self._select(where, newest_first=True, limit=limit)
+
+    def of_content(self, agency: str, sha256: str) -> list[Submission]:
+        """Every record of these bytes from ``agency`` (one per target, duplicates too), intents left out."""
+        return self._select((_table.c.agency == agency) & (_table.c.sha256 == sha256)
+                            & (_table.c.status != "receiving"))
+
     def with_status(self, *statuses: str) -> list[Submission]:
         return self._select(_table.c.status.in_(statuses))
 
@@ -197,10 +209,11 @@ class SubmissionStore:
         with self.engine.connect() as db:
             return int(db.execute(sa.select(sa.func.count()).select_from(_table)).scalar_one())
 
-    def _select(self, where: Any) -> list[Submission]:
+    def _select(self, where: Any, newest_first: bool = False, limit: int | None = None) -> list[Submission]:
         columns = [_table.c[name] for name in _FIELDS]
+        query = sa.select(*columns).where(where).order_by(_table.c.seq.desc() if newest_first else _table.c.seq)
         with self.engine.connect() as db:
-            rows = db.execute(sa.select(*columns).where(where).order_by(_table.c.seq)).all()
+            rows = db.execute(query.limit(limit) if limit is not None else query).all()
         return [Submission(*row) for row in rows]
 
     def close(self) -> None:

@@ -77,11 +77,12 @@ def get_upload(request: Request, upload_id: str, principal: Caller) -> dict[str,
             "final": bool(views) and all(v.final for v in views), "submissions": [v.to_json() for v in views]}
 
 
-@router.get("/submissions", summary="Your submissions, newest first")
+@router.get("/submissions", summary="Your latest submissions, newest first")
 def list_submissions(request: Request, principal: Caller,
                      agency: Annotated[str | None, Query(description="operators: one agency")] = None,
+                     limit: Annotated[int, Query(ge=1, le=1000, description="the latest N")] = 100,
                      ) -> dict[str, Any]:
-    views = state(request).portal.submissions(principal, agency)
+    views = state(request).portal.submissions(principal, agency, limit)
     return {"submissions": [v.to_json() for v in views]}
 
 

@@ -112,7 +112,10 @@ def _targets(request: Request, current: Session) -> dict[str, list[str]]:
 
 @router.get("/")
 def home(request: Request, current: Signed) -> Response:
-    return page(request, "home.html.j2", current, targets=_targets(request, current))
+    portal = state(request).portal
+    targets = _targets(request, current)
+    patterns = {agency: sorted({m.spec.source.pattern for m in portal.mappings_of(agency)}) for agency in targets}
+    return page(request, "home.html.j2", current, targets=targets, patterns=patterns)
 
 
 @router.post("/checks")

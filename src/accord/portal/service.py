@@ -205,13 +205,12 @@ class Portal:
             views.append(view(record, result, record.submission_id in held))
         return views
 
-    def submissions(self, principal: Principal, agency: str | None = None) -> list[SubmissionView]:
-        """The submissions the principal may see (of ``agency`` only, if given), newest first."""
+    def submissions(self, principal: Principal, agency: str | None = None, limit: int = 200) -> list[SubmissionView]:
+        """The latest ``limit`` submissions the principal may see (of ``agency`` only, if given), newest first."""
         if agency is not None and not principal.may_see(agency):
             raise not_found("agency")
         wanted = agency or (None if principal.is_operator else principal.agency)
-        records = [r for r in self.store.all() if r.status != "receiving" and (wanted is None or r.agency == wanted)]
-        return self._views(list(reversed(records)))
+        return self._views(self.store.newest(wanted, limit))
 
     def submission(self, principal: Principal, submission_id: str) -> SubmissionView:
         record = self.store.find(submission_id) if len(submission_id) <= 200 else None
@@ -224,9 +223,8 @@ class Portal:
         receipt = self.receipts.get(upload_id)
         if receipt is None or not principal.may_see(receipt.agency):
             raise not_found("upload")
-        records = [r for r in self.store.all() if r.agency == receipt.agency and r.sha256 == receipt.sha256
-                   and r.file_name == receipt.file_name and r.received_at >= receipt.submitted_at
-                   and r.status != "receiving"]
+        records = [r for r in self.store.of_content(receipt.agency, receipt.sha256)
+                   if r.file_name == receipt.file_name and r.received_at >= receipt.submitted_at]
         return receipt, self._views(records)
 
     def errors_csv_key(self, principal: Principal, submission_id: str) -> str:

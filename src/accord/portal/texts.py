@@ -29,6 +29,8 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "send_title": ("Send a file", "Envoyer un fichier"),
     "send_intro": ("The file goes to your landing zone and is processed by the pipeline; you follow it here.",
                    "Le fichier est déposé dans votre zone d'arrivée et traité par la chaîne ; vous le suivez ici."),
+    "expected_names": ("File names your mappings read (* stands for any text):",
+                       "Noms de fichiers que lisent vos mappings (* remplace n'importe quel texte) :"),
     "suggest_title": ("Draft a mapping from a sample", "Proposer un mapping à partir d'un échantillon"),
     "suggest_intro": ("Upload a sample of a new extract: accord drafts the mapping YAML for you to review.",
                       "Déposez un échantillon d'un nouvel extrait : accord rédige le YAML du mapping, à relire."),

@@ -97,7 +97,8 @@ class _Receiver:
             return
         self.upload.size += len(chunk)
         if self.upload.size > self.limit:
-            raise PortalError(413, "too-large", f"the file is larger than the limit of {self.limit} bytes")
+            raise PortalError(413, "too-large", f"{self.upload.file_name}: the file is larger than the limit of "
+                                                f"{self.limit} bytes for its format")
         self.digest.update(chunk)
         view = memoryview(chunk)
         while view:
