@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 
 import yaml
+from fastapi.testclient import TestClient
 
+from accord.agency import run_agency
+from accord.portal.app import create_app
 from tests.portal.conftest import sample, sign_in
 
 PAYMENTS = "payments_2026-11.csv"
@@ -29,10 +32,6 @@ def test_the_language_is_switched_remembered_and_never_an_open_redirect(client, 
 
 
 def test_a_french_browser_gets_french_before_any_choice(portal, tokens):
-    from fastapi.testclient import TestClient
-
-    from accord.portal.app import create_app
-
     browser = TestClient(create_app(portal), base_url="http://testserver", headers={"accept-language": "fr-CA,fr"})
     assert "Collez le jeton d&#39;accès" in browser.get("/signin").text
 
@@ -90,3 +89,20 @@ def test_a_mapping_is_drafted_from_a_sample_and_downloaded_as_yaml(client, token
     draft = yaml.safe_load(download.text)
     assert (draft["agency"], draft["contract"]) == ("cba", "benefit_payment")
     assert draft["fields"]["payment_id"]["from"] == "payment_ref"
+
+
+def test_a_submission_page_groups_its_problems_and_an_operator_history_names_agencies(client, portal, tokens):
+    sent = client.post("/api/v1/submissions", headers={"authorization": f"Bearer {tokens.cba}"},
+                       files={"file": (PAYMENTS, sample("cba", PAYMENTS))}).json()
+    mapping = next(m for m in portal.mapping_set().mappings if m.name == "cba/benefit_payment")
+    run_agency(mapping, portal.dirs, dataset_rules=False)
+    sign_in(client, tokens.cba)
+    page = client.get(f"/submissions/cba-{sent['upload']['sha256'][:16]}").text
+    assert '<h2 id="submission-status" data-status="published">Published</h2>' in page
+    assert "2 rows were set aside: errors.csv says which and why; the others are published." in page
+    assert page.count('<section class="group"') == 2 and "amount must be a number." in page
+    assert "paid_on must be a date." in page and "Download every problem (errors.csv)" in page
+    operator = client.__class__(client.app, base_url="http://testserver")
+    sign_in(operator, tokens.operator)
+    history = operator.get("/submissions").text
+    assert '<th scope="col">Agency</th>' in history and "<td>cba</td>" in history

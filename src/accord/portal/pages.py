@@ -21,7 +21,8 @@ from accord.portal.problems import PortalError, not_found
 from accord.portal.security import LANG_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, STANDALONE_HEADER, cookie_flags, same
 from accord.portal.status import LABELS, overall
 from accord.portal.transfer import csv_download, file_download, upload_form
-from accord.reports.render import PAGE_SIZE, report_context
+from accord.reports.groups import chart_data
+from accord.reports.render import MAX_GROUPS, PAGE_SIZE, report_context
 from accord.storage.private import private_dir
 
 router = APIRouter(include_in_schema=False)
@@ -184,8 +185,12 @@ def history(request: Request, current: Signed) -> Response:
 
 @router.get("/submissions/{submission_id}")
 def submission(request: Request, submission_id: str, current: Signed) -> Response:
-    found = state(request).portal.submission(current.principal, submission_id)
-    return page(request, "submission.html.j2", current, v=found, refresh=None if found.final else REFRESH_SECONDS)
+    portal = state(request).portal
+    found = portal.submission(current.principal, submission_id)
+    groups = portal.submission_groups(current.principal, submission_id) if found.has_errors_csv else []
+    return page(request, "submission.html.j2", current, v=found, refresh=None if found.final else REFRESH_SECONDS,
+                groups=groups, charts=chart_data(groups), max_groups=MAX_GROUPS, page_size=PAGE_SIZE,
+                links={"errors_csv": f"/submissions/{submission_id}/errors.csv", "group": None})
 
 
 @router.get("/submissions/{submission_id}/errors.csv")

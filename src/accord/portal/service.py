@@ -14,6 +14,8 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+import polars as pl
+
 from accord.access import Principal, TokenStore
 from accord.access.sessions import SessionStore
 from accord.access.tokens import now
@@ -31,11 +33,13 @@ from accord.portal.status import SubmissionView, view
 from accord.portal.uploads import Upload
 from accord.publish.tables import AGENCIES, Table, agency_submissions
 from accord.reports.check import CheckReport, check_extract, write_reports
+from accord.reports.groups import ProblemGroup, problem_groups
 from accord.settings import DataDirs, ProjectDirs
 from accord.submission import recorded_result
 
 CHECK_ID = re.compile(r"^ck-[0-9a-f]{32}$")
 CHECKS_KEPT_SECONDS = 24 * 3600
+GROUPED_ROWS = 100_000
 
 
 def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -226,6 +230,16 @@ class Portal:
         records = [r for r in self.store.of_content(receipt.agency, receipt.sha256)
                    if r.file_name == receipt.file_name and r.received_at >= receipt.submitted_at]
         return receipt, self._views(records)
+
+    def submission_groups(self, principal: Principal, submission_id: str) -> list[ProblemGroup]:
+        """The problems of a processed submission, grouped as in a check's report, from its errors.csv (the
+        first ``GROUPED_ROWS`` problems: the file itself has them all)."""
+        key = self.errors_csv_key(principal, submission_id)
+        record = self.store.get(submission_id)
+        with self.dirs.storage.open_read(key) as handle:
+            errors = pl.read_csv(handle, infer_schema=False, n_rows=GROUPED_ROWS).to_dicts()
+        contract = self.contract(record.target)
+        return problem_groups(errors, {f.name: str(f.examples[0]) for f in contract.fields if f.examples})
 
     def errors_csv_key(self, principal: Principal, submission_id: str) -> str:
         """The storage key of a submission's errors.csv (spreadsheet-safe, written by the run)."""
