@@ -130,3 +130,12 @@ def test_a_draft_that_fails_on_most_rows_is_not_done(person):
         "[%d/%m/%Y]", "[%Y-%m-%d]")
     assert wrong != text
     assert failing_fields(wrong, person, SAMPLES / "rrn" / "personnes_2026-11.csv") == {"birth_date": (12, 12)}
+
+
+def test_a_sample_that_cannot_be_read_is_an_answer_not_a_crash(tmp_path):
+    broken = tmp_path / "clients.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not a workbook")
+    result = CliRunner().invoke(app, ["mapping", "suggest", str(broken), "--contract", "person", "--agency", "nho",
+                                      "--project-dir", str(ROOT)])
+    assert result.exit_code == 2, result.output
+    assert f"{broken}: the workbook cannot be read (ZipError:" in result.output

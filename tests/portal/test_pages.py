@@ -106,3 +106,12 @@ def test_a_submission_page_groups_its_problems_and_an_operator_history_names_age
     sign_in(operator, tokens.operator)
     history = operator.get("/submissions").text
     assert '<th scope="col">Agency</th>' in history and "<td>cba</td>" in history
+
+
+def test_a_sample_that_cannot_be_read_is_said_so_without_server_paths(client, portal, tokens):
+    csrf = sign_in(client, tokens.cba)
+    answer = client.post("/suggestions", data={"csrf": csrf, "contract": "benefit_payment/v1"},
+                         files={"file": ("sample.xlsx", b"PK\x03\x04 not a workbook")})
+    assert answer.status_code == 400, answer.text
+    assert "<code>unreadable</code> — sample.xlsx: the workbook cannot be read (ZipError:" in answer.text
+    assert str(portal.work) not in answer.text and str(portal.dirs.root) not in answer.text

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from accord.cli.console import console, errors, report_findings
+from accord.cli.console import console, errors, plain, report_findings
 from accord.contracts import ContractRegistry
+from accord.errors import AccordError
 from accord.findings import Finding
 from accord.mapping.lint import lint_mapping
 from accord.mapping.suggest import default_major, draft
@@ -68,7 +69,11 @@ def suggest(
                      markup=False)
         raise typer.Exit(2)
     target = contracts.resolve(contract, version or default_major(contracts, dirs.mappings, contract))
-    text, findings = draft(extract, target, contracts, agency_id)
+    try:
+        text, findings = draft(extract, target, contracts, agency_id)
+    except AccordError as exc:  # the sample cannot be read
+        errors.print(plain(exc.describe()))
+        raise typer.Exit(2) from None
     todos = text.count("TODO:")
     if out is not None:
         out.write_text(text, encoding="utf-8")

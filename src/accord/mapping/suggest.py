@@ -23,6 +23,7 @@ import yaml
 
 from accord.contracts import Contract, ContractRegistry, Field
 from accord.contracts.codelists import Code
+from accord.errors import ExtractRejected
 from accord.findings import Finding
 from accord.mapping.compile import apply_mapping, fold, missing_columns
 from accord.mapping.lint import lint_mapping
@@ -247,7 +248,11 @@ def _read(file: Path) -> tuple[RawExtract, SourceSpec]:
     elif fmt == "excel":
         from python_calamine import CalamineWorkbook
 
-        sheet = CalamineWorkbook.from_path(str(file)).sheet_names[0]
+        try:
+            sheet = CalamineWorkbook.from_path(str(file)).sheet_names[0]
+        except Exception as exc:  # a broken workbook: said as the readers say it, never a raw reader error
+            raise ExtractRejected(f"the workbook cannot be read ({type(exc).__name__}: {exc})", reason="unreadable",
+                                  file=file) from None
         source = SourceSpec.model_validate({"format": "excel", "sheet": sheet})
     return read_extract(file, source), source
 

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from accord.access.sessions import Session
 from accord.contracts.docs import render as render_contract
+from accord.errors import AccordError, ExtractRejected
 from accord.mapping.suggest import draft
 from accord.portal.deps import address, https, lang, page, session, state
 from accord.portal.problems import PortalError, not_found
@@ -248,6 +249,9 @@ async def suggest(request: Request, current: Signed) -> Response:
     try:
         contract = portal.contract(upload.fields.get("contract", ""))
         text, _ = await run_in_threadpool(draft, upload.path, contract, portal.registry(), agency)
+    except AccordError as exc:  # the sample cannot be read: said without this server's paths
+        reason = exc.reason if isinstance(exc, ExtractRejected) else "unreadable"
+        raise PortalError(400, reason, f"{upload.path.name}: {exc.message}") from None
     finally:
         upload.discard()
     suggestion_id = f"sg-{secrets.token_hex(12)}"
