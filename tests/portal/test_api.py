@@ -52,7 +52,7 @@ def test_a_file_that_cannot_be_read_answers_with_the_reason_code(client, tokens)
     assert (body["status"], body["report"]["rejection_reason"]) == ("unreadable", "missing-column"), body
 
 
-def test_a_check_names_what_is_missing(client, tokens):
+def test_a_check_names_what_is_missing(client, portal, tokens):
     unknown = _check(client, tokens.cba, contract="nothing/v9")
     assert unknown.status_code == 400
     assert unknown.json()["error"]["reason"] == "unknown-contract"
@@ -60,6 +60,7 @@ def test_a_check_names_what_is_missing(client, tokens):
         unknown.json()["error"]["message"]
     no_contract = client.post("/api/v1/checks", headers=bearer(tokens.cba), files={"file": (PAYMENTS, b"a,b\n")})
     assert (no_contract.status_code, no_contract.json()["error"]["reason"]) == (400, "no-contract")
+    assert not any((portal.work / "uploads").iterdir())  # neither refused upload is left behind
     no_file = client.post("/api/v1/checks", headers=bearer(tokens.cba), data={"contract": "person/v1"},
                           files={"other": ("", b"")})
     assert no_file.json()["error"]["reason"] in ("no-file", "bad-name")

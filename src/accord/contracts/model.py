@@ -127,6 +127,11 @@ class Contract:
         keyed = [f for f in self.fields if f.primary_key_position is not None]
         return [f.name for f in sorted(keyed, key=lambda f: f.primary_key_position or 0)]
 
+    @property
+    def examples(self) -> dict[str, str]:
+        """Field -> its first example (``examples``), shown to agencies as a valid value."""
+        return {f.name: str(f.examples[0]) for f in self.fields if f.examples}
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:

@@ -41,7 +41,7 @@ class Mapping:
     @property
     def examples(self) -> dict[str, str]:
         """Contract field -> its first example (the contract's ``examples``), shown to agencies as a valid value."""
-        return {f.name: str(f.examples[0]) for f in self.contract.fields if f.examples}
+        return self.contract.examples
 
     @property
     def field_sources(self) -> dict[str, str]:

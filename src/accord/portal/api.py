@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse, Response
 
 from accord.access import Principal
 from accord.portal.deps import bearer, state
-from accord.portal.problems import PortalError
 from accord.portal.status import overall
 from accord.portal.transfer import csv_download, file_download, upload_form
 from accord.reports.check import CheckReport
@@ -40,10 +39,7 @@ def _check_json(check_id: str, report: CheckReport) -> dict[str, Any]:
 async def create_check(request: Request, principal: Caller) -> dict[str, Any]:
     portal = state(request).portal
     agency, upload = await upload_form(request, principal, portal.check_limit)
-    if not upload.fields.get("contract"):
-        upload.discard()
-        raise PortalError(400, "no-contract", "send the contract field (e.g. person/v1) before the file")
-    check_id, report = await run_in_threadpool(portal.check, agency, upload.fields["contract"], upload)
+    check_id, report = await run_in_threadpool(portal.check, agency, upload)
     return _check_json(check_id, report)
 
 
@@ -62,8 +58,7 @@ def get_check_errors(request: Request, check_id: str, principal: Caller) -> Resp
              summary="Send a file to the landing zone (processed by the pipeline)")
 async def create_submission(request: Request, principal: Caller) -> JSONResponse:
     portal = state(request).portal
-    agency, upload = await upload_form(request, principal, lambda agency, _fields, name: portal.submit_limit(
-        agency, name))
+    agency, upload = await upload_form(request, principal, portal.submit_limit)
     receipt = await run_in_threadpool(portal.submit, principal, agency, upload)
     status_url = f"/api/v1/uploads/{receipt.upload_id}"
     body = {"upload": asdict(receipt) | {"token_id": None}, "status": "waiting", "status_url": status_url}

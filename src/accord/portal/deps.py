@@ -16,7 +16,7 @@ from accord.portal.problems import PortalError
 from accord.portal.security import LANG_COOKIE, SESSION_COOKIE, FailureLimiter
 from accord.portal.service import Portal
 from accord.portal.texts import page_texts
-from accord.reports.render import environment
+from accord.reports.render import environment, other
 
 
 @dataclass
@@ -72,7 +72,7 @@ def page(request: Request, template: str, current: Session | None, status_code: 
          **context: Any) -> HTMLResponse:
     language = lang(request)
     values = {"request_path": request.url.path, "refresh": None, "lang": language,
-              "other_lang": "fr" if language == "en" else "en",
+              "other_lang": other(language),
               "session": current, "principal": current.principal if current else None, **context,
               "t": page_texts(language)}
     html = state(request).templates.get_template(template).render(values)

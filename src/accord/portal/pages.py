@@ -108,8 +108,7 @@ def switch_language(request: Request, code: str, next: str = "/") -> Response:
 # -- check and send ----------------------------------------------------------------------------------------
 def _targets(request: Request, current: Session) -> dict[str, list[str]]:
     portal = state(request).portal
-    agencies = portal.agencies() if current.principal.is_operator else [current.principal.agency]
-    return {agency: portal.targets_of(agency) for agency in agencies}
+    return {agency: portal.targets_of(agency) for agency in portal.visible(current.principal)}
 
 
 @router.get("/")
@@ -124,7 +123,7 @@ def home(request: Request, current: Signed) -> Response:
 async def check(request: Request, current: Signed) -> Response:
     portal = state(request).portal
     agency, upload = await upload_form(request, current.principal, portal.check_limit, csrf=current.csrf)
-    check_id, _ = await run_in_threadpool(portal.check, agency, upload.fields.get("contract", ""), upload)
+    check_id, _ = await run_in_threadpool(portal.check, agency, upload)
     return _see_other(f"/checks/{check_id}")
 
 
@@ -160,8 +159,7 @@ def check_errors(request: Request, check_id: str, current: Signed) -> Response:
 @router.post("/submissions")
 async def send(request: Request, current: Signed) -> Response:
     portal = state(request).portal
-    agency, upload = await upload_form(request, current.principal, lambda agency, _fields, name: portal.submit_limit(
-        agency, name), csrf=current.csrf)
+    agency, upload = await upload_form(request, current.principal, portal.submit_limit, csrf=current.csrf)
     receipt = await run_in_threadpool(portal.submit, current.principal, agency, upload)
     return _see_other(f"/uploads/{receipt.upload_id}")
 
@@ -200,16 +198,12 @@ def submission_errors(request: Request, submission_id: str, current: Signed) -> 
     return csv_download(request, key, "errors.csv")
 
 
-def _visible_agencies(request: Request, current: Session) -> list[str]:
-    return state(request).portal.agencies() if current.principal.is_operator else [current.principal.agency]
-
-
 @router.get("/mappings")
 def mappings(request: Request, current: Signed) -> Response:
     portal = state(request).portal
     scan = portal.mapping_set()
     files: dict[str, list[tuple[str, str]]] = {}
-    for agency in _visible_agencies(request, current):
+    for agency in portal.visible(current.principal):
         folder = portal.project.mappings / agency
         files[agency] = [(f.name, f.read_text(encoding="utf-8", errors="replace"))
                          for f in sorted(folder.glob("*.yaml")) if f.is_file() and not f.is_symlink()]
@@ -218,7 +212,7 @@ def mappings(request: Request, current: Signed) -> Response:
 
 def _fed(request: Request, current: Session) -> list[str]:
     portal = state(request).portal
-    return sorted({t for a in _visible_agencies(request, current) for t in portal.targets_of(a)})
+    return sorted({t for a in portal.visible(current.principal) for t in portal.targets_of(a)})
 
 
 @router.get("/contracts")

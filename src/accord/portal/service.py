@@ -39,6 +39,8 @@ from accord.submission import recorded_result
 
 CHECK_ID = re.compile(r"^ck-[0-9a-f]{32}$")
 CHECKS_KEPT_SECONDS = 24 * 3600
+MAX_ID = 200  # longer than any submission id: refused before the database is asked
+FINISHED = ("processed", "rejected", "failed")  # the statuses a run has recorded a result for
 GROUPED_ROWS = 100_000
 
 
@@ -77,6 +79,10 @@ class Portal:
     def agencies(self) -> list[str]:
         scan = self.mapping_set()
         return sorted({m.agency for m in scan.mappings} | set(scan.broken))
+
+    def visible(self, principal: Principal) -> list[str]:
+        """The agencies whose mappings, contracts and submissions the principal sees."""
+        return self.agencies() if principal.is_operator else [principal.agency]
 
     def mappings_of(self, agency: str) -> list[Mapping]:
         return [m for m in self.mapping_set().mappings if m.agency == agency]
@@ -125,18 +131,22 @@ class Portal:
                   if f"{m.contract.id}/v{m.contract.major}" == form.get("contract")]
         return self._limit(chosen or self.mappings_of(agency), name)
 
-    def submit_limit(self, agency: str, name: str) -> int:
+    def submit_limit(self, agency: str, form: dict[str, str], name: str) -> int:
+        """The limit of the mapping file that will read ``name`` (``form`` is not needed: the name decides)."""
         verdict = judge_name(agency, name, self.mappings_of(agency))
         return self._limit(list(verdict.mappings) or self.mappings_of(agency), name)
 
     # -- check ---------------------------------------------------------------------------------------------
-    def check(self, agency: str, target: str, upload: Upload) -> tuple[str, CheckReport]:
-        """Check the upload against the agency's mapping onto ``target``; the report is kept a day under a new
-        id (report.json, errors.csv), the upload itself is removed."""
-        mapping = self.mapping_for(agency, target)
-        self._forget_old_checks()
-        check_id = "ck-" + secrets.token_hex(16)
+    def check(self, agency: str, upload: Upload) -> tuple[str, CheckReport]:
+        """Check the upload against the agency's mapping onto its form's ``contract`` (``person/v1``); the report
+        is kept a day under a new id (report.json, errors.csv). The upload is removed whatever happens."""
         try:
+            target = upload.fields.get("contract")
+            if not target:
+                raise PortalError(400, "no-contract", "send the contract field (e.g. person/v1) before the file")
+            mapping = self.mapping_for(agency, target)
+            self._forget_old_checks()
+            check_id = "ck-" + secrets.token_hex(16)
             report, table = check_extract(upload.path, mapping)
             report.file = upload.path.name  # the name the agency sent, never a path of this server
             report.mapping = f"{mapping.agency}/{mapping.file.name}"
@@ -182,8 +192,8 @@ class Portal:
             sent_at = now()  # before the landing file is written: its time becomes the record's received_at
             with upload.path.open("rb") as source:
                 try:
-                    submit(self.dirs, agency, upload.path.name, source, limit=self.submit_limit(agency,
-                                                                                             upload.path.name))
+                    submit(self.dirs, agency, upload.path.name, source,
+                           limit=self.submit_limit(agency, upload.fields, upload.path.name))
                 except AccordError as exc:
                     raise PortalError(409, "already-waiting", exc.message) from None
             return self.receipts.add(agency, upload.path.name, upload.sha256, upload.size, principal.token_id,
@@ -193,21 +203,26 @@ class Portal:
 
     # -- what became of submissions ------------------------------------------------------------------------
     def _views(self, records: list[Submission]) -> list[SubmissionView]:
-        published: dict[tuple[str, str], set[str]] = {}
+        published: dict[tuple[str, str], set[str]] = {}  # (target, agency) -> the submissions its partition holds
         views = []
         for record in records:
-            result = recorded_result(self.dirs, record.submission_id) if record.status == "processed" else None
+            result = recorded_result(self.dirs, record.submission_id) if record.status in FINISHED else None
             held: set[str] = set()
-            if result is not None and record.contract:
-                key = (record.contract, record.agency)
+            if result is not None and record.status == "processed":
+                key = (record.target, record.agency)
                 if key not in published:
-                    published[key] = agency_submissions(Table(self.dirs, self.contract(record.contract), AGENCIES),
+                    published[key] = agency_submissions(Table(self.dirs, self.contract(record.target), AGENCIES),
                                                         record.agency)
                 held = published[key]
-            elif record.status in ("rejected", "failed"):
-                result = recorded_result(self.dirs, record.submission_id)
             views.append(view(record, result, record.submission_id in held))
         return views
+
+    def _record(self, principal: Principal, submission_id: str) -> Submission:
+        """The principal's submission ``submission_id`` (an intent is nobody's yet)."""
+        record = self.store.find(submission_id) if len(submission_id) <= MAX_ID else None
+        if record is None or not principal.may_see(record.agency) or record.status == "receiving":
+            raise not_found("submission")
+        return record
 
     def submissions(self, principal: Principal, agency: str | None = None, limit: int = 200) -> list[SubmissionView]:
         """The latest ``limit`` submissions the principal may see (of ``agency`` only, if given), newest first."""
@@ -217,10 +232,7 @@ class Portal:
         return self._views(self.store.newest(wanted, limit))
 
     def submission(self, principal: Principal, submission_id: str) -> SubmissionView:
-        record = self.store.find(submission_id) if len(submission_id) <= 200 else None
-        if record is None or not principal.may_see(record.agency) or record.status == "receiving":
-            raise not_found("submission")
-        return self._views([record])[0]
+        return self._views([self._record(principal, submission_id)])[0]
 
     def upload(self, principal: Principal, upload_id: str) -> tuple[Receipt, list[SubmissionView]]:
         """A receipt, and the submissions its file became (none yet: still waiting for a pickup)."""
@@ -234,19 +246,18 @@ class Portal:
     def submission_groups(self, principal: Principal, submission_id: str) -> list[ProblemGroup]:
         """The problems of a processed submission, grouped as in a check's report, from its errors.csv (the
         first ``GROUPED_ROWS`` problems: the file itself has them all)."""
-        key = self.errors_csv_key(principal, submission_id)
-        record = self.store.get(submission_id)
-        with self.dirs.storage.open_read(key) as handle:
+        record = self._record(principal, submission_id)
+        with self.dirs.storage.open_read(self._errors_key(record)) as handle:
             errors = pl.read_csv(handle, infer_schema=False, n_rows=GROUPED_ROWS).to_dicts()
-        contract = self.contract(record.target)
-        return problem_groups(errors, {f.name: str(f.examples[0]) for f in contract.fields if f.examples})
+        return problem_groups(errors, self.contract(record.target).examples)
 
     def errors_csv_key(self, principal: Principal, submission_id: str) -> str:
         """The storage key of a submission's errors.csv (spreadsheet-safe, written by the run)."""
-        record = self.store.find(submission_id) if len(submission_id) <= 200 else None
-        if record is None or not principal.may_see(record.agency):
-            raise not_found("submission")
-        result = recorded_result(self.dirs, submission_id)
+        return self._errors_key(self._record(principal, submission_id))
+
+    def _errors_key(self, record: Submission) -> str:
+        result = recorded_result(self.dirs, record.submission_id)
         if result is None or not result.errors_csv:
-            raise PortalError(404, "no-errors", f"submission {submission_id} has no errors.csv: no row was set aside")
+            raise PortalError(404, "no-errors", f"submission {record.submission_id} has no errors.csv: no row was "
+                                                "set aside")
         return self.dirs.storage.key(result.errors_csv)

@@ -132,15 +132,12 @@ async def receive(content_type: str, body: AsyncIterator[bytes], work: Path,
         async for chunk in body:
             parser.write(chunk)
         parser.finalize()
-    except PortalError:
+        if upload.file_name is None:
+            raise PortalError(400, "no-file", "the form has no file")
+    except BaseException as exc:  # nothing of a refused or broken upload is left behind
         receiver.close()
         upload.discard()
-        raise
-    except Exception as exc:  # a malformed body: python-multipart's own errors
-        receiver.close()
-        upload.discard()
-        raise PortalError(400, "bad-form", f"the form cannot be read: {exc}") from None
-    if upload.file_name is None:
-        upload.discard()
-        raise PortalError(400, "no-file", "the form has no file")
+        if isinstance(exc, PortalError) or not isinstance(exc, Exception):
+            raise
+        raise PortalError(400, "bad-form", f"the form cannot be read: {exc}") from None  # python-multipart's
     return upload
