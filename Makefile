@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: install run test lint dev serve samples clean bench
+.PHONY: install test-deps run test lint dev serve samples clean bench
 
 install: $(STAMP)
 
@@ -20,8 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/accord run --samples
 
+## the outside programs the suite starts (Debian's chromium, PostgreSQL), installed when missing
+test-deps:
+	@bash scripts/test_prereqs.sh
+
 ## run the test suite
-test: $(STAMP)
+test: $(STAMP) test-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -81,8 +81,21 @@ def s3_server(log: Path) -> Iterator[S3Server]:
         process.wait(timeout=30)
 
 
+def _pg_tool(name: str) -> str:
+    """A PostgreSQL server program: on PATH, else in Debian's ``/usr/lib/postgresql/<major>/bin`` (newest major),
+    where the ``postgresql`` package puts ``initdb`` and ``pg_ctl`` without linking them onto PATH."""
+    found = shutil.which(name)
+    if found:
+        return found
+    majors = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), key=lambda path: int(path.parts[-3]))
+    if not majors:
+        raise RuntimeError(f"{name} is not installed: `make test-deps` installs Debian's postgresql")
+    return str(majors[-1])
+
+
 def _as_postgres(command: list[str]) -> list[str]:
     """``initdb`` and ``pg_ctl`` refuse to run as root: run them as the ``postgres`` account then."""
+    command = [_pg_tool(command[0]), *command[1:]]
     if os.geteuid() != 0:
         return command
     return ["runuser", "-u", "postgres", "--", *command]
@@ -92,9 +105,6 @@ def _as_postgres(command: list[str]) -> list[str]:
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server of its own, in a new folder of /tmp (readable by the ``postgres`` account when the
     tests run as root); yields its URL (database ``accord``)."""
-    for tool in ("initdb", "pg_ctl"):
-        if shutil.which(tool) is None:
-            raise RuntimeError(f"{tool} is not installed (PostgreSQL server binaries are needed by this test)")
     folder = Path(tempfile.mkdtemp(prefix="accord-pg-"))
     cluster, sockets = folder / "cluster", folder / "sockets"
     sockets.mkdir(exist_ok=True)

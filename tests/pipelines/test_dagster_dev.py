@@ -53,7 +53,7 @@ def test_files_dropped_while_dagster_dev_runs_are_published_and_the_ui_shows_the
     wait_for(lambda: None if (data.reports / "run-summary.json").exists() else "run summary", 30, process, log)
     assert json.loads((data.reports / "run-summary.json").read_text())["all_balanced"] is True
 
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)"
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test-deps` installs Debian's chromium"
 
     nho = next(k for k in keys if k.startswith("nho/"))  # 10 rows in, 4 quarantined
     quarantine = f"{data.quarantine.as_uri()}/nho/person/v1/{nho.rsplit('#', 1)[1]}-clients_2026-11.xlsx.errors.csv"
