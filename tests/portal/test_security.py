@@ -18,7 +18,8 @@ from accord.intake import Limits
 from accord.portal import uploads
 from accord.portal.app import create_app
 from accord.portal.problems import PortalError
-from accord.portal.security import CSP
+from accord.portal.connections import MAX_FORM_BYTES, timed_protocol
+from accord.portal.security import CSP, FailureLimiter
 from accord.portal.service import Portal
 from accord.settings import data_dirs, project_dirs
 from tests.conftest import ROOT
@@ -153,24 +154,125 @@ def test_tokens_are_stored_hashed_and_compared_in_constant_time(portal, tokens, 
     assert portal.tokens.verify(unknown_id) is None and portal.tokens.verify(tokens.rrn).agency == "rrn"
 
 
-def test_failed_sign_ins_are_rate_limited_per_address(client, portal, tokens):
-    for _ in range(5):
-        form = client.get("/signin")
-        bad = client.post("/signin", data={"token": "acc_000000000000_" + "x" * 43, "csrf": csrf_of(form.text)},
-                          follow_redirects=False)
-        assert bad.headers["location"] == "/signin?failed=1"
+def _fail_sign_in(client, token: str) -> str:
     form = client.get("/signin")
-    assert form.status_code == 429 and "try again in" in form.text
-    good = client.post("/signin", data={"token": tokens.rrn, "csrf": csrf_of(form.text)}, follow_redirects=False)
-    assert "accord_session" not in good.headers.get("set-cookie", "")  # even the right token waits
-    api = client.get("/api/v1/submissions", headers=bearer(tokens.rrn))
+    answer = client.post("/signin", data={"token": token, "csrf": csrf_of(form.text)}, follow_redirects=False)
+    return answer.headers["location"]
+
+
+def test_failed_sign_ins_are_rate_limited_per_address_and_token(client, portal, tokens):
+    unknown = "acc_000000000000_" + "x" * 43
+    for _ in range(5):
+        assert _fail_sign_in(client, unknown) == "/signin?failed=1"
+    assert _fail_sign_in(client, unknown).startswith("/signin?wait=")  # the sixth unknown token waits
+    assert _fail_sign_in(client, "") .startswith("/signin?wait=")  # so does no token at all
+    waiting = client.get(_fail_sign_in(client, unknown))
+    assert waiting.status_code == 429 and "try again in" in waiting.text
+    sign_in(client, tokens.rrn)  # unknown tokens from this address never lock out a valid one (a NAT, a proxy)
+    assert client.get("/api/v1/submissions", headers=bearer(tokens.rrn)).status_code == 200
+
+    # a known token's wrong secrets count under its own id: that token waits, the others do not
+    cba_id = tokens.cba.split("_")[1]
+    for _ in range(5):
+        assert _fail_sign_in(client, f"acc_{cba_id}_" + "y" * 43) == "/signin?failed=1"
+    assert _fail_sign_in(client, tokens.cba).startswith("/signin?wait=")  # even the right secret waits
+    api = client.get("/api/v1/submissions", headers=bearer(tokens.cba))
     assert (api.status_code, api.json()["error"]["reason"]) == (429, "rate-limited")
+    assert client.get("/api/v1/submissions", headers=bearer(tokens.operator)).status_code == 200
 
 
 def test_bad_bearer_tokens_count_as_failed_sign_ins(client, tokens):
     for _ in range(5):
         assert client.get("/api/v1/submissions", headers=bearer("acc_nope")).status_code == 401
-    assert client.get("/api/v1/submissions", headers=bearer(tokens.cba)).status_code == 429
+    assert client.get("/api/v1/submissions", headers=bearer("acc_nope")).status_code == 429
+    assert client.get("/api/v1/submissions").status_code == 429  # no token at all: the same bucket
+    assert client.get("/api/v1/submissions", headers=bearer(tokens.cba)).status_code == 200
+
+
+def test_the_limiter_evicts_the_oldest_pairs_and_never_forgets_them_all():
+    limiter = FailureLimiter(attempts=2, window=300, max_keys=3)
+    for _ in range(2):
+        limiter.failed("10.0.0.1", "-")
+    assert limiter.retry_after("10.0.0.1", "-") > 0
+    for address in ("10.0.0.2", "10.0.0.3"):
+        limiter.failed(address)
+    assert limiter.retry_after("10.0.0.1", "-") > 0  # 3 pairs: nothing evicted, nothing reset
+    limiter.failed("10.0.0.1", "-")  # the attacker's pair is the newest again
+    for address in ("10.0.0.4", "10.0.0.5"):
+        limiter.failed(address)
+    assert limiter.retry_after("10.0.0.1", "-") > 0  # still counted: only the oldest pairs were evicted
+    assert len(limiter._failures) == 3
+
+
+def test_a_forged_equal_cookie_and_field_pair_is_refused_at_sign_in(client, portal, tokens):
+    client.cookies.set("accord_signin", "abc")
+    forged = client.post("/signin", data={"token": tokens.rrn, "csrf": "abc"}, follow_redirects=False)
+    assert forged.status_code == 403 and "csrf" in forged.text
+    assert "accord_session" not in forged.headers.get("set-cookie", "")
+    client.cookies.clear()
+    form = client.get("/signin")  # the real form: its field is the server's HMAC of the cookie
+    value = csrf_of(form.text)
+    assert value != client.cookies["accord_signin"]
+    client.cookies.clear()
+    client.cookies.set("accord_signin", "another")  # the server's field with another cookie
+    assert client.post("/signin", data={"token": tokens.rrn, "csrf": value},
+                       follow_redirects=False).status_code == 403
+    client.cookies.clear()
+    sign_in(client, tokens.rrn)
+
+
+def test_bodies_without_a_file_are_bounded_before_they_are_read(client, portal, tokens):
+    huge = b"x" * (MAX_FORM_BYTES + 1)
+    for url in ("/signin", "/signout", "/api/v1/submissions/x"):
+        answer = client.post(url, files={"token": ("big.bin", huge)})
+        assert (answer.status_code, answer.json()["error"]["reason"]) == (413, "too-large"), url
+    # a body that lies about its length (chunked) is cut at the first chunk past the limit
+    chunks = iter([b"token=" + b"x" * 8192] * 100)
+    answer = client.post("/signin", content=chunks, headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413
+    assert not any(portal.work.rglob("*.bin"))
+    # each refused sign-in counts as a failed attempt: 2 above, 3 here, then a sixth attempt waits
+    for _ in range(3):
+        assert client.post("/signin", content=b"x" * (MAX_FORM_BYTES + 1)).status_code == 413
+    assert _fail_sign_in(client, "").startswith("/signin?wait=")
+    sign_in(client, tokens.rrn)  # the valid token is not locked out by them
+
+
+def test_a_client_that_never_finishes_its_headers_is_disconnected(portal):
+    """A real uvicorn with accord serve's protocol: a connection trickling its headers is closed at the header
+    deadline, while a normal request on another connection is answered."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.services import free_port
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(portal), host="127.0.0.1", port=port, log_level="warning",
+                                           http=timed_protocol(1.0), timeout_keep_alive=5))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        slow = [socket.create_connection(("127.0.0.1", port)) for _ in range(20)]
+        for sock in slow:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+            sock.settimeout(5)
+        started = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port)) as ok:
+            ok.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert b"200 OK" in ok.recv(4096)
+        for sock in slow:
+            assert sock.recv(4096) == b""  # closed by the server
+            sock.close()
+        assert 0.5 < time.monotonic() - started < 4
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def test_revoking_a_token_ends_its_sessions_and_api_calls_at_once(client, portal, tokens):

@@ -38,12 +38,15 @@ def serve(
     = None,
     data_dir: Annotated[str | None, typer.Option(help="data directory (default $ACCORD_DATA_DIR or ./data)")] = None,
     project_dir: Annotated[Path | None, typer.Option(help="folder with contracts/ and mappings/")] = None,
+    header_timeout: Annotated[float, typer.Option(help="seconds a client has to send its request headers")]
+    = 10.0,
 ) -> None:
     """Serve the portal until interrupted."""
     import uvicorn
 
     from accord.access import OPERATOR
     from accord.portal.app import create_app
+    from accord.portal.connections import timed_protocol
     from accord.portal.service import Portal
 
     project, dirs = project_dirs(project_dir), data_dirs(data_dir)
@@ -59,5 +62,8 @@ def serve(
     with contextlib.ExitStack() as stack:
         if daemon:
             stack.enter_context(dagster_daemon(project.root, dirs.url))
+        # headers complete within --header-timeout, idle keep-alive connections closed after 5 s, bodies that
+        # pause past 30 s abandoned (connections.BodyLimit): slow clients cannot hold sockets
         uvicorn.run(create_app(portal), host=host, port=port, log_level="warning", server_header=False,
+                    http=timed_protocol(header_timeout), timeout_keep_alive=5,
                     proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips)

@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from accord.portal import api, pages
+from accord.portal.connections import BodyLimit
 from accord.portal.deps import PortalState, page, session
 from accord.portal.problems import PortalError
-from accord.portal.security import SecurityHeaders
+from accord.portal.security import Scope, SecurityHeaders
 from accord.portal.service import Portal
 
 ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
@@ -76,6 +77,11 @@ def create_app(portal: Portal, *, secure_cookies: bool | None = None, sign_in_at
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    def refused(scope: Scope) -> None:  # a sign-in refused for its size still counts as a failed attempt
+        if scope["path"] == "/signin":
+            app.state.accord.limiter.failed(scope["client"][0] if scope.get("client") else "unknown")
+
+    app.add_middleware(BodyLimit, refused=refused)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -12,8 +12,9 @@ from jinja2 import Environment, PackageLoader
 
 from accord.access import Principal
 from accord.access.sessions import Session
+from accord.access.tokens import TOKEN_PATTERN
 from accord.portal.problems import PortalError
-from accord.portal.security import LANG_COOKIE, SESSION_COOKIE, FailureLimiter
+from accord.portal.security import LANG_COOKIE, SESSION_COOKIE, UNKNOWN_TOKEN, FailureLimiter, SignInForms
 from accord.portal.service import Portal
 from accord.portal.texts import page_texts
 from accord.reports.render import environment, other
@@ -24,6 +25,7 @@ class PortalState:
     portal: Portal
     limiter: FailureLimiter = field(default_factory=FailureLimiter)
     secure_cookies: bool | None = None  # None: Secure when the request came over HTTPS
+    signin_forms: SignInForms | None = None
     templates: Environment = field(default_factory=lambda: environment(PackageLoader("accord.portal", "templates")))
 
 
@@ -32,8 +34,24 @@ def state(request: Request) -> PortalState:
     return found
 
 
+def signin_forms(request: Request) -> SignInForms:
+    current = state(request)
+    if current.signin_forms is None:
+        current.signin_forms = SignInForms.in_folder(current.portal.work)
+    return current.signin_forms
+
+
 def address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def limiter_key(request: Request, token: str) -> str:
+    """The id the sign-in limiter counts ``token``'s failures under: its own id when that id is a token accord
+    knows (a wrong secret), else ``-`` (missing, malformed, unknown: never the key a valid token is tried on)."""
+    match = TOKEN_PATTERN.match(token)
+    if match and state(request).portal.tokens.active(match.group(1)) is not None:
+        return match.group(1)
+    return UNKNOWN_TOKEN
 
 
 def https(request: Request) -> bool:
@@ -52,13 +70,15 @@ def bearer(request: Request) -> Principal:
     """The API's caller, from ``Authorization: Bearer <token>``; 401 without a valid one, 429 after too many
     failures from the address."""
     current = state(request)
-    wait = current.limiter.retry_after(address(request))
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    key = limiter_key(request, token)
+    wait = current.limiter.retry_after(address(request), key)
     if wait:
         raise PortalError(429, "rate-limited", f"too many failed sign-ins from this address: retry in {wait} s")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    principal = current.portal.tokens.verify(token.strip()) if scheme.lower() == "bearer" else None
+    principal = current.portal.tokens.verify(token) if token else None
     if principal is None:
-        current.limiter.failed(address(request))
+        current.limiter.failed(address(request), key)
         raise PortalError(401, "unauthorized", "send a valid token: Authorization: Bearer acc_…")
     return principal
 

@@ -17,7 +17,7 @@ from accord.access.sessions import Session
 from accord.contracts.docs import render as render_contract
 from accord.errors import AccordError, ExtractRejected
 from accord.mapping.suggest import draft
-from accord.portal.deps import address, https, lang, page, session, state
+from accord.portal.deps import address, https, lang, limiter_key, page, session, signin_forms, state
 from accord.portal.problems import PortalError, not_found
 from accord.portal.security import LANG_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, STANDALONE_HEADER, cookie_flags, same
 from accord.portal.status import LABELS, overall
@@ -56,27 +56,29 @@ def _local(target: str) -> str:
 
 # -- sign in and out, language ---------------------------------------------------------------------------------
 @router.get("/signin")
-def signin_page(request: Request, failed: str = "") -> Response:
-    value = secrets.token_urlsafe(24)
-    wait = state(request).limiter.retry_after(address(request))
+def signin_page(request: Request, failed: str = "",
+                wait: Annotated[int, Query(ge=0, le=86_400)] = 0) -> Response:
+    cookie, value = signin_forms(request).new()
     response = page(request, "signin.html.j2", None, status_code=429 if wait else 200, csrf=value,
                     failed=bool(failed), wait=wait)
-    response.set_cookie(SIGNIN_COOKIE, value, max_age=900, **cookie_flags(https(request)))
+    response.set_cookie(SIGNIN_COOKIE, cookie, max_age=900, **cookie_flags(https(request)))
     return response
 
 
 @router.post("/signin")
 def signin(request: Request, token: Annotated[str, Form(max_length=200)] = "",
            csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    current = state(request)
-    if not same(request.cookies.get(SIGNIN_COOKIE, ""), csrf):
+    current, where = state(request), address(request)
+    if not signin_forms(request).valid(request.cookies.get(SIGNIN_COOKIE), csrf):
+        current.limiter.failed(where)  # every sign-in attempt counts, whatever it carries
         raise PortalError(403, "csrf", "the sign-in form is not from this browser session: reload it")
-    where = address(request)
-    if current.limiter.retry_after(where):
-        return _see_other("/signin")
+    key = limiter_key(request, token.strip())
+    wait = current.limiter.retry_after(where, key)
+    if wait:
+        return _see_other(f"/signin?wait={wait}")
     principal = current.portal.tokens.verify(token.strip())
     if principal is None:
-        current.limiter.failed(where)
+        current.limiter.failed(where, key)
         return _see_other("/signin?failed=1")
     response = _see_other("/")
     response.set_cookie(SESSION_COOKIE, current.portal.sessions.start(principal),
