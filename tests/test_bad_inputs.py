@@ -70,7 +70,7 @@ CATALOGUE: dict[tuple[str, str], tuple] = {
     ("lab_xlsx", "wrong_sheet_name.xlsx"): ("rejected", "sheet"),
     ("lab_xlsx", "zip_bomb.xlsx"): ("rejected", "decompression-bomb"),
     ("lab_xlsx", "xml_entity_expansion.xlsx"): ("rejected", "format"),
-    ("lab_xlsx", "truncated.xlsx"): ("rejected", "format"),
+    ("lab_xlsx", "truncated.xlsx"): ("rejected", "corrupt-archive"),
     ("lab_xlsx", "csv_named_xlsx.xlsx"): ("rejected", "format"),
     ("lab_xlsx", "zip_bomb.bin"): ("rejected", "decompression-bomb"),  # recognised by its bytes, not its name
     ("lab_xlsx", "sparse_far_cell.xlsx"): ("rejected", "too-many-cells"),  # before the reader allocates 512 GB

@@ -185,7 +185,8 @@ def test_unreadable_file_is_rejected_not_crashing(mappings, data):
     result = run_agency(mappings["nho/person"], data, dataset_rules=False)
     assert result.rejected == ["clients_2026-12.xlsx"]
     [rejected] = [s for s in result.submissions if s["status"] == "rejected"]
-    assert rejected["rejected"] == "format: not a valid spreadsheet: the zip container is damaged or truncated"
+    assert rejected["rejected"] == ("corrupt-archive: the spreadsheet is damaged or truncated (its zip directory "
+                                    "cannot be read): make it again and send the new file")
     assert (result.rows_in, result.rows_published, result.rows_quarantined) == (10, 6, 4)
 
 

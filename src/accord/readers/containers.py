@@ -10,15 +10,21 @@ at a time, with regular expressions (no XML parser, no entity expansion).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an Office-encrypted .xlsx
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook is wrapped in
+# what zipfile raises on a damaged member: a CRC that does not match, a stream cut short, a method it lacks
+DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, zipfile.LargeZipFile)
 _CHUNK = 1 << 20
 _XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 _XLSX_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,7})\"")
@@ -30,6 +36,39 @@ _REPEAT = re.compile(rb"number-(?:rows|columns)-repeated=\"([0-9]{1,9})\"")
 def is_zip(file: Path) -> bool:
     with file.open("rb") as handle:
         return handle.read(4) in ZIP_MAGIC
+
+
+def refuse_encrypted(entries: Iterable[zipfile.ZipInfo], file: Path, what: str) -> None:
+    """A member with the zip encryption flag is refused by name (zipfile would ask for a password)."""
+    for entry in entries:
+        if entry.flag_bits & 0x1:
+            raise ExtractRejected(f"{what} member {entry.filename[:200]!r} is encrypted (password-protected): send "
+                                  "it without a password", reason="encrypted", file=file)
+
+
+@contextlib.contextmanager
+def damaged_zip(file: Path, what: str) -> Iterator[None]:
+    """Whatever zipfile raises on a damaged archive (bad CRC, truncated member, unknown method) refuses the file
+    with ``corrupt-archive``, naming what was wrong."""
+    try:
+        yield
+    except DAMAGED as exc:
+        detail = "its zip directory cannot be read" if str(exc) == "File is not a zip file" else str(exc)
+        raise ExtractRejected(f"{what} is damaged or truncated ({detail}): make it again and send the new file",
+                              reason="corrupt-archive", file=file) from None
+
+
+def is_encrypted_workbook(file: Path) -> bool:
+    """An Office workbook saved with a password: an OLE compound file holding an ``EncryptedPackage`` stream."""
+    with file.open("rb") as handle:
+        if handle.read(8) != CFB_MAGIC:
+            return False
+        tail = b""
+        while chunk := handle.read(_CHUNK):
+            if ENCRYPTED_PACKAGE in tail + chunk:
+                return True
+            tail = chunk[-len(ENCRYPTED_PACKAGE):]
+    return False
 
 
 def _column(letters: bytes) -> int:
@@ -89,29 +128,30 @@ def _ods_cells(archive: zipfile.ZipFile, name: str, limits: Limits) -> int:
 def check_zip_container(file: Path, limits: Limits) -> None:
     """Refuse zip bombs and oversized sheets before any XML is parsed (does nothing for a file that is not a
     zip container)."""
+    if is_encrypted_workbook(file):
+        raise ExtractRejected("the workbook is password-protected: save it without a password and send it again",
+                              reason="encrypted", file=file)
     if not is_zip(file):
         return
-    try:
-        with zipfile.ZipFile(file) as archive:
-            entries = archive.infolist()
-            if len(entries) > limits.max_zip_entries:
-                raise ExtractRejected(f"the spreadsheet container holds {len(entries)} entries, above the limit of "
-                                      f"{limits.max_zip_entries}", reason="decompression-bomb", file=file)
-            unzipped = sum(e.file_size for e in entries)
-            packed = max(1, sum(e.compress_size for e in entries))
-            if unzipped > limits.max_unzipped_bytes or unzipped / packed > limits.max_zip_ratio:
-                raise ExtractRejected(f"spreadsheet expands from {packed} to {unzipped} bytes (ratio "
-                                      f"{unzipped // packed}, limit {limits.max_zip_ratio}): refused as a zip bomb",
-                                      reason="decompression-bomb", file=file)
-            names = [e.filename for e in entries]
-            # every XML entry, wherever the workbook's relationships put the sheets
-            sheets = [n for n in names if n.endswith(".xml") and n != "content.xml"]
-            cells = max([_xlsx_cells(archive, n) for n in sheets] or [0])
-            if "content.xml" in names:
-                cells = max(cells, _ods_cells(archive, "content.xml", limits))
-    except zipfile.BadZipFile:
-        raise ExtractRejected("not a valid spreadsheet: the zip container is damaged or truncated",
-                              reason="format", file=file) from None
+    with damaged_zip(file, "the spreadsheet"), zipfile.ZipFile(file) as archive:
+        entries = archive.infolist()
+        if len(entries) > limits.max_zip_entries:
+            raise ExtractRejected(f"the spreadsheet container holds {len(entries)} entries, above the limit of "
+                                  f"{limits.max_zip_entries}", reason="decompression-bomb", file=file)
+        refuse_encrypted(entries, file, "the spreadsheet's")
+        unzipped = sum(e.file_size for e in entries)
+        packed = max(1, sum(e.compress_size for e in entries))
+        if unzipped > limits.max_unzipped_bytes or unzipped / packed > limits.max_zip_ratio:
+            raise ExtractRejected(f"spreadsheet expands from {packed} to {unzipped} bytes (ratio "
+                                  f"{unzipped // packed}, limit {limits.max_zip_ratio}): refused as a zip bomb",
+                                  reason="decompression-bomb", file=file)
+        names = [e.filename for e in entries]
+        # every XML entry, wherever the workbook's relationships put the sheets; each is read to its end, so
+        # zipfile checks its CRC and its length
+        sheets = [n for n in names if n.endswith(".xml") and n != "content.xml"]
+        cells = max([_xlsx_cells(archive, n) for n in sheets] or [0])
+        if "content.xml" in names:
+            cells = max(cells, _ods_cells(archive, "content.xml", limits))
     if cells > limits.max_sheet_cells:
         raise ExtractRejected(f"a sheet spans {cells} cells from its first to its last cell, above the limit of "
                               f"{limits.max_sheet_cells}: remove the stray cells far from the data, or split the "
