@@ -99,3 +99,22 @@ def test_cli_exit_codes(tmp_path):
     result = runner.invoke(app, ["mapping", "lint", str(bad), "--project-dir", str(ROOT)])
     assert result.exit_code == 1
     assert f"{bad}:33:5: error: fields.postal_code.cas: unknown key 'cas' (hint: did you mean 'case'?)" in result.output
+
+
+def test_code_files_are_followed_as_accord_check_follows_them(tmp_path, registry):
+    """A code file that is a link out of the mapping's folder is a lint error, as it is for the loader (and so
+    for ``accord check``); a code file's codes are checked against the contract like an inline map."""
+    outside = tmp_path / "secret.csv"
+    outside.write_text("from,to\nH,M\n", encoding="utf-8")
+    folder = tmp_path / "rrn"
+    folder.mkdir()
+    (folder / "sexes.csv").symlink_to(outside)
+    text = GOOD.replace("map: {H: M, F: F, X: X}", "file: sexes.csv")
+    assert "file: sexes.csv" in text
+    [(path, message, _, at)] = _lint(tmp_path, text, registry)
+    assert (path, message, at) == ("fields.sex.codes.file", "code file 'sexes.csv' is outside the mapping's folder",
+                                   "file")
+    (folder / "sexes.csv").unlink()
+    (folder / "sexes.csv").write_text("from,to\nH,Male\nF,F\n", encoding="utf-8")
+    assert _lint(tmp_path, text, registry) == [
+        ("fields.sex.codes.file", "'Male' is not a code of contract field 'sex'", "allowed: M, F, X", "file")]

@@ -22,6 +22,7 @@ from accord.contracts.codelists import reference_table
 from accord.contracts.loader import contracts_root
 from accord.errors import ContractError, MappingError
 from accord.findings import Finding
+from accord.mapping.code_files import read_code_file
 from accord.mapping.spec import Condition, FieldSpec, MappingFile, MappingSpec, TargetSpec
 from accord.mapping.spec_v1 import MappingSpecV1, Remap, remap_path, upgrade
 from accord.mapping.steps import PARSE_STEPS
@@ -213,10 +214,17 @@ def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: F
         if step.codes is not None and field.items is not None:
             out.add(at, f"codes do not apply to the list field '{name}' (its items are checked against the "
                     "contract as they are)")
-        if step.codes is not None and allowed and step.codes.map is not None:
-            for source_code, target in step.codes.map.items():
+        code_map = step.codes.map if step.codes is not None else None
+        if step.codes is not None and step.codes.file is not None:
+            try:  # read as the loader reads it: inside the mapping's folder, links followed and judged
+                code_map = read_code_file(out.doc, step.codes.file, (*at, "file"))
+            except MappingError as exc:
+                out.add((*at, "file"), exc.message, "a code file is a CSV (from,to) in the mapping's own folder")
+        if allowed and code_map is not None:
+            for source_code, target in code_map.items():
                 if str(target) not in allowed:
-                    out.add((*at, "map", source_code), f"'{target}' is not a code of contract field '{name}'",
+                    from_file = step.codes is not None and step.codes.file is not None
+                    out.add((*at, "file") if from_file else (*at, "map", source_code), f"'{target}' is not a code of contract field '{name}'",
                             closest(str(target), allowed) or f"allowed: {', '.join(allowed)}")
         if step.codes is not None and step.codes.map == {}:
             out.add((*at, "map"), f"the code map of '{name}' is empty: every value would be unmapped",

@@ -4,7 +4,6 @@ per target (a version 1 file has one)."""
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +13,12 @@ from accord.contracts import Contract, ContractRegistry
 from accord.contracts.codelists import reference_table
 from accord.contracts.loader import contracts_root
 from accord.errors import MappingError
+from accord.mapping.code_files import read_code_file
 from accord.mapping.lint import lint_document
 from accord.mapping.spec import MappingFile, MappingSpec
 from accord.mapping.spec_v1 import MappingSpecV1, upgrade
 from accord.mapping.steps import CodesSpec, LookupSpec
-from accord.yamlfile import PathPart, YamlDocument, format_path, load_yaml
+from accord.yamlfile import PathPart, YamlDocument, load_yaml
 
 
 @dataclass(frozen=True)
@@ -59,24 +59,6 @@ def as_specs(data: dict[str, Any]) -> list[MappingSpec]:
     return [document.target_spec(t) for t in document.targets]
 
 
-def _read_code_file(doc: YamlDocument, relative: str, where: tuple[PathPart, ...]) -> dict[str, str]:
-    """A code file beside the mapping (columns ``from`` and ``to``) as a map."""
-    path = (doc.file.parent / relative).resolve()
-    if not path.is_relative_to(doc.file.parent.resolve()):
-        raise MappingError(f"code file {relative!r} is outside the mapping's folder", file=doc.file,
-                           line=doc.line(where), path=format_path(where))
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise MappingError(f"code file {relative!r} not found", file=doc.file, line=doc.line(where),
-                           path=format_path(where)) from None
-    if not rows or not {"from", "to"} <= set(rows[0]):
-        raise MappingError(f"code file {relative!r} needs columns 'from' and 'to'", file=doc.file,
-                           line=doc.line(where), path=format_path(where))
-    return {r["from"]: r["to"] for r in rows}
-
-
 def _lookup_codes(lookup: LookupSpec, contract: Contract) -> CodesSpec:
     """A lookup in a reference table as the code map it amounts to: every value of the ``match`` columns
     (accents and case ignored when asked) gives the row's code."""
@@ -100,7 +82,7 @@ def _resolved(spec: MappingSpec, contract: Contract, doc: YamlDocument, target: 
             if step.codes is not None and step.codes.file is not None:
                 where: tuple[PathPart, ...] = ("fields", name, "codes", "file") if v1 else (
                     "targets", target, "fields", name, "steps", i, "codes", "file")
-                codes = step.codes.model_copy(update={"map": _read_code_file(doc, step.codes.file, where),
+                codes = step.codes.model_copy(update={"map": read_code_file(doc, step.codes.file, where),
                                                       "file": None})
                 step = step.model_copy(update={"codes": codes})
             elif step.lookup is not None:
