@@ -31,7 +31,7 @@ from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, apply_mapping, extra_columns, misordered_column, missing_columns
 from accord.mapping.joins import join_batch, prepared
-from accord.mapping.rows import FILTERED_COLUMNS, shape
+from accord.mapping.rows import FILTERED_COLUMNS, RecordBudget, shape
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract, read_extract
 from accord.readers.delivery import open_delivery
@@ -144,6 +144,8 @@ def _joined(frame: pl.DataFrame, mapping: Mapping, delivery: _Delivery | None) -
 def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, limits: Limits | None,
                 delivery: _Delivery | None) -> None:
     fields = unique_fields(mapping.contract)
+    limits = limits or Limits.from_env()
+    budget = RecordBudget(limits.max_records_per_row, limits.max_records_per_file, limits.max_records_at_once)
     for raw in iter_extract(delivery.base if delivery else file, mapping.spec.source, limits):
         work.rows_in += raw.rows_in
         frame, join_errors = _joined(raw.frame, mapping, delivery)
@@ -157,21 +159,30 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
         if work.refused:
             work.quarantine.write(raw.frame)
             continue
-        shaped = shape(mapping.spec, frame)
-        if not shaped.filtered.is_empty():
+        work.errors.write(join_errors)
+        bad, set_aside = [join_errors.get_column(ROW)], []
+        for shaped in shape(mapping.spec, frame, budget):  # slices of bounded size, each source record whole
             work.filtered.write(shaped.filtered)
-        mapped = apply_mapping(mapping, shaped.frame)
-        row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
-        errors = pl.concat([join_errors, mapped.errors, row_errors])
-        work.errors.write(errors)
-        bad = errors.get_column(ROW).unique().implode()
-        good = ~pl.col(ROW).is_in(bad)
-        kept = ~pl.col(ROW).is_in(shaped.filtered.get_column(ROW).implode())
+            work.errors.write(shaped.too_many)
+            set_aside.append(shaped.filtered.get_column(ROW))
+            bad.append(shaped.too_many.get_column(ROW))
+            if shaped.frame.is_empty():
+                continue
+            mapped = apply_mapping(mapping, shaped.frame)
+            row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
+            errors = pl.concat([mapped.errors, row_errors])
+            work.errors.write(errors)
+            bad.append(errors.get_column(ROW))
+            good = ~pl.col(ROW).is_in(pl.concat([errors.get_column(ROW), join_errors.get_column(ROW)]).implode())
+            work.candidates.write(mapped.values.filter(good))
+            if fields:
+                work.keys.write(key_columns(mapped.values, mapped.source_text, fields)
+                                .with_columns(good.alias(_CANDIDATE)))
+        good = ~pl.col(ROW).is_in(pl.concat(bad).unique().implode())
+        kept = ~pl.col(ROW).is_in(pl.concat(set_aside).implode())
         work.quarantine.write(raw.frame.filter(~good & kept))
-        work.candidates.write(mapped.values.filter(good))
         if fields:
             work.records.write(raw.frame.filter(good & kept))
-            work.keys.write(key_columns(mapped.values, mapped.source_text, fields).with_columns(good.alias(_CANDIDATE)))
 
 
 def _read_header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> None:

@@ -79,6 +79,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "aucune ligne de {detail} ne correspond à « {value} » de cet enregistrement"),
     "join-ambiguous": ("several rows of {detail} match this record's '{value}': the join cannot choose",
                        "plusieurs lignes de {detail} correspondent à « {value} » : la jointure ne peut pas choisir"),
+    "too-many-records": ("this record would make {value} records through the mapping's row operations (explode, "
+                         "unpivot), more than the limit of {detail} per record: it is set aside",
+                         "cet enregistrement produirait {value} enregistrements par les opérations sur les lignes "
+                         "du mapping (explode, unpivot), plus que la limite de {detail} par enregistrement : il est "
+                         "mis de côté"),
+    "too-many-records-file": ("the mapping's row operations (explode, unpivot) have made {detail} records from this "
+                              "file, its limit: this record and the next ones are set aside",
+                              "les opérations sur les lignes du mapping (explode, unpivot) ont produit {detail} "
+                              "enregistrements de ce fichier, sa limite : cet enregistrement et les suivants sont "
+                              "mis de côté"),
     "extra-column": ("column '{detail}' is not read by the mapping, which refuses unknown columns",
                      "la colonne « {detail} » n'est pas lue par le mapping, qui refuse les colonnes inconnues"),
 }
@@ -129,6 +139,8 @@ def message(rule: str, column: str | None, value: str | None, detail: str | None
     """One error message in ``lang`` (``en`` or ``fr``); ``example``: a valid value of the column, which a
     pattern error shows instead of the regular expression."""
     rule_text = "pattern-example" if rule == "pattern" and example else rule
+    if rule == "too-many-records" and value is None:  # the file's limit, not the record's
+        rule_text = "too-many-records-file"
     templates = MESSAGES.get(rule_text, ("{column}: rule {rule} failed for '{value}'",
                                          "{column} : la règle {rule} n'est pas respectée pour « {value} »"))
     kind, formats_en, formats_fr = _formats(detail or "") if rule == "type-error" else (detail or "", "", "")

@@ -169,7 +169,7 @@ def test_unpivot_makes_one_record_per_filled_column(payment):
                        rows=[{"unpivot": {"columns": ["LUN", "MAR"], "name": "JOUR", "value": "MONTANT",
                                           "names": {"LUN": "lundi", "MAR": "mardi"}}}])
     raw = _raw(ID=["A", "B"], LUN=["1.00", ""], MAR=["2.00", None])
-    shaped = shape(mapping.spec, raw)
+    [shaped] = shape(mapping.spec, raw)
     assert shaped.frame.select("_source_row", "JOUR", "MONTANT").rows() == [(2, "lundi", "1.00"),
                                                                              (2, "mardi", "2.00")]
     assert shaped.filtered.rows() == [(3, "no value in any of LUN, MAR")]

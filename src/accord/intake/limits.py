@@ -28,6 +28,10 @@ class Limits:
     max_zip_entries: int = 10_000
     max_sheet_cells: int = 20_000_000  # a spreadsheet reader holds every cell of the sheet in memory
     max_decode_ratio: int = 1000  # Parquet: decoded text / file size (small files may decode to 256 MiB)
+    # row operations (explode, unpivot): records one source record / one file may make, and made at once
+    max_records_per_row: int = 10_000
+    max_records_per_file: int = 100_000_000
+    max_records_at_once: int = 1_000_000
 
     def file_limit(self, source_format: str) -> int:
         if source_format == "json":

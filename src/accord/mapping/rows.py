@@ -7,23 +7,39 @@ record is accounted for once: published (all its records are), quarantined (one 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
 
 from accord.mapping.compile import condition
 from accord.mapping.spec import Condition, FilterSpec, MappingSpec, RowOperation, UnpivotSpec
-from accord.reasons import ROW
+from accord.reasons import ERROR_COLUMNS, ROW, error_frame
 
 FILTERED_COLUMNS = pl.Schema({ROW: pl.Int64(), "reason": pl.String()})
 
 
 @dataclass(frozen=True)
 class ShapedRecords:
-    """The records the fields are mapped from, and the source records set aside (``_source_row``, reason)."""
+    """The records the fields are mapped from, the source records set aside (``_source_row``, reason), and the
+    source records refused because their row operations would make too many records (error records,
+    ``too-many-records``)."""
 
     frame: pl.DataFrame
     filtered: pl.DataFrame
+    too_many: pl.DataFrame
+
+
+@dataclass
+class RecordBudget:
+    """How many records row operations may make: from one source record, from one file (``made`` counts them
+    across batches), and at once (a batch whose operations would make more is shaped in slices, each source
+    record's records together). Set by the operator (``accord.intake.limits``), never by a mapping."""
+
+    per_record: int = 10_000
+    per_file: int = 100_000_000
+    at_once: int = 1_000_000
+    made: int = 0
 
 
 def describe(cond: Condition) -> str:
@@ -75,14 +91,90 @@ def _reason(operation: RowOperation, filtered_reason: str | None) -> str:
     return "no part left after explode"
 
 
-def shape(spec: MappingSpec, raw: pl.DataFrame) -> ShapedRecords:
-    """Apply the target's row operations to a batch of raw records (``_source_row`` + text columns)."""
+def _made(operation: RowOperation, null_tokens: list[str]) -> pl.Expr | None:
+    """How many records ``operation`` makes of each record (None: at most one, a filter)."""
+    if operation.explode is not None:
+        column, separator = operation.explode.column, operation.explode.separator
+        return pl.col(column).str.count_matches(separator, literal=True).fill_null(0) + 1
+    if operation.unpivot is not None:
+        spec = operation.unpivot
+        if spec.keep_empty:
+            return pl.int_range(pl.len()).clip(0, 0) + len(spec.columns)  # per record, not one value
+        present = [(pl.col(c).str.strip_chars().is_not_null() & ~pl.col(c).str.strip_chars()
+                    .is_in([*null_tokens, ""])).cast(pl.Int64) for c in spec.columns]
+        return pl.sum_horizontal(present)
+    return None
+
+
+def _operation_column(operation: RowOperation) -> str | None:
+    if operation.explode is not None:
+        return operation.explode.column
+    return operation.unpivot.name if operation.unpivot is not None else None
+
+
+def _too_many(rows: pl.DataFrame, column: str | None, limit: int, per_file: bool) -> pl.DataFrame:
+    """Error records for the source records refused (``rows``: ``_source_row``, ``made``)."""
+    return pl.DataFrame({ROW: rows.get_column(ROW), "column": column, "rule": "too-many-records",
+                         "value": None if per_file else rows.get_column("made").cast(pl.String),
+                         "detail": str(limit)}, schema=ERROR_COLUMNS)
+
+
+def _bounded(frame: pl.DataFrame, operation: RowOperation, made: pl.Expr, budget: RecordBudget,
+             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Count what ``operation`` would make per source record before making it: the records past the limits
+    out of ``frame`` (as errors), and the per-source-record counts of the rest (``_source_row``, ``made``)."""
+    counts = frame.group_by(ROW, maintain_order=True).agg(made.sum().alias("made"))
+    column = _operation_column(operation)
+    over = counts.filter(pl.col("made") > budget.per_record)
+    counts = counts.filter(pl.col("made") <= budget.per_record)
+    room = budget.per_file - budget.made
+    past_file = counts.filter(pl.col("made").cum_sum() > room)
+    counts = counts.filter(pl.col("made").cum_sum() <= room)
+    errors = pl.concat([_too_many(over, column, budget.per_record, False),
+                        _too_many(past_file, column, budget.per_file, True)])
+    if not errors.is_empty():
+        frame = frame.filter(~pl.col(ROW).is_in(errors.get_column(ROW).implode()))
+    return frame, counts, errors
+
+
+def _slices(frame: pl.DataFrame, counts: pl.DataFrame, at_once: int) -> list[pl.DataFrame]:
+    """``frame`` cut at source-record boundaries so that each slice makes at most ``at_once`` records."""
+    slice_of = counts.select(ROW, (pl.col("made").cum_sum() - 1) // max(at_once, 1)).rename({"made": "_slice"})
+    tagged = frame.join(slice_of, on=ROW, how="left", maintain_order="left")
+    return [part.drop("_slice") for part in tagged.partition_by("_slice", maintain_order=True)]
+
+
+def shape(spec: MappingSpec, raw: pl.DataFrame, budget: RecordBudget | None = None) -> Iterator[ShapedRecords]:
+    """Apply the target's row operations to a batch of raw records (``_source_row`` + text columns), in slices
+    that each make at most ``budget.at_once`` records; every slice's records of one source record together."""
     if not spec.rows:
-        return ShapedRecords(raw, pl.DataFrame(schema=FILTERED_COLUMNS))
+        yield ShapedRecords(raw, pl.DataFrame(schema=FILTERED_COLUMNS), error_frame([]))
+        return
+    yield from _shape(spec, raw, 0, budget or RecordBudget())
+
+
+def _shape(spec: MappingSpec, frame: pl.DataFrame, start: int, budget: RecordBudget) -> Iterator[ShapedRecords]:
     null_tokens = spec.source.null_tokens
-    frame = raw
     set_aside: list[pl.DataFrame] = []
-    for operation in spec.rows:
+    refused: list[pl.DataFrame] = []
+
+    def finished(records: pl.DataFrame) -> ShapedRecords:
+        filtered = pl.concat(set_aside).sort(ROW) if set_aside else pl.DataFrame(schema=FILTERED_COLUMNS)
+        return ShapedRecords(records, filtered, pl.concat(refused) if refused else error_frame([]))
+
+    for position in range(start, len(spec.rows)):
+        operation = spec.rows[position]
+        made = _made(operation, null_tokens)
+        if made is not None:
+            frame, counts, errors = _bounded(frame, operation, made, budget)
+            refused.append(errors)
+            total = int(counts.get_column("made").sum())
+            if total > budget.at_once and counts.height > 1:  # shaped slice by slice, never all at once
+                for part in _slices(frame, counts, budget.at_once):
+                    yield from _shape(spec, part, position, budget)
+                yield finished(frame.clear())
+                return
+            budget.made += total
         before = frame.get_column(ROW).unique()
         reason = None
         if operation.filter is not None:
@@ -95,5 +187,4 @@ def shape(spec: MappingSpec, raw: pl.DataFrame) -> ShapedRecords:
         if gone.len():
             set_aside.append(pl.DataFrame({ROW: gone, "reason": _reason(operation, reason)},
                                           schema=FILTERED_COLUMNS))
-    filtered = pl.concat(set_aside).sort(ROW) if set_aside else pl.DataFrame(schema=FILTERED_COLUMNS)
-    return ShapedRecords(frame, filtered)
+    yield finished(frame)

@@ -97,7 +97,7 @@ def sample_findings(file: Path, contracts: ContractRegistry, sample: Path) -> li
     for target, mapping in enumerate(mappings):
         if _missing(mapping, target, raw, sample, out):
             continue
-        mapped = apply_mapping(mapping, shape(mapping.spec, raw).frame)
+        mapped = apply_mapping(mapping, pl.concat([part.frame for part in shape(mapping.spec, raw)]))
         _dates(mapping, target, mapped.errors, mapped.source_text, out)
         _codes(mapping, target, mapped.errors, out)
     return out.findings
