@@ -44,7 +44,8 @@ def _payments(n: int) -> str:
 
 
 def test_a_record_that_would_make_too_many_records_is_quarantined_with_its_text(mappings, tmp_path):
-    file = _delivery(tmp_path, [f"MSA-0001;LOGEMENT;2026-12;{_payments(21)}", f"MSA-0002;LOGEMENT;2026-12;{_payments(20)}"])
+    file = _delivery(tmp_path, [f"MSA-0001;LOGEMENT;2026-12;{_payments(21)}",
+                                f"MSA-0002;LOGEMENT;2026-12;{_payments(20)}"])
     frames = _run(mappings, file, Limits(max_records_per_row=20))
     too_many = frames.errors.filter(pl.col("rule") == "too-many-records")
     assert too_many.select("_source_row", "column", "value", "detail").rows() == [(8, "VERSEMENTS", "21", "20")]
@@ -69,9 +70,11 @@ def test_the_file_limit_counts_records_across_batches_and_sets_the_rest_aside(ma
 
 
 def test_slices_give_the_same_result_as_one_batch(mappings, tmp_path):
-    file = _delivery(tmp_path, [f"MSA-0001;LOGEMENT;2026-12;{_payments(7)}", f"MSA-0002;LOGEMENT;2026-12;{_payments(3)}"])
+    file = _delivery(tmp_path, [f"MSA-0001;LOGEMENT;2026-12;{_payments(7)}",
+                                f"MSA-0002;LOGEMENT;2026-12;{_payments(3)}"])
     whole, sliced = _run(mappings, file, Limits()), _run(mappings, file, Limits(max_records_at_once=2))
-    assert sliced.published.sort("_source_row", "payment_id").equals(whole.published.sort("_source_row", "payment_id"))
+    order = ["_source_row", "payment_id"]
+    assert sliced.published.sort(order).equals(whole.published.sort(order))
     assert sliced.errors.equals(whole.errors) and sliced.quarantined.equals(whole.quarantined)
     assert sliced.filtered.equals(whole.filtered) and whole.published.height == 13
 

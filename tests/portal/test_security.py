@@ -17,8 +17,8 @@ from accord.agency import run_agency
 from accord.intake import Limits
 from accord.portal import uploads
 from accord.portal.app import create_app
-from accord.portal.problems import PortalError
 from accord.portal.connections import MAX_FORM_BYTES, timed_protocol
+from accord.portal.problems import PortalError
 from accord.portal.security import CSP, FailureLimiter
 from accord.portal.service import Portal
 from accord.settings import data_dirs, project_dirs

@@ -214,7 +214,7 @@ def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: F
         if step.codes is not None and field.items is not None:
             out.add(at, f"codes do not apply to the list field '{name}' (its items are checked against the "
                     "contract as they are)")
-        code_map = step.codes.map if step.codes is not None else None
+        code_map: dict[str, Any] | None = step.codes.map if step.codes is not None else None
         if step.codes is not None and step.codes.file is not None:
             try:  # read as the loader reads it: inside the mapping's folder, links followed and judged
                 code_map = read_code_file(out.doc, step.codes.file, (*at, "file"))
@@ -224,7 +224,8 @@ def _step_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: F
             for source_code, target in code_map.items():
                 if str(target) not in allowed:
                     from_file = step.codes is not None and step.codes.file is not None
-                    out.add((*at, "file") if from_file else (*at, "map", source_code), f"'{target}' is not a code of contract field '{name}'",
+                    out.add((*at, "file") if from_file else (*at, "map", source_code),
+                            f"'{target}' is not a code of contract field '{name}'",
                             closest(str(target), allowed) or f"allowed: {', '.join(allowed)}")
         if step.codes is not None and step.codes.map == {}:
             out.add((*at, "map"), f"the code map of '{name}' is empty: every value would be unmapped",
