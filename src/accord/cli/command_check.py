@@ -73,8 +73,8 @@ def check(
                 shown.add_row(str(e["source_row"]), plain(e["source_column"] or ""), plain(e["rule"]),
                               plain(e["message_en"] if lang == "en" else e["message_fr"]))
             console.print(shown)
-            if len(result.errors) > MAX_SHOWN:
-                console.print(f"… {len(result.errors) - MAX_SHOWN} more", highlight=False)
+            if result.problems > MAX_SHOWN:
+                console.print(f"… {result.problems - MAX_SHOWN} more", highlight=False)
         if report is not None:
             console.print(plain(f"report: {paths['html_' + lang]}"), highlight=False)
     raise typer.Exit(result.exit_code)

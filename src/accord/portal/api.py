@@ -29,7 +29,7 @@ FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"s
 
 def _check_json(check_id: str, report: CheckReport) -> dict[str, Any]:
     body = asdict(report)
-    body["errors_total"] = len(report.errors)
+    body["errors_total"] = report.problems
     body["errors"] = report.errors[:ERRORS_SHOWN]
     return {"id": check_id, "status": report.status, "summary_en": report.summary("en"),
             "summary_fr": report.summary("fr"), "report": body, "errors_csv": f"/api/v1/checks/{check_id}/errors.csv"}

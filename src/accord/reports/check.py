@@ -20,6 +20,8 @@ from accord.reasons import ROW
 from accord.validation import DatasetResult, DocsSite, evaluate_metrics, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
+# problems kept in the report (JSON, pages) one by one; errors.csv holds every one, and the counts are exact
+MAX_REPORT_ERRORS = 100_000
 
 SUMMARY = {
     "clean": ("{file}: {rows_in} rows, all valid for {contract}.",
@@ -55,6 +57,12 @@ class CheckReport:
     records_published: int | None = None  # source rows valid, when explode or unpivot make several records each
     examples: dict[str, str] = field(default_factory=dict)  # contract field -> a valid value (the contract's)
     rejection_reason: str | None = None  # the reason code of ``rejected`` (``encoding``, ``missing-column``, ...)
+    errors_total: int | None = None  # every problem (``errors`` holds the first MAX_REPORT_ERRORS by row)
+    group_counts: list[dict[str, Any]] = field(default_factory=list)  # column, source_column, rule, count: all
+
+    @property
+    def problems(self) -> int:
+        return len(self.errors) if self.errors_total is None else self.errors_total
 
     def warnings(self, lang: str) -> list[str]:
         """What the agency should know although no row is quarantined for it."""
@@ -78,7 +86,7 @@ class CheckReport:
         template = SUMMARY[self.status][0 if lang == "en" else 1]
         valid = self.rows_published if self.records_published is None else self.records_published
         text = template.format(file=Path(self.file).name, contract=f"{self.contract} v{self.contract_version}",
-                               errors=len(self.errors), records_valid=valid,
+                               errors=self.problems, records_valid=valid,
                                **{k: v for k, v in asdict(self).items() if k not in ("file", "errors", "contract")})
         if self.records_published is not None and self.rows_published != self.records_published:
             text += (f" They make {self.rows_published} records." if lang == "en" else
@@ -112,7 +120,9 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         mapping=str(mapping.file), status=status, rows_in=outcome.rows_in,
         rows_published=outcome.rows_published if outcome.rejected is None else 0,
         rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
-        errors=table.to_dicts(), dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
+        errors=table.head(MAX_REPORT_ERRORS).to_dicts(), errors_total=table.height,
+        group_counts=table.group_by("column", "source_column", "rule").agg(pl.len().alias("count")).to_dicts(),
+        dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
         rows_filtered=outcome.rows_filtered, filtered=filtered,
         records_published=outcome.records_published if outcome.rejected is None else None,

@@ -45,6 +45,12 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                      "les colonnes ne sont pas dans l'ordre exigé par le mapping."),
     "extra-column": ("the file has a column the mapping does not know, and the mapping refuses unknown columns.",
                      "le fichier a une colonne que le mapping ne connaît pas, et il refuse les colonnes inconnues."),
+    "too-many-records": ("one record of the file may make at most {detail} records through the mapping's row "
+                         "operations (explode, unpivot): split these records, or ask why their cells hold so many "
+                         "parts.",
+                         "un enregistrement du fichier peut produire au plus {detail} enregistrements par les "
+                         "opérations sur les lignes du mapping (explode, unpivot) : scindez ces enregistrements, ou "
+                         "vérifiez pourquoi leurs cellules contiennent autant de parties."),
     "join-unmatched": ("these records have no matching row in {detail}.",
                        "ces enregistrements n'ont pas de ligne correspondante dans {detail}."),
     "join-ambiguous": ("these records match several rows of {detail}.",
@@ -116,15 +122,22 @@ def _explained(rule: str, column: str, detail: str, fallback: tuple[str, str]) -
     return en.format(**text), fr.format(**text)
 
 
-def problem_groups(errors: list[dict[str, Any]], examples: dict[str, str] | None = None) -> list[ProblemGroup]:
+def problem_groups(errors: list[dict[str, Any]], examples: dict[str, str] | None = None,
+                   counts: list[dict[str, Any]] | None = None) -> list[ProblemGroup]:
     """``errors`` (report rows: source_row, source_column, column, rule, value, detail, message_en/fr) grouped
-    by column and rule, largest group first (then by column, rule)."""
+    by column and rule, largest group first (then by column, rule). ``counts`` (column, source_column, rule,
+    count): the size of each group in the whole file, when ``errors`` holds only its first problems."""
     examples = examples or {}
     buckets: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for error in errors:
         key = (error.get("column") or "", error.get("source_column") or "", error["rule"])
         buckets.setdefault(key, []).append(error)
-    ordered = sorted(buckets.items(), key=lambda item: (-len(item[1]), item[0]))
+    sizes = {key: len(rows) for key, rows in buckets.items()}
+    for count in counts or []:
+        key = (count.get("column") or "", count.get("source_column") or "", count["rule"])
+        if key in buckets:
+            sizes[key] = int(count["count"])
+    ordered = sorted(buckets.items(), key=lambda item: (-sizes[item[0]], item[0]))
     groups = []
     for number, ((column, source_column, rule), rows) in enumerate(ordered, start=1):
         first = rows[0]
@@ -133,7 +146,7 @@ def problem_groups(errors: list[dict[str, Any]], examples: dict[str, str] | None
         values = [str(r["value"]) for r in rows if r.get("value") not in (None, "")]
         bound = rule in ("minimum", "maximum") and values
         groups.append(ProblemGroup(
-            number=number, column=column or None, source_column=source_column or None, rule=rule, count=len(rows),
+            number=number, column=column or None, source_column=source_column or None, rule=rule, count=sizes[(column, source_column, rule)],
             explanation_en=en, explanation_fr=fr, example=_example(rule, detail, examples.get(column)), rows=rows,
             found=_ordered(values) if bound else None,
             allowed=(f"≥ {detail}" if rule == "minimum" else f"≤ {detail}") if bound else None))

@@ -33,7 +33,7 @@ def report_context(report: CheckReport, lang: str, errors_csv: str | None = None
                    group: Callable[[int, int], str] | None = None) -> dict[str, Any]:
     """What ``report_body.html.j2`` needs: ``errors_csv`` the download link, ``group(number, page)`` the link to
     a page of a group's rows (none in a standalone file: its groups show their first ``PAGE_SIZE`` rows)."""
-    groups = problem_groups(report.errors, report.examples)
+    groups = problem_groups(report.errors, report.examples, report.group_counts)
     return {"r": report, "lang": lang, "other_lang": other(lang), "t": texts(lang), "summary": report.summary(lang),
             "file_name": Path(report.file).name, "groups": groups, "charts": chart_data(groups),
             "max_groups": MAX_GROUPS, "page_size": PAGE_SIZE,
