@@ -4,6 +4,7 @@ import codecs
 import datetime as dt
 import json
 
+import polars as pl
 import pytest
 from openpyxl import Workbook
 
@@ -225,3 +226,24 @@ def test_the_formats_read_in_batches_are_those_with_the_streamed_size_limit():
 
     assert set(STREAMED) == set(STREAMED_FORMATS)
     assert not set(WHOLE) & set(STREAMED_FORMATS)
+
+
+def test_a_stray_quote_costs_its_own_line_only_in_200000_records(tmp_path):
+    """Resynchronisation: a quote opened and never closed swallows the lines after it until the value limit;
+    those lines are read again on their own, so only the line with the stray quote is lost (the catalogue's
+    200,000-record case lost 2,433 valid records before). A stray quote closed by a later one gives back the lines
+    between the two and the closing line (a quote inside a value that is not quoted is a character)."""
+    lines = ["ID,NAME,AMOUNT"] + [f"{n},name {n},{n}.00" for n in range(1, 200_001)]
+    lines[1000] = '1000,"stray name,1000.00'  # never closed
+    lines[150_000] = '150000,bad "name,150000.00'  # a quote inside a value that is not quoted: kept as text
+    lines[150_010] = '150010,"closes,150010.00'  # opens a value that the quote of line 150,013 closes
+    lines[150_013] = '150013,name" 150013,150013.00'
+    file = tmp_path / "catalogue.csv"
+    file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    raw = read_extract(file, SourceSpec(format="csv", delimiter=",", quote='"'))
+    bad = raw.malformed.get_column("_source_row").to_list()
+    assert bad == [1001, 150_011]
+    assert raw.frame.height == 200_000 - 2
+    assert raw.frame.filter(pl.col("_source_row") == 150_014).row(0)[1:] == ("150013", 'name" 150013', "150013.00")
+    assert raw.frame.filter(pl.col("_source_row") == 1002).row(0)[1:] == ("1001", "name 1001", "1001.00")
+    assert raw.frame.get_column("_source_row").is_sorted()

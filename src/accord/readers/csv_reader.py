@@ -64,15 +64,27 @@ def _one_record_per_line(piece: bytes, quote: str) -> str | None:
     return next((c for c in _SPARE_SEPARATORS if c.encode() not in piece), None)
 
 
+_BOM = "\ufeff".encode()
+
+
+def _guarded(text: bytes, guard: bytes) -> tuple[bytes, int]:
+    """polars drops a byte-order mark at the start of what it reads: a piece that starts with a record whose
+    first value begins with U+FEFF gets a guard line before it (dropped after), so the value is kept."""
+    return (guard + text, 1) if text.startswith(_BOM) else (text, 0)
+
+
 def _parse(text: bytes, names: list[str], delimiter: str) -> pl.DataFrame:
+    text, skip = _guarded(text, delimiter.encode() * (len(names) - 1) + b"\n")
     return pl.read_csv(text, has_header=False, separator=delimiter, quote_char=None,
-                       infer_schema=False, new_columns=names, empty_string_is_null=False, raise_if_empty=False)
+                       infer_schema=False, new_columns=names, empty_string_is_null=False, raise_if_empty=False
+                       ).slice(skip)
 
 
 def _lines(piece: bytes, separator: str, first_line: int) -> pl.DataFrame:
     """The lines of ``piece`` (null for an empty one), numbered from ``first_line``."""
+    piece, skip = _guarded(piece, b"-\n")
     lines = pl.read_csv(piece, has_header=False, separator=separator, quote_char=None,
-                        infer_schema=False, new_columns=["line"], raise_if_empty=False)
+                        infer_schema=False, new_columns=["line"], raise_if_empty=False).slice(skip)
     return lines.with_row_index(ROW, offset=first_line).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
@@ -135,7 +147,7 @@ class _Lines:
             for match in _LINE.finditer(piece.decode("utf-8")):
                 self.number += 1
                 line = match.group()
-                self.pending.append((self.number, line[:400]))
+                self.pending.append((self.number, line))
                 yield line
 
     def mark(self) -> list[tuple[int, str]]:
@@ -144,12 +156,43 @@ class _Lines:
         return lines
 
 
+RAW_CHARS = 400  # of each physical line, in a malformed record's raw text
+
+
+def _raw(text: str) -> str:
+    return text.rstrip("\r\n")[:RAW_CHARS]
+
+
 def _unparsable(spanned: list[tuple[int, str]], why: str) -> list[tuple[int, str, str]]:
     """Each (non-blank) physical line of a record that cannot be parsed, as a malformed record of its own."""
     lines = [(n, text) for n, text in spanned if text.strip("\r\n")]
     first = lines[0][0] if lines else 0
     reason = why if len(lines) <= 1 else f"{why}; lines {first} to {lines[-1][0]} are each set aside"
-    return [(number, text.rstrip("\r\n"), reason) for number, text in lines]
+    return [(number, _raw(text), reason) for number, text in lines]
+
+
+def _resynchronised(spanned: list[tuple[int, str]], why: str, width: int, delimiter: str, quote: str,
+                    ) -> tuple[list[tuple[int, list[str | None]]], list[tuple[int, str, str]]]:
+    """A record that spans several lines and cannot be used (a quote that is never closed, or the wrong number
+    of fields): its first line is malformed, and each following line is read again on its own, so the lines a
+    stray quote swallowed come back as the records they are. A line that is not a record of the header's width
+    by itself is malformed too. Each line is read once more at most: linear whatever the file holds."""
+    lines = [(n, text) for n, text in spanned if text.strip("\r\n")]
+    if len(lines) <= 1:
+        return [], _unparsable(spanned, why)
+    first = lines[0][0]
+    records: list[tuple[int, list[str | None]]] = []
+    malformed = [(first, _raw(lines[0][1]), why)]
+    for number, text in lines[1:]:
+        try:
+            row = next(csv.reader([text], delimiter=delimiter, quotechar=quote, strict=True), None)
+        except csv.Error:
+            row = None
+        if row is not None and len(row) == width:
+            records.append((number, list(row)))
+        else:
+            malformed.append((number, _raw(text), f"{why}; this line was read into that record"))
+    return records, malformed
 
 
 def _csv_problem(exc: csv.Error, line: int, limit: int) -> str:
@@ -179,7 +222,13 @@ def _exact(file: Path, text: TextStream, pieces: Iterable[bytes], delimiter: str
         except csv.Error as exc:
             spanned = lines.mark()
             start = next((n for n, text in spanned if text.strip("\r\n")), lines.number)
-            malformed += _unparsable(spanned, _csv_problem(exc, start, limits.max_field_chars))
+            why = _csv_problem(exc, start, limits.max_field_chars)
+            if not header:
+                malformed += _unparsable(spanned, why)
+                continue
+            found, bad = _resynchronised(spanned, why, len(header), delimiter, source.quote)
+            records += found
+            malformed += bad
             continue
         spanned = lines.mark()
         if not row or spanned[0][0] < source.header_row:
@@ -190,11 +239,16 @@ def _exact(file: Path, text: TextStream, pieces: Iterable[bytes], delimiter: str
             malformed += _after_header(file, text, line, limits)
             continue
         if len(row) != len(header):
-            raw = "\n".join(t.rstrip("\r\n") for _, t in spanned)
-            malformed.append((line, raw, f"{len(row)} fields where the header has {len(header)}"))
+            why = f"{len(row)} fields where the header has {len(header)}"
+            if sum(1 for _, t in spanned if t.strip("\r\n")) > 1:  # a quote joined lines: read them again
+                found, bad = _resynchronised(spanned, why, len(header), delimiter, source.quote)
+                records += found
+                malformed += bad
+            else:
+                malformed.append((line, "\n".join(_raw(t) for _, t in spanned), why))
             continue
         records.append((line, list(row)))
-        if len(records) == EXACT_BATCH_RECORDS:
+        if len(records) >= EXACT_BATCH_RECORDS:
             yield build_extract(file, header, records, malformed + text.take_long_lines(), limits, text.encoding)
             records, malformed = [], []
     yield build_extract(file, header, records, malformed + text.take_long_lines(), limits, text.encoding)
