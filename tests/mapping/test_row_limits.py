@@ -93,3 +93,24 @@ def test_unpivot_counts_the_filled_columns_of_each_record(payment):
     errors = pl.concat([p.too_many for p in parts])
     assert errors.select("_source_row", "column", "value", "detail").rows() == [(2, "JOUR", "3", "2")]
     assert budget.made == 3 and len(parts) == 3  # sliced one source record at a time (at_once=1)
+
+
+def test_lint_says_when_row_operations_multiply_or_cannot_pass(tmp_path, registry):
+    from accord.mapping.lint import lint_mapping
+    from tests.conftest import ROOT
+
+    shipped = (ROOT / "mappings" / "msa" / "dossiers.yaml").read_text(encoding="utf-8")
+    explode = '      - explode: {column: VERSEMENTS, separator: "|"}\n'
+    assert explode in shipped
+    file = tmp_path / "msa" / "dossiers.yaml"
+    file.parent.mkdir()
+    file.write_text(shipped.replace(explode, explode + '      - explode: {column: PROGRAMME, separator: ","}\n'),
+                    encoding="utf-8")
+    found = [(f.severity, f.path, f.message.split(":")[0]) for f in lint_mapping(file, registry)]
+    assert found == [("warning", "targets[1].rows[3]", "these row operations multiply")]
+    columns = ", ".join(f"C{n}" for n in range(10_001))
+    file.write_text(shipped.replace(explode, f"      - unpivot: {{columns: [{columns}], name: K, value: V}}\n"),
+                    encoding="utf-8")
+    messages = [f.message for f in lint_mapping(file, registry) if f.path == "targets[1].rows[2].unpivot.columns"]
+    assert messages == ["unpivot over 10001 columns would make more records of each row than the limit of 10000: "
+                        "every row would be set aside (too-many-records)"]

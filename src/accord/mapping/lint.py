@@ -22,6 +22,7 @@ from accord.contracts.codelists import reference_table
 from accord.contracts.loader import contracts_root
 from accord.errors import ContractError, MappingError
 from accord.findings import Finding
+from accord.intake.limits import Limits
 from accord.mapping.code_files import read_code_file
 from accord.mapping.spec import Condition, FieldSpec, MappingFile, MappingSpec, TargetSpec
 from accord.mapping.spec_v1 import MappingSpecV1, Remap, remap_path, upgrade
@@ -269,10 +270,23 @@ def _field_findings(name: str, spec: FieldSpec, field: Field, base: Parts, out: 
 
 
 def _rows_findings(target: TargetSpec, base: Parts, out: FindingCollector) -> None:
+    limit = Limits.from_env().max_records_per_row
+    multiplying = []
     for i, operation in enumerate(target.rows):
         if operation.filter is not None:
             key = "keep_if" if operation.filter.keep_if is not None else "drop_if"
             _condition_findings(operation.filter.condition, (*base, "rows", i, "filter", key), out)
+        if operation.explode is not None or operation.unpivot is not None:
+            multiplying.append(i)
+        if operation.unpivot is not None and len(operation.unpivot.columns) > limit:
+            out.add((*base, "rows", i, "unpivot", "columns"), f"unpivot over {len(operation.unpivot.columns)} "
+                    f"columns would make more records of each row than the limit of {limit}: every row would be "
+                    "set aside (too-many-records)", "unpivot fewer columns, or ask the operators for a higher limit")
+    if len(multiplying) > 1:
+        out.add((*base, "rows", multiplying[1]), "these row operations multiply: each record of one makes records "
+                "of the next, so what a source record makes is bounded by its data, not by the mapping; accord "
+                f"sets aside a source record that would make more than {limit} records (too-many-records)",
+                "keep one explode or unpivot per target if the data allows", severity="warning")
 
 
 def _contract_findings(target: TargetSpec, contract: Contract, base: Parts, out: FindingCollector,

@@ -146,7 +146,8 @@ def problem_groups(errors: list[dict[str, Any]], examples: dict[str, str] | None
         values = [str(r["value"]) for r in rows if r.get("value") not in (None, "")]
         bound = rule in ("minimum", "maximum") and values
         groups.append(ProblemGroup(
-            number=number, column=column or None, source_column=source_column or None, rule=rule, count=sizes[(column, source_column, rule)],
+            number=number, column=column or None, source_column=source_column or None, rule=rule,
+            count=sizes[(column, source_column, rule)],
             explanation_en=en, explanation_fr=fr, example=_example(rule, detail, examples.get(column)), rows=rows,
             found=_ordered(values) if bound else None,
             allowed=(f"≥ {detail}" if rule == "minimum" else f"≤ {detail}") if bound else None))
