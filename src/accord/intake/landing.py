@@ -34,6 +34,7 @@ from accord.intake.archive import Archive
 from accord.intake.limits import Limits
 from accord.intake.local_zone import LocalLanding
 from accord.intake.names import agency_problem, file_name_problem
+from accord.intake.quotas import Quotas
 from accord.intake.store import Submission, SubmissionStore
 from accord.intake.zone import Copied, Entry, EntryChanged, EntryRefused, Identity, LandingZone, display_name
 from accord.mapping import Mapping
@@ -129,13 +130,15 @@ def judge_name(agency: str, name: str, mappings: list[Mapping]) -> Verdict:
 
 class Intake:
     def __init__(self, dirs: DataDirs, mappings: list[Mapping], limits: Limits | None = None,
-                 store: SubmissionStore | None = None, broken: dict[str, str] | None = None) -> None:
+                 store: SubmissionStore | None = None, broken: dict[str, str] | None = None,
+                 quotas: Quotas | None = None) -> None:
         """``broken``: agency -> why its mappings do not load; that agency's files wait in the landing zone
         (refusing them would throw its deliveries away for a mistake in its mapping)."""
         self.dirs = dirs.create()
         self.mappings = mappings
         self.broken = broken or {}
         self.limits = limits or Limits.from_env()
+        self.quotas = quotas or Quotas.from_env()
         self.store = store or store_for(dirs)
         self.landing = landing_zone(dirs)
         self.archive = Archive(dirs)
@@ -211,7 +214,12 @@ class Intake:
                                 remove=entry.kind != "dir")
         if folder_problem is not None:
             return self._judged(entry, Verdict(agency, reason="unknown-agency", detail=folder_problem), result)
-        return self._judged(entry, judge_name(agency, entry.name, self.mappings), result)
+        verdict = judge_name(agency, entry.name, self.mappings)
+        over = self.quotas.sending_problem(self.store, agency, entry.received_at[:10], entry.identity.size) \
+            if verdict.mappings else None
+        if over is not None:  # refused without a copy: keeping evidence would spend the volume the quota bounds
+            return self._refuse(entry, agency, "quota", over, result)
+        return self._judged(entry, verdict, result)
 
     def _judged(self, entry: Entry, verdict: Verdict, result: Pickup) -> None:
         """Copy a regular file into the archive under an intent, then record what it is."""

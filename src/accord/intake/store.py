@@ -198,6 +198,10 @@ class SubmissionStore:
         return self._select((_table.c.agency == agency) & (_table.c.sha256 == sha256)
                             & (_table.c.status != "receiving"))
 
+    def of_day(self, agency: str, day: str) -> list[Submission]:
+        """The agency's records received on ``day`` (``YYYY-MM-DD``)."""
+        return self._select((_table.c.agency == agency) & _table.c.received_at.startswith(day))
+
     def with_status(self, *statuses: str) -> list[Submission]:
         return self._select(_table.c.status.in_(statuses))
 

@@ -25,11 +25,15 @@ STYLESHEET = files("accord.reports").joinpath("templates/report.css").read_text(
 
 
 def _error(request: Request, problem: PortalError) -> Response:
+    headers = {"retry-after": str(problem.retry_after)} if problem.retry_after else {}
     if request.url.path.startswith("/api/"):
-        headers = {"www-authenticate": "Bearer"} if problem.status == 401 else {}
+        if problem.status == 401:
+            headers["www-authenticate"] = "Bearer"
         return JSONResponse(problem.to_json(), status_code=problem.status, headers=headers)
     current = session(request)
-    return page(request, "error.html.j2", current, status_code=problem.status, problem=problem)
+    answer = page(request, "error.html.j2", current, status_code=problem.status, problem=problem)
+    answer.headers.update(headers)
+    return answer
 
 
 def create_app(portal: Portal, *, secure_cookies: bool | None = None, sign_in_attempts: int = 5,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 
 class PortalError(Exception):
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        self.status, self.reason, self.message = status, reason, message
+    def __init__(self, status: int, reason: str, message: str, retry_after: int | None = None) -> None:
+        self.status, self.reason, self.message, self.retry_after = status, reason, message, retry_after
         super().__init__(message)
 
     def to_json(self) -> dict[str, object]:

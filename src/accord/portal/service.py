@@ -10,6 +10,7 @@ import json
 import re
 import secrets
 import shutil
+import threading
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -25,6 +26,7 @@ from accord.errors import AccordError
 from accord.intake import Limits, store_for
 from accord.intake.landing import judge_name, submit
 from accord.intake.names import agency_problem
+from accord.intake.quotas import HourlyCounter, Quotas
 from accord.intake.store import Submission
 from accord.mapping import Mapping, MappingSet, scan_mappings
 from accord.portal.problems import PortalError, not_found
@@ -42,6 +44,7 @@ CHECKS_KEPT_SECONDS = 24 * 3600
 MAX_ID = 200  # longer than any submission id: refused before the database is asked
 FINISHED = ("processed", "rejected", "failed")  # the statuses a run has recorded a result for
 GROUPED_ROWS = 100_000
+BUSY_RETRY_SECONDS = 10
 
 
 def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -49,9 +52,13 @@ def _signature(folder: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 class Portal:
-    def __init__(self, project: ProjectDirs, dirs: DataDirs, limits: Limits | None = None) -> None:
+    def __init__(self, project: ProjectDirs, dirs: DataDirs, limits: Limits | None = None,
+                 quotas: Quotas | None = None) -> None:
         self.project, self.dirs = project, dirs.create()
         self.limits = limits or Limits.from_env()
+        self.quotas = quotas or Quotas.from_env()
+        self._checks_this_hour = HourlyCounter(self.quotas.checks_per_hour)
+        self._running_checks = threading.BoundedSemaphore(self.quotas.parallel_checks)
         self.store = store_for(self.dirs)
         self.tokens = TokenStore(self.store.engine)
         self.sessions = SessionStore(self.tokens)
@@ -127,6 +134,12 @@ class Portal:
         return max(limits)
 
     def check_limit(self, agency: str, form: dict[str, str], name: str) -> int:
+        """The size limit of a check's file; its agency's checks of the hour are counted here, before its bytes."""
+        wait = self._checks_this_hour.take(agency)
+        if wait:
+            raise PortalError(429, "quota", f"agency {agency} has made {self.quotas.checks_per_hour} checks in the "
+                              f"last hour, its quota (ACCORD_QUOTA_CHECKS_PER_HOUR): retry in {wait} s",
+                              retry_after=wait)
         chosen = [m for m in self.mappings_of(agency)
                   if f"{m.contract.id}/v{m.contract.major}" == form.get("contract")]
         return self._limit(chosen or self.mappings_of(agency), name)
@@ -147,10 +160,16 @@ class Portal:
             mapping = self.mapping_for(agency, target)
             self._forget_old_checks()
             check_id = "ck-" + secrets.token_hex(16)
-            report, table = check_extract(upload.path, mapping)
-            report.file = upload.path.name  # the name the agency sent, never a path of this server
-            report.mapping = f"{mapping.agency}/{mapping.file.name}"
-            write_reports(report, table, self.work / "checks" / check_id)
+            if not self._running_checks.acquire(blocking=False):  # memory: a bounded number of checks at once
+                raise PortalError(503, "busy", f"{self.quotas.parallel_checks} checks are running: send the file "
+                                  f"again in {BUSY_RETRY_SECONDS} s", retry_after=BUSY_RETRY_SECONDS)
+            try:
+                report, table = check_extract(upload.path, mapping)
+                report.file = upload.path.name  # the name the agency sent, never a path of this server
+                report.mapping = f"{mapping.agency}/{mapping.file.name}"
+                write_reports(report, table, self.work / "checks" / check_id)
+            finally:
+                self._running_checks.release()
         finally:
             upload.discard()
         return check_id, report
@@ -190,6 +209,9 @@ class Portal:
             if verdict.reason:
                 raise PortalError(400, verdict.reason, verdict.detail)
             sent_at = now()  # before the landing file is written: its time becomes the record's received_at
+            over = self.quotas.sending_problem(self.store, agency, sent_at[:10], upload.size)
+            if over is not None:
+                raise PortalError(429, "quota", over)
             with upload.path.open("rb") as source:
                 try:
                     submit(self.dirs, agency, upload.path.name, source,
