@@ -11,6 +11,7 @@ at a time, with regular expressions (no XML parser, no entity expansion).
 from __future__ import annotations
 
 import contextlib
+import lzma
 import re
 import zipfile
 import zlib
@@ -24,7 +25,7 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls, or an Office-encrypted .xlsx
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted workbook is wrapped in
 # what zipfile raises on a damaged member: a CRC that does not match, a stream cut short, a method it lacks
-DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, zipfile.LargeZipFile)
+DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, lzma.LZMAError, NotImplementedError, zipfile.LargeZipFile)
 _CHUNK = 1 << 20
 _XLSX_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
 _XLSX_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]{1,7})\"")
@@ -52,6 +53,11 @@ def damaged_zip(file: Path, what: str) -> Iterator[None]:
     with ``corrupt-archive``, naming what was wrong."""
     try:
         yield
+    except OSError as exc:
+        if exc.errno is not None:  # the machine's (a disk, a descriptor), not the archive's
+            raise
+        raise ExtractRejected(f"{what} is damaged or truncated ({exc}): make it again and send the new file",
+                              reason="corrupt-archive", file=file) from None  # bz2's "Invalid data stream"
     except DAMAGED as exc:
         detail = "its zip directory cannot be read" if str(exc) == "File is not a zip file" else str(exc)
         raise ExtractRejected(f"{what} is damaged or truncated ({detail}): make it again and send the new file",
