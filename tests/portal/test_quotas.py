@@ -54,11 +54,11 @@ def test_sending_past_the_daily_quota_is_refused(tmp_path):
 
 def test_checks_beyond_the_parallel_bound_get_503_with_retry_after(tmp_path):
     portal, client, token = _portal(tmp_path, parallel_checks=1)
-    assert portal._running_checks.acquire(blocking=False)  # one check is running
+    assert portal.running_checks.take()  # one check is running
     try:
         busy = _check(client, token)
         assert (busy.status_code, busy.json()["error"]["reason"], busy.headers["retry-after"]) == (503, "busy", "10")
     finally:
-        portal._running_checks.release()
+        portal.running_checks.release()
     assert _check(client, token).status_code == 200
     assert not any((portal.work).rglob("upload-*"))

@@ -63,3 +63,27 @@ class HourlyCounter:
                 return max(1, int(events[0] + self.window - now) + 1)
             events.append(now)
             return 0
+
+
+class Slots:
+    """At most ``size`` things at once (the portal's running checks), without waiting: a caller that finds none
+    free is told so at once (and asks again later)."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self._taken = size, 0
+        self._lock = threading.Lock()
+
+    def full(self) -> bool:
+        with self._lock:
+            return self._taken >= self.size
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._taken >= self.size:
+                return False
+            self._taken += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self._taken = max(0, self._taken - 1)

@@ -10,7 +10,6 @@ import json
 import re
 import secrets
 import shutil
-import threading
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -26,7 +25,7 @@ from accord.errors import AccordError
 from accord.intake import Limits, store_for
 from accord.intake.landing import judge_name, submit
 from accord.intake.names import agency_problem
-from accord.intake.quotas import HourlyCounter, Quotas
+from accord.intake.quotas import HourlyCounter, Quotas, Slots
 from accord.intake.store import Submission
 from accord.mapping import Mapping, MappingSet, scan_mappings
 from accord.portal.problems import PortalError, not_found
@@ -58,7 +57,7 @@ class Portal:
         self.limits = limits or Limits.from_env()
         self.quotas = quotas or Quotas.from_env()
         self._checks_this_hour = HourlyCounter(self.quotas.checks_per_hour)
-        self._running_checks = threading.BoundedSemaphore(self.quotas.parallel_checks)
+        self.running_checks = Slots(self.quotas.parallel_checks)
         self.store = store_for(self.dirs)
         self.tokens = TokenStore(self.store.engine)
         self.sessions = SessionStore(self.tokens)
@@ -134,7 +133,10 @@ class Portal:
         return max(limits)
 
     def check_limit(self, agency: str, form: dict[str, str], name: str) -> int:
-        """The size limit of a check's file; its agency's checks of the hour are counted here, before its bytes."""
+        """The size limit of a check's file; its agency's checks of the hour are counted here, before its bytes,
+        and a check that would find every slot taken is answered busy before its file is received."""
+        if self.running_checks.full():  # a hint (the slot is taken for real in ``check``)
+            raise self._busy()
         wait = self._checks_this_hour.take(agency)
         if wait:
             raise PortalError(429, "quota", f"agency {agency} has made {self.quotas.checks_per_hour} checks in the "
@@ -160,19 +162,22 @@ class Portal:
             mapping = self.mapping_for(agency, target)
             self._forget_old_checks()
             check_id = "ck-" + secrets.token_hex(16)
-            if not self._running_checks.acquire(blocking=False):  # memory: a bounded number of checks at once
-                raise PortalError(503, "busy", f"{self.quotas.parallel_checks} checks are running: send the file "
-                                  f"again in {BUSY_RETRY_SECONDS} s", retry_after=BUSY_RETRY_SECONDS)
+            if not self.running_checks.take():  # memory: a bounded number of checks at once
+                raise self._busy()
             try:
                 report, table = check_extract(upload.path, mapping)
                 report.file = upload.path.name  # the name the agency sent, never a path of this server
                 report.mapping = f"{mapping.agency}/{mapping.file.name}"
                 write_reports(report, table, self.work / "checks" / check_id)
             finally:
-                self._running_checks.release()
+                self.running_checks.release()
         finally:
             upload.discard()
         return check_id, report
+
+    def _busy(self) -> PortalError:
+        return PortalError(503, "busy", f"{self.quotas.parallel_checks} checks are running: send the file again in "
+                           f"{BUSY_RETRY_SECONDS} s", retry_after=BUSY_RETRY_SECONDS)
 
     def _forget_old_checks(self) -> None:
         folder = self.work / "checks"
