@@ -74,8 +74,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--steps", default="floor,pandas,accord_engine,accord_warm,accord_check,accord_run,"
-                                           "samples_engine,samples_run,run_1_worker,run_2_workers")
+    parser.add_argument("--steps", default="floor,polars_hand,pandera_alone,pandas,accord_engine,accord_warm,"
+                                           "accord_check,accord_check_1_row,accord_run,samples_engine,samples_run,"
+                                           "run_1_worker,run_2_workers")
     parser.add_argument("--scenario", choices=["extract", "incremental"], default="extract",
                         help="incremental: benchmarks/incremental.py (--rows published rows, 10,000 new)")
     args = parser.parse_args()
@@ -86,6 +87,7 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="accord-bench-"))
     extract = write(work / "personnes_2026-11.csv", args.rows)
+    one_row = write(work / "one" / "personnes_2026-11.csv", 1)
     halves = [write(work / "halves" / f"personnes_2026-{month}.csv", args.rows // 2, first_id=i * args.rows)
               for i, month in enumerate((11, 12))]
     env = {**os.environ, "ACCORD_PII_KEY": "benchmark-key-0123456789abcdef0123456789", "POLARS_MAX_THREADS": "2",
@@ -115,6 +117,13 @@ def main() -> None:
         "floor": ([python, "-c", FLOOR, str(extract), str(work / "floor.parquet")], lambda: None),
         "pandas": ([python, str(ROOT / "benchmarks" / "pandas_path.py"), str(extract), str(work / "pd.parquet")],
                    lambda: None),
+        # the yardstick: the same mapping and the contract's rules written by hand in polars
+        "polars_hand": ([python, str(ROOT / "benchmarks" / "polars_hand.py"), str(extract),
+                         str(work / "hand.parquet")], lambda: None),
+        # the contract's row rules as accord compiles them, run by pandera alone on the frame polars read
+        "pandera_alone": ([python, str(ROOT / "benchmarks" / "pandera_alone.py"), str(extract)], lambda: None),
+        "accord_check_1_row": ([str(BIN / "accord"), "check", str(one_row), "--agency", "rrn", "--contract",
+                                "person", "--quiet", "--project-dir", str(ROOT)], lambda: None),
         "accord_engine": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data)], fresh_landing),
         # the engine's work alone in a process whose imports are done, as in a running worker
         "accord_warm": ([python, str(ROOT / "benchmarks" / "engine_only.py"), str(ROOT), str(data), "--warm"],
@@ -134,7 +143,7 @@ def main() -> None:
     sizes: dict[str, float] = {}
     for name in args.steps.split(","):
         command, prepare = steps[name]
-        answers = (0, 1) if name == "accord_check" else (0,)
+        answers = (0, 1) if name.startswith("accord_check") else (0,)
         runs = [measure(command, env, prepare, answers, inner=name == "accord_warm") for _ in range(args.repeat)]
         if name == "accord_run":  # before the next steps replace the data directory
             sizes = published_sizes(data, extract.stat().st_size)
@@ -152,6 +161,10 @@ def main() -> None:
             if name in results:
                 ratios[f"{name}/floor"] = round(results[name]["median_s"] / results["floor"]["median_s"], 2)
                 ratios[f"{name}/floor_cpu"] = round(results[name]["median_cpu_s"] / results["floor"]["median_cpu_s"], 2)
+    if "polars_hand" in results:  # issue 26: every step's CPU to the hand-written polars pipeline
+        hand = results["polars_hand"]["median_cpu_s"]
+        for name, result in results.items():
+            ratios[f"{name}/polars_hand_cpu"] = round(result["median_cpu_s"] / hand, 2)
     if "pandas" in results and "accord_run" in results:
         ratios["pandas/accord_run"] = round(results["pandas"]["median_s"] / results["accord_run"]["median_s"], 2)
         cpu = results["pandas"]["median_cpu_s"] / results["accord_run"]["median_cpu_s"]
