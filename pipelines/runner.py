@@ -33,7 +33,7 @@ from pipelines.factories import (
     submission_job_name,
 )
 
-PRELOAD = ["dagster", "great_expectations", "pandera.polars", "accord.submission"]
+PRELOAD = ["dagster", "great_expectations", "accord.submission"]
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 

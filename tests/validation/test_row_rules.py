@@ -100,3 +100,53 @@ def test_a_pattern_is_searched_anywhere_and_both_levels_agree(tmp_path):
     errors = row_schema(contract).check(frame).filter(pl.col("rule") == "pattern")
     assert errors.select("_source_row", "value").sort("_source_row").rows() == [(4, "abc"), (5, "12x")]
     assert dataset_metrics(contract, frame.drop("_source_row"))["sin__pattern_mismatches"] == 2
+
+
+def _same_failures(schema, values: pl.DataFrame) -> pl.DataFrame:
+    """The expressions' errors, after checking pandera (the oracle) finds exactly the same, row for row."""
+    return _same_failures_with(type(schema).check, schema, values)
+
+
+def test_the_expressions_find_what_pandera_finds_on_every_sample(mappings, monkeypatch):
+    """Every batch the engine checks on the samples (deliveries, joins and row operations included) is checked
+    by pandera too: the same error records."""
+    from accord.process import process_extract
+    from accord.validation.row_rules import RowSchema
+    from tests.conftest import SAMPLES
+
+    expressions, batches = RowSchema.check, []
+
+    def both(schema, values):
+        batches.append(values.height)
+        return _same_failures_with(expressions, schema, values)
+
+    monkeypatch.setattr(RowSchema, "check", both)
+    found = {}
+    for name, mapping in sorted(mappings.items()):
+        pattern = mapping.spec.delivery.pattern if mapping.spec.delivery else mapping.spec.source.pattern
+        for file in sorted(p for p in (SAMPLES / mapping.agency).iterdir() if p.match(pattern)):
+            frames = process_extract(file, mapping, row_schema(mapping.contract))
+            found[f"{name} {file.name}"] = frames.errors.height
+    assert len(batches) == 8 and sum(batches) > 50
+    assert found["rrn/person personnes_2026-11.csv"] == 3 and found["nho/person clients_2026-11.xlsx"] == 4
+
+
+def _same_failures_with(expressions, schema, values: pl.DataFrame) -> pl.DataFrame:
+    order = ["_source_row", "column", "rule", "value", "detail"]
+    ours = expressions(schema, values)
+    assert ours.sort(order, nulls_last=True).equals(schema.check_with_pandera(values).sort(order, nulls_last=True))
+    return ours
+
+
+def test_the_expressions_find_what_pandera_finds_rule_by_rule(person):
+    rows = [{"_source_row": 10 + n, **GOOD, "person_id": f"P{n}", **change} for n, change in enumerate([
+        {"sex": "Q"}, {"postal_code": "90210"}, {"birth_date": dt.date(1899, 12, 31)},
+        {"birth_date": dt.date(2027, 1, 1)}, {"family_name": None}, {"family_name": "x" * 101},
+        {"family_name": ""}, {"sin": "12345"}, {"sin": "1234567890"}, {"province": "ZZ"}, {"person_id": None},
+        {"preferred_language": "de", "postal_code": "h2x 1y4"}, {}])]
+    errors = _same_failures(row_schema(person), _frame(person, rows))
+    assert sorted(errors.select("_source_row", "column", "rule").rows()) == [
+        (10, "sex", "enum"), (11, "postal_code", "pattern"), (12, "birth_date", "minimum"),
+        (13, "birth_date", "maximum"), (14, "family_name", "required"), (15, "family_name", "length"),
+        (16, "family_name", "length"), (17, "sin", "pattern"), (18, "sin", "pattern"), (19, "province", "enum"),
+        (20, "person_id", "required"), (21, "postal_code", "pattern"), (21, "preferred_language", "enum")]
