@@ -37,7 +37,7 @@ from accord.readers import RawExtract, iter_extract, read_extract
 from accord.readers.delivery import open_delivery
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
 from accord.validation import DatasetMetrics, RowSchema
-from accord.validation.uniqueness import duplicate_errors, duplicated_counts, key_columns, unique_fields
+from accord.validation.uniqueness import duplicate_errors, held_repeated, key_columns, repeated_values, unique_fields
 
 Publish = Callable[[pl.DataFrame], None]
 _CANDIDATE = "_candidate"
@@ -237,7 +237,8 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     contract = mapping.contract
     fields = unique_fields(contract)
     keys = work.keys.lazy()
-    duplicates = duplicate_errors(keys, fields, work.rows_in) if keys is not None else error_frame([])
+    repeated = repeated_values(keys, fields, work.rows_in) if keys is not None else {}
+    duplicates = duplicate_errors(keys, fields, work.rows_in, repeated) if keys is not None else error_frame([])
     errors = pl.concat([*work.errors.batches(), duplicates]).sort([ROW, "column"], nulls_last=True)
     retracted = pl.Series(ROW, [], dtype=pl.Int64)
     if keys is not None and not duplicates.is_empty():
@@ -277,7 +278,7 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
         rejected=f"{refused[0]}: {', '.join(refused[1])}" if refused else None,
         rejection_reason=refused[0] if refused else None, extra_columns=work.extra,
         rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()),
-        metrics=metrics.result(_published_duplicates(keys, fields, retracted, published)),
+        metrics=metrics.result(_published_duplicates(keys, repeated, retracted)),
         errors=errors_file if not errors.is_empty() else None,
         quarantined=quarantine_file if not quarantined.is_empty() else None,
         rows_filtered=filtered.height, records_published=records_published,
@@ -291,14 +292,13 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     return outcome
 
 
-def _published_duplicates(keys: pl.LazyFrame | None, fields: list[str], retracted: pl.Series,
-                          published: int) -> dict[str, int]:
-    """Per unique field, published records whose value another published record holds (0 when the engine
-    works: the dataset rules check it independently)."""
+def _published_duplicates(keys: pl.LazyFrame | None, repeated: dict[str, pl.DataFrame],
+                          retracted: pl.Series) -> dict[str, int]:
+    """Per unique field, published records holding a value another record holds (0 when the engine works: the
+    dataset rules check it independently)."""
     if keys is None:
         return {}
-    kept = keys.filter(pl.col(_CANDIDATE) & ~pl.col(ROW).is_in(retracted.implode()))
-    return duplicated_counts(kept, fields, published)
+    return held_repeated(keys.filter(pl.col(_CANDIDATE) & ~pl.col(ROW).is_in(retracted.implode())), repeated)
 
 
 @dataclass

@@ -49,28 +49,60 @@ def _with_other_rows(repeated: pl.LazyFrame, field: str) -> pl.LazyFrame:
     return joined.with_columns(detail.otherwise(shown).alias("detail"))
 
 
-def duplicate_errors(keys: pl.LazyFrame, fields: list[str], rows: int) -> pl.DataFrame:
-    """One ``unique`` error record per record whose value of a unique field occurs more than once."""
+def _partitioned(keys: pl.LazyFrame, field: str, rows: int) -> list[pl.LazyFrame]:
+    """The non-null values of ``field`` in hash partitions of at most ROWS_PER_PARTITION records."""
     parts = partitions(rows)
+    value = pl.col(field)
+    chunk = keys.filter(value.is_not_null())
+    return [chunk.filter(value.hash(seed=0) % parts == part) if parts > 1 else chunk for part in range(parts)]
+
+
+def repeated_values(keys: pl.LazyFrame, fields: list[str], rows: int) -> dict[str, pl.DataFrame]:
+    """Per unique field, the values more than one record holds (few: the exception), partition by partition."""
+    return {field: pl.concat([_repeated_values(chunk, field).collect()
+                              for chunk in _partitioned(keys.select(field), field, rows)]) for field in fields}
+
+
+def duplicate_errors(keys: pl.LazyFrame, fields: list[str], rows: int,
+                     repeated: dict[str, pl.DataFrame] | None = None) -> pl.DataFrame:
+    """One ``unique`` error record per record whose value of a unique field occurs more than once (``repeated``:
+    those values, when ``repeated_values`` has found them already)."""
+    repeated = repeated if repeated is not None else repeated_values(keys, fields, rows)
     found = []
     for field in fields:
-        value = pl.col(field)
-        for part in range(parts):
-            chunk = keys.select(ROW, field, field + SENT).filter(value.is_not_null())
-            if parts > 1:
-                chunk = chunk.filter(value.hash(seed=0) % parts == part)
-            repeated = _with_other_rows(chunk.filter(pl.len().over(field) > 1), field)
-            found.append(repeated.select(ROW, pl.lit(field).alias("column"), pl.lit("unique").alias("rule"),
-                                         pl.col(field + SENT).alias("value"), "detail"))
+        if repeated[field].is_empty():
+            continue
+        chunk = keys.select(ROW, field, field + SENT).join(repeated[field].lazy(), on=field, how="semi")
+        found.append(_with_other_rows(chunk, field).select(
+            ROW, pl.lit(field).alias("column"), pl.lit("unique").alias("rule"), pl.col(field + SENT).alias("value"),
+            "detail"))
     if not found:
         return pl.DataFrame(schema=ERROR_COLUMNS)
-    return pl.concat([f.collect(engine="streaming") for f in found]).cast(ERROR_COLUMNS).sort(ROW, "column")
+    return pl.concat([f.collect() for f in found]).cast(ERROR_COLUMNS).sort(ROW, "column")
+
+
+def held_repeated(kept: pl.LazyFrame, repeated: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Per unique field, the records of ``kept`` that hold a value found repeated (0 when the engine works: every
+    record holding a repeated value is quarantined; the dataset rules check it)."""
+    return {field: int(kept.join(values.lazy(), on=field, how="semi").select(pl.len()).collect().item())
+            for field, values in repeated.items()}
 
 
 def duplicated_counts(keys: pl.LazyFrame, fields: list[str], rows: int) -> dict[str, int]:
-    """Per unique field, the records whose value another record holds."""
-    found = duplicate_errors(keys, fields, rows)
-    return {f: found.filter(pl.col("column") == f).height for f in fields}
+    """Per unique field, the records whose value another record holds (counted, no error records made)."""
+    counts = {}
+    for field in fields:
+        parts = _partitioned(keys.select(field), field, rows)
+        counts[field] = sum(int(_repeated_values(part, field, counted=True).select(pl.col("n").sum()).collect()
+                                .item() or 0) for part in parts)
+    return counts
+
+
+def _repeated_values(chunk: pl.LazyFrame, field: str, counted: bool = False) -> pl.LazyFrame:
+    """The values of ``field`` held by more than one record (with ``n``, how many, when ``counted``); a group-by
+    runs on every core where ``is_duplicated`` does not (0.2 s against 0.95 s on 2,000,000 values)."""
+    groups = chunk.group_by(field).agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+    return groups if counted else groups.select(field)
 
 
 def frame_duplicate_errors(frame: pl.DataFrame, sent: pl.DataFrame, contract: Contract) -> pl.DataFrame:
