@@ -10,8 +10,6 @@ import typer
 
 from accord.cli.console import console, errors, report_findings
 from accord.contracts import Contract, lint_contract, load_contract
-from accord.contracts.diff import diff_contracts
-from accord.contracts.docs import render
 from accord.errors import ContractError
 
 app = typer.Typer(help="Work with data contracts.", no_args_is_help=True)
@@ -43,6 +41,8 @@ def diff(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Classify every change breaking or not and check the version bump; exit 1 when the bump is too small."""
+    from accord.contracts.diff import diff_contracts
+
     result = diff_contracts(_load(old), _load(new))
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
@@ -65,6 +65,8 @@ def docs(
     fmt: Annotated[str, typer.Option("--format", help="md, html or both")] = "both",
 ) -> None:
     """Render contracts as pages for agencies: fields, types, rules, codes and examples, in EN and FR."""
+    from accord.contracts.docs import render  # jinja2, for this command only
+
     formats = ["md", "html"] if fmt == "both" else [fmt]
     if any(f not in ("md", "html") for f in formats):
         raise typer.BadParameter("--format must be md, html or both")

@@ -26,7 +26,6 @@ from accord.reasons import ERROR_COLUMNS, ROW
 _RAW = "__raw__"
 _CODED = "__coded__"
 _ERR = "__err__"
-_DETAIL = "__detail__"
 _DEFAULT_DATE_FORMATS = {"date": ["%Y-%m-%d"], "timestamp": ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"],
                          "time": ["%H:%M:%S%.f", "%H:%M"]}
 _TRUE = ["true", "1", "yes", "y", "oui", "o"]
@@ -390,7 +389,7 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     stages = stages.with_columns(*(_typed(pl.col(_CODED + f.name), f, spec, source_format).alias(f.name)
                                    for f, spec in mapped),
                                  *unmapped)
-    flags = []
+    flags, details = [], {}
     for f, spec in mapped:
         source, coded, value = pl.col(_RAW + f.name), pl.col(_CODED + f.name), pl.col(f.name)
         codes = _quarantining_codes(spec)  # the source had a value, the code map (or lookup) found none
@@ -400,8 +399,8 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
                      .otherwise(pl.lit(None, dtype=pl.String)).alias(_ERR + f.name))
         known_codes = listed(list(codes.map or {})) if codes else ""
         expected = _expected(f, spec)  # the reasons' type names: array<date>, number, date [%d/%m/%Y]
-        flags.append(pl.when(is_unmapped).then(pl.lit(known_codes)).otherwise(pl.lit(expected))
-                     .alias(_DETAIL + f.name))
+        details[f.name] = pl.when(pl.col(_ERR + f.name) == "unmapped-code").then(pl.lit(known_codes)).otherwise(
+            pl.lit(expected))  # worded on the error rows only
     wide = stages.with_columns(flags).collect()
     errors = [
         wide.filter(pl.col(_ERR + f.name).is_not_null()).select(
@@ -409,7 +408,7 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
             pl.lit(f.name).alias("column"),
             pl.col(_ERR + f.name).alias("rule"),
             pl.col(_RAW + f.name).cast(pl.String).alias("value"),
-            pl.col(_DETAIL + f.name).alias("detail"),
+            details[f.name].alias("detail"),
         )
         for f, _ in mapped
     ]

@@ -13,10 +13,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 
 class _OneAhead:
@@ -55,10 +58,12 @@ class ParquetStream:
         self._background = _OneAhead()
 
     def write(self, batch: pa.Table | pl.DataFrame) -> None:
+        import pyarrow.parquet  # imported where Parquet is written, not by every command that reads
+
         table = batch.to_arrow() if isinstance(batch, pl.DataFrame) else batch
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self._temporary, table.schema, compression="zstd")
+            self._writer = pyarrow.parquet.ParquetWriter(self._temporary, table.schema, compression="zstd")
         writer = self._writer
         self._background.submit(lambda: writer.write_table(table, row_group_size=max(1, table.num_rows)))
 

@@ -15,13 +15,24 @@ from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits, check_file_size
 from accord.mapping.spec import SourceSpec
 from accord.readers.base import RawExtract, concat_batches
-from accord.readers.columnar import iter_parquet, read_fixed_width
 from accord.readers.csv_reader import iter_csv
 from accord.readers.json_reader import read_json, read_ndjson
 from accord.readers.spreadsheet import read_spreadsheet
 
 Reader = Callable[[Path, SourceSpec, Limits], RawExtract]
 BatchReader = Callable[[Path, SourceSpec, Limits], Iterator[RawExtract]]
+
+def iter_parquet(file: Path, source: SourceSpec, limits: Limits) -> Iterator[RawExtract]:
+    from accord.readers.columnar import iter_parquet as read  # pyarrow, imported for Parquet only
+
+    return read(file, source, limits)
+
+
+def read_fixed_width(file: Path, source: SourceSpec, limits: Limits) -> Iterator[RawExtract]:
+    from accord.readers.columnar import read_fixed_width as read
+
+    return read(file, source, limits)
+
 
 STREAMED: dict[str, BatchReader] = {"csv": iter_csv, "parquet": iter_parquet, "ndjson": read_ndjson,
                                     "fixed_width": read_fixed_width}

@@ -20,7 +20,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
 from charset_normalizer import from_bytes
 
 from accord.errors import ExtractRejected
@@ -167,6 +166,7 @@ class TextStream:
         """``body`` (whole lines) with those longer than the limit replaced by empty lines."""
         if len(body) <= self.limit:
             return body
+        import numpy as np  # only when a piece is longer than the line limit
         ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == 10)
         lengths = np.diff(ends, prepend=-1) - 1
         if lengths.max(initial=0) <= self.limit:
