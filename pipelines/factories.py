@@ -187,8 +187,9 @@ def _check_specs(key: dg.AssetKey, parts: dg.PartitionsDefinition) -> list[dg.As
         warnings.simplefilter("ignore", dg.PreviewWarning)
         return [
             dg.AssetCheckSpec(ROW_RULES, asset=key, partitions_def=parts,
-                              description="contract row rules (pandera); failing rows are quarantined with a "
-                                          "reason (a warning: the other rows are published)"),
+                              description="contract row rules (one polars plan, held to pandera by the tests); "
+                                          "failing rows are quarantined with a reason (a warning: the other rows "
+                                          "are published)"),
             dg.AssetCheckSpec(DATASET_RULES, asset=key, partitions_def=parts,
                               description="contract dataset rules (Great Expectations)"),
             dg.AssetCheckSpec(ROWS_BALANCED, asset=key, partitions_def=parts,
@@ -206,7 +207,7 @@ def submissions_asset(contract: Contract) -> dg.AssetsDefinition:
         specs=[dg.AssetSpec(
             key, partitions_def=parts, kinds={"polars", "pandera"},
             metadata={"dagster/column_schema": _column_schema(contract)},
-            description=f"Each submission for {contract.label}: read, mapped, row-checked (pandera), "
+            description=f"Each submission for {contract.label}: read, mapped, row-checked (the contract's row rules), "
                         "dataset-checked (Great Expectations), bad rows quarantined, good rows staged for "
                         "publication. A submission processed before reports its recorded result.")],
         check_specs=_check_specs(key, parts),

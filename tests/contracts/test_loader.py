@@ -248,18 +248,20 @@ def test_a_contract_known_valid_is_not_validated_again_and_findings_are_never_ca
     from accord.yamlfile import load_yaml
     from tests.helpers import person_contract_data, write_contract
 
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(cache))
     file = write_contract(tmp_path / "contracts", person_contract_data())
     doc = load_yaml(file, ContractError)
     assert schema_findings(doc) == []
-    assert len(list((tmp_path / "cache" / "odcs-valid").iterdir())) == 1
+    assert len(list((cache / "odcs-valid").iterdir())) == 1
     calls = []
     monkeypatch.setattr(jsonschema, "Draft201909Validator", lambda *a: calls.append(a))
     assert schema_findings(doc) == [] and calls == []  # the marker answered
     monkeypatch.undo()
-    monkeypatch.setenv("ACCORD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ACCORD_CACHE_DIR", str(cache))
     broken = person_contract_data()
     broken["version"] = 12
     bad = load_yaml(write_contract(tmp_path / "other", broken), ContractError)
     first, second = schema_findings(bad), schema_findings(bad)
     assert first == second and [f.path for f in first] == ["version"]
-    assert len(list((tmp_path / "cache" / "odcs-valid").iterdir())) == 1
+    assert len(list((cache / "odcs-valid").iterdir())) == 1
