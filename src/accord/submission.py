@@ -125,9 +125,9 @@ def _write_quarantine(outcome: ExtractOutcome, submission: Submission, mapping: 
         storage.delete(rows_key)
         return None
     report = error_report(outcome.error_records(), mapping.agency, submission.file_name, mapping.field_sources,
-                          mapping.examples)
+                          messages=False)
     local = work / "errors.csv"
-    write_errors_csv(report, local)
+    write_errors_csv(report, local, examples=mapping.examples)
     uri = storage.put_file(local, errors_key, private=True, move=True)
     if outcome.quarantined is not None:
         rows = work / "quarantined.zstd.parquet"

@@ -23,20 +23,32 @@ def neutralise(column: str) -> pl.Expr:
     return pl.when(value.str.contains(_FORMULA_START)).then(pl.lit("'") + value).otherwise(value).alias(column)
 
 
+MESSAGED_ROWS = 200_000  # error records worded at once when an errors.csv is written
+
+
 def error_report(errors: pl.DataFrame, agency: str, source_file: str,
-                 source_columns: dict[str, str], examples: dict[str, str] | None = None) -> pl.DataFrame:
+                 source_columns: dict[str, str], examples: dict[str, str] | None = None, *,
+                 messages: bool = True) -> pl.DataFrame:
     """Error records with agency, file, the agency's own column name and bilingual messages, ordered by
     source row then column. ``source_columns`` maps contract field -> the extract column(s) it is read from;
-    ``examples`` contract field -> a valid value, shown instead of a pattern."""
+    ``examples`` contract field -> a valid value, shown instead of a pattern. ``messages=False``: without the
+    two message columns, which ``write_errors_csv`` then words slice by slice (a file with millions of problems
+    never holds all its messages at once)."""
     ordered = errors.sort([ROW, "column"], nulls_last=True)
-    return with_messages(ordered, examples).select(
+    report = ordered.select(
         pl.lit(agency).alias("agency"),
         pl.lit(source_file).alias("source_file"),
         pl.col(ROW).alias("source_row"),
         pl.col("column").replace_strict(source_columns, default=None, return_dtype=pl.String)
         .alias("source_column"),
-        "column", "rule", "value", "detail", "message_en", "message_fr",
+        "column", "rule", "value", "detail",
     )
+    return worded(report, examples) if messages else report
+
+
+def worded(report: pl.DataFrame, examples: dict[str, str] | None = None) -> pl.DataFrame:
+    """``message_en`` and ``message_fr`` added to error report rows."""
+    return with_messages(report, examples)
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -44,12 +56,19 @@ def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(neutralise(c) for c, dtype in frame.schema.items() if dtype == pl.String)
 
 
-def write_errors_csv(report: pl.DataFrame, file: Path, *, private: bool = True) -> None:
+def write_errors_csv(report: pl.DataFrame, file: Path, *, private: bool = True,
+                     examples: dict[str, str] | None = None) -> None:
     """The report as CSV, spreadsheet-safe, replacing ``file`` whole (owner-only unless ``private`` is off:
-    it holds the values the agency sent)."""
+    it holds the values the agency sent). An error report without its messages is worded here, one slice of
+    ``MESSAGED_ROWS`` at a time (``examples`` as for ``error_report``)."""
     file.parent.mkdir(parents=True, exist_ok=True)
     temporary = file.with_name(f".tmp-{file.name}")
-    spreadsheet_safe(report).write_csv(temporary)
+    if "rule" in report.columns and "message_en" not in report.columns:
+        with temporary.open("wb") as out:
+            for number, part in enumerate(report.iter_slices(MESSAGED_ROWS) if report.height else [report]):
+                spreadsheet_safe(worded(part, examples)).write_csv(out, include_header=number == 0)
+    else:
+        spreadsheet_safe(report).write_csv(temporary)
     if private:
         secure_file(temporary)
     os.replace(temporary, file)

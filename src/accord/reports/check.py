@@ -15,7 +15,7 @@ import polars as pl
 
 from accord.mapping import Mapping
 from accord.process import stream_extract
-from accord.publish.quarantine import error_report, write_errors_csv
+from accord.publish.quarantine import error_report, worded, write_errors_csv
 from accord.reasons import ROW
 from accord.validation import DatasetResult, DocsSite, evaluate_metrics, row_schema, validate_metrics
 
@@ -105,7 +105,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
     with tempfile.TemporaryDirectory(prefix="accord-check-") as work:
         outcome = stream_extract(file, mapping, row_schema(contract), Path(work))
         table = error_report(outcome.error_records(), mapping.agency, file.name, mapping.field_sources,
-                          mapping.examples)
+                             messages=False)
         filtered = pl.read_parquet(outcome.filtered).rename({ROW: "source_row"}).to_dicts() if outcome.filtered \
             else []
     dataset: DatasetResult | None = None
@@ -120,7 +120,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         mapping=str(mapping.file), status=status, rows_in=outcome.rows_in,
         rows_published=outcome.rows_published if outcome.rejected is None else 0,
         rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
-        errors=table.head(MAX_REPORT_ERRORS).to_dicts(), errors_total=table.height,
+        errors=worded(table.head(MAX_REPORT_ERRORS), mapping.examples).to_dicts(), errors_total=table.height,
         group_counts=table.group_by("column", "source_column", "rule").agg(pl.len().alias("count")).to_dicts(),
         dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
@@ -141,7 +141,7 @@ def write_reports(report: CheckReport, table: pl.DataFrame, folder: Path) -> dic
              **{f"html_{lang}": folder / name for lang, name in STANDALONE.items()}}
     paths["html"] = paths["html_en"]
     paths["json"].write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    write_errors_csv(table, paths["csv"])
+    write_errors_csv(table, paths["csv"], examples=report.examples)
     for lang in STANDALONE:
         paths[f"html_{lang}"].write_text(render_standalone(report, lang), encoding="utf-8")
     return paths
