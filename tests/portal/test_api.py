@@ -49,7 +49,10 @@ def test_a_file_that_cannot_be_read_answers_with_the_reason_code(client, tokens)
     answer = _check(client, tokens.rrn, contract="person/v1", name="personnes_2026-11.csv",
                     body=b"colonne_inconnue\nx\n")
     body = answer.json()
+    assert answer.status_code == 422 and body["error"]["reason"] == "missing-column", body
     assert (body["status"], body["report"]["rejection_reason"]) == ("unreadable", "missing-column"), body
+    kept = client.get(f"/api/v1/checks/{body['id']}", headers=bearer(tokens.rrn))
+    assert kept.status_code == 200 and kept.json()["report"]["rejection_reason"] == "missing-column"
 
 
 def test_a_check_names_what_is_missing(client, portal, tokens):

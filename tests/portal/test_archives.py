@@ -14,6 +14,7 @@ def test_the_api_answers_the_code(client, portal, case):
     token = portal.tokens.create(agency)
     answer = client.post("/api/v1/checks", headers=bearer(token), data={"contract": f"{CONTRACTS[agency]}/v1"},
                          files={"file": (NAMES[agency], data)})
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 422, answer.text
     body = answer.json()
+    assert (body["error"]["status"], body["error"]["reason"]) == (422, reason)
     assert (body["status"], body["report"]["rejection_reason"]) == ("unreadable", reason)

@@ -35,12 +35,19 @@ def _check_json(check_id: str, report: CheckReport) -> dict[str, Any]:
             "summary_fr": report.summary("fr"), "report": body, "errors_csv": f"/api/v1/checks/{check_id}/errors.csv"}
 
 
-@router.post("/checks", openapi_extra=FORM, summary="Check a file against a contract (nothing is sent)")
-async def create_check(request: Request, principal: Caller) -> dict[str, Any]:
+@router.post("/checks", openapi_extra=FORM, summary="Check a file against a contract (nothing is sent)",
+             responses={422: {"description": "the file cannot be processed: the report, and the reason code "
+                                             "(encoding, missing-column, encrypted, corrupt-archive, ...) as "
+                                             "error.reason"}})
+async def create_check(request: Request, principal: Caller) -> Any:
     portal = state(request).portal
     agency, upload = await upload_form(request, principal, portal.check_limit)
     check_id, report = await run_in_threadpool(portal.check, agency, upload)
-    return _check_json(check_id, report)
+    body = _check_json(check_id, report)
+    if report.status != "unreadable":
+        return body
+    error = {"status": 422, "reason": report.rejection_reason or "unreadable", "message": report.rejected or ""}
+    return JSONResponse({"error": error, **body}, status_code=422)  # the report is kept: GET answers it
 
 
 @router.get("/checks/{check_id}", summary="A check's report")
