@@ -43,12 +43,7 @@ def error_report(errors: pl.DataFrame, agency: str, source_file: str,
         .alias("source_column"),
         "column", "rule", "value", "detail",
     )
-    return worded(report, examples) if messages else report
-
-
-def worded(report: pl.DataFrame, examples: dict[str, str] | None = None) -> pl.DataFrame:
-    """``message_en`` and ``message_fr`` added to error report rows."""
-    return with_messages(report, examples)
+    return with_messages(report, examples) if messages else report
 
 
 def spreadsheet_safe(frame: pl.DataFrame) -> pl.DataFrame:
@@ -66,7 +61,7 @@ def write_errors_csv(report: pl.DataFrame, file: Path, *, private: bool = True,
     if "rule" in report.columns and "message_en" not in report.columns:
         with temporary.open("wb") as out:
             for number, part in enumerate(report.iter_slices(MESSAGED_ROWS) if report.height else [report]):
-                spreadsheet_safe(worded(part, examples)).write_csv(out, include_header=number == 0)
+                spreadsheet_safe(with_messages(part, examples)).write_csv(out, include_header=number == 0)
     else:
         spreadsheet_safe(report).write_csv(temporary)
     if private:

@@ -15,8 +15,8 @@ import polars as pl
 
 from accord.mapping import Mapping
 from accord.process import stream_extract
-from accord.publish.quarantine import error_report, worded, write_errors_csv
-from accord.reasons import ROW
+from accord.publish.quarantine import error_report, write_errors_csv
+from accord.reasons import ROW, with_messages
 from accord.validation import DatasetResult, DocsSite, evaluate_metrics, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
@@ -120,7 +120,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         mapping=str(mapping.file), status=status, rows_in=outcome.rows_in,
         rows_published=outcome.rows_published if outcome.rejected is None else 0,
         rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
-        errors=worded(table.head(MAX_REPORT_ERRORS), mapping.examples).to_dicts(), errors_total=table.height,
+        errors=with_messages(table.head(MAX_REPORT_ERRORS), mapping.examples).to_dicts(), errors_total=table.height,
         group_counts=table.group_by("column", "source_column", "rule").agg(pl.len().alias("count")).to_dicts(),
         dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
