@@ -72,14 +72,19 @@ def _explode(frame: pl.DataFrame, column: str, separator: str) -> pl.DataFrame:
     return frame.with_columns(parts).explode(column).with_columns(pl.col(column).str.strip_chars())
 
 
+def _filled(column: str, null_tokens: list[str]) -> pl.Expr:
+    """True where ``column`` holds a value: not null, not blank, not a null token (what unpivot keeps)."""
+    value = pl.col(column).str.strip_chars()
+    return value.is_not_null() & ~value.is_in([*null_tokens, ""])
+
+
 def _unpivot(frame: pl.DataFrame, spec: UnpivotSpec, null_tokens: list[str]) -> pl.DataFrame:
     others = [c for c in frame.columns if c not in spec.columns]
     long = frame.unpivot(on=spec.columns, index=others, variable_name=spec.name, value_name=spec.value)
     if spec.names:
         long = long.with_columns(pl.col(spec.name).replace(spec.names))
     if not spec.keep_empty:
-        value = pl.col(spec.value).str.strip_chars()
-        long = long.filter(value.is_not_null() & ~value.is_in([*null_tokens, ""]))
+        long = long.filter(_filled(spec.value, null_tokens))
     return long.sort(ROW, maintain_order=True)  # each record's columns in the order given
 
 
@@ -100,9 +105,7 @@ def _made(operation: RowOperation, null_tokens: list[str]) -> pl.Expr | None:
         spec = operation.unpivot
         if spec.keep_empty:
             return pl.int_range(pl.len()).clip(0, 0) + len(spec.columns)  # per record, not one value
-        present = [(pl.col(c).str.strip_chars().is_not_null() & ~pl.col(c).str.strip_chars()
-                    .is_in([*null_tokens, ""])).cast(pl.Int64) for c in spec.columns]
-        return pl.sum_horizontal(present)
+        return pl.sum_horizontal(_filled(c, null_tokens).cast(pl.Int64) for c in spec.columns)
     return None
 
 

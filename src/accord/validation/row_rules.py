@@ -23,7 +23,7 @@ from accord.contracts.types import polars_dtype
 from accord.errors import AccordError
 from accord.reasons import ERROR_COLUMNS, ROW
 from accord.regex import pattern_found
-from accord.validation.item_rules import literal
+from accord.validation.item_rules import list_rules, literal
 
 if TYPE_CHECKING:
     import pandera.polars as pa
@@ -49,8 +49,6 @@ def _pa() -> Any:
 
 
 def _list_rules(field: Field) -> list[RowRule]:
-    from accord.validation.item_rules import list_rules
-
     return [RowRule(r.rule, r.detail, r.holds, lambda r=r: _pa().Check(  # type: ignore[misc]
         lambda data: data.lazyframe.select(r.holds(pl.col(data.key))), name=r.rule)) for r in list_rules(field)]
 
