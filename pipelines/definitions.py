@@ -9,7 +9,9 @@ from pathlib import Path
 import dagster as dg
 
 from accord.contracts import ContractRegistry
+from accord.mapping.health import declared_pairs
 from accord.settings import DATA_DIR_ENV, PROJECT_DIR_ENV, project_dirs
+from pipelines.checks import mapping_check_specs, mapping_checks
 from pipelines.factories import (
     agencies_asset,
     contract_key,
@@ -27,32 +29,42 @@ PUBLISH_JOB = "publish"
 
 
 def build_definitions(project_dir: Path | str | None = None, data_dir: Path | str | None = None) -> dg.Definitions:
-    """Assets and jobs for every contract in ``contracts/`` (its latest version). Mappings are not read here:
+    """Assets and jobs for every contract in ``contracts/`` (its latest version). Mappings are not loaded here:
     the sensor and the assets read them as they are when they run, so a new or changed mapping needs no
-    reload; a new contract does."""
+    reload; a new contract does. Only the contract versions each mapping file names are read, for the
+    ``mapping_loads_<agency>`` checks and the label of contracts no mapping feeds."""
     project = project_dirs(project_dir or os.environ.get(PROJECT_DIR_ENV) or DEFAULT_PROJECT)
     data = data_dir or os.environ.get(DATA_DIR_ENV) or project.root / "data"
     assets: list[dg.AssetsDefinition] = []
     jobs = []
-    published = []
-    for contract in ContractRegistry.load(project.contracts).latest():
-        submissions = submissions_asset(contract)
-        agencies = agencies_asset(contract, submissions.key)
-        integrated = integrated_asset(contract, agencies.key)
+    published, summarised = [], []
+    contracts = ContractRegistry.load(project.contracts).latest()
+    served = {contract_key(c) for c in contracts}
+    pairs = declared_pairs(project.mappings)
+    mapping_specs = mapping_check_specs(pairs, served)
+    for contract in contracts:
+        mapped = any(target == contract_key(contract) for _, target in pairs)
+        submissions = submissions_asset(contract, mapped)
+        agencies = agencies_asset(contract, submissions.key, mapped)
+        integrated = integrated_asset(contract, agencies.key, mapped)
         assets += [submissions, agencies, integrated]
         published += [agencies.key, integrated.key]
-        jobs.append(dg.define_asset_job(submission_job_name(contract_key(contract)), selection=[submissions.key],
+        summarised += [integrated.key] if mapped else []  # an unmapped contract's tables may not materialize
+        own = dg.AssetSelection.assets(submissions.key) - dg.AssetSelection.checks(*(  # mapping checks: on demand
+            spec.key for spec in mapping_specs if spec.asset_key == submissions.key))
+        jobs.append(dg.define_asset_job(submission_job_name(contract_key(contract)), selection=own,
                                         partitions_def=partitions_for(contract),
                                         description=f"process submissions of {contract.label} (one partition "
                                                     "each)"))
-    summary = summary_asset([k for k in published if k.path[-1] == "integrated"])
+    summary = summary_asset(summarised)
     publish = dg.define_asset_job(PUBLISH_JOB, selection=[*published, summary.key],
                                   description="publish the agencies tables, integrated datasets and the summary")
-    served = {contract_key(c) for c in ContractRegistry.load(project.contracts).latest()}
     return dg.Definitions(
         assets=[*assets, summary],
+        asset_checks=[mapping_checks(mapping_specs)] if mapping_specs else [],
         jobs=[*jobs, publish],
-        sensors=[landing_sensor(served, jobs), publication_sensor(jobs, publish)],
+        sensors=[landing_sensor(served, jobs, {c.key for c in mapping_specs}), publication_sensor(jobs, publish),
+                 publication_sensor(jobs, publish, dg.DagsterRunStatus.FAILURE)],
         resources={"accord": AccordResource(project_dir=str(project.root), data_dir=str(data))},
     )
 

@@ -8,31 +8,37 @@ or not, so a new agency's mapping needs no reload):
 and ``run_summary``. Each body is a call into ``accord``; mappings are read as they are now, not as they were
 when the code location loaded."""
 
-import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData,  # not exported; needed to tie a result to its partition
-)
 
-from accord.agency import agency_results, publish_agencies
+from accord.agency import agency_results, publish_agencies, published_now
 from accord.contracts import Contract
 from accord.contracts.model import Field
 from accord.intake import Intake
 from accord.intake.store import Submission
-from accord.integrate import OrphanReport, integrate
+from accord.integrate import integrate
+from accord.publish.parquet import AGENCY
 from accord.publish.pseudonym import load_key
 from accord.publish.tables import AGENCIES, INTEGRATED, Table
+from accord.settings import DataDirs
 from accord.submission import SubmissionResult, recorded_result, result_key, run_submission
 from accord.summary import write_run_summary
+from pipelines.checks import (
+    FOREIGN_KEYS_CHECK,
+    latest_materialization,
+    link,
+    location,
+    orphan_check,
+    present,
+    submission_check_specs,
+    submission_checks,
+)
 from pipelines.resources import AccordResource
 
-ROW_RULES = "row_rules"
-DATASET_RULES = "dataset_rules"
-ROWS_BALANCED = "rows_balanced"
+UNMAPPED_TAG = "accord/mapped"
+PUBLISHED_AGENCIES = "published_agencies"  # metadata of an agencies table: the agencies this run committed
 RETRIES = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)  # publication steps
 FORBIDDEN_IN_KEYS = ("...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0")  # Dagster refuses them in a key
 
@@ -111,112 +117,52 @@ def _column_schema(contract: Contract) -> dg.TableSchema:
     ])
 
 
-def link(uri: str | None) -> dg.MetadataValue | None:
-    """A link the UI opens: a local file as ``file://``, anything else (``s3://``) as it is."""
-    if not uri:
-        return None
-    return dg.MetadataValue.url(Path(uri).as_uri() if uri.startswith("/") else uri)
-
-
-def present(metadata: dict[str, Any]) -> dict[str, Any]:
-    """Without the empty values (a blank link is worse than none)."""
-    return {k: v for k, v in metadata.items() if v is not None and v != "" and v != []}
-
-
-def latest_materialization(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str,
-                           ) -> AssetCheckEvaluationTargetMaterializationData | None:
-    """The materialization a partition's check results are about: the UI shows a check result on a partition
-    only while it points at the partition's latest materialization."""
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
-                                              limit=1).records
-    if not records:
-        return None
-    return AssetCheckEvaluationTargetMaterializationData(storage_id=records[0].storage_id, run_id=records[0].run_id,
-                                                         timestamp=records[0].timestamp)
-
-
-def _check(result: SubmissionResult, key: dg.AssetKey, partition: str, name: str, passed: bool,
-           severity: dg.AssetCheckSeverity, metadata: dict[str, Any],
-           target: AssetCheckEvaluationTargetMaterializationData | None) -> dg.AssetCheckEvaluation:
-    return dg.AssetCheckEvaluation(asset_key=key, check_name=name, passed=passed, severity=severity,
-                                   partition=partition, target_materialization_data=target,
-                                   metadata=present({**metadata, "submission_id": result.submission_id}))
-
-
-def submission_checks(result: SubmissionResult, key: dg.AssetKey, partition: str,
-                      target: AssetCheckEvaluationTargetMaterializationData | None = None,
-                      ) -> list[dg.AssetCheckEvaluation]:
-    """The three checks of one submission, on its partition: quarantined rows are a warning (the rows are
-    kept aside with a reason, the rest is published), failed dataset rules or unbalanced rows an error."""
-    failed_rules = [f"{o['type']}({o['column'] or ''})" for o in result.dataset_rules if not o["success"]]
-    not_run = result.rejected or result.failure
-    return [
-        _check(result, key, partition, ROW_RULES, result.rows_quarantined == 0 and not not_run,
-               dg.AssetCheckSeverity.WARN,
-               {"rows_checked": result.rows_in, "rows_quarantined": result.rows_quarantined,
-                "failures_by_rule": dg.MetadataValue.json(result.rule_counts) if result.rule_counts else None,
-                "rejected": result.rejected, "errors_csv": link(result.errors_csv)}, target),
-        _check(result, key, partition, DATASET_RULES, result.dataset_rules_success is True,
-               dg.AssetCheckSeverity.ERROR,
-               {"expectations": len(result.dataset_rules),
-                "failed": dg.MetadataValue.json(failed_rules) if failed_rules else None,
-                "not_run": not_run if result.dataset_rules_success is None else None,
-                "data_docs": link(result.data_docs)}, target),
-        _check(result, key, partition, ROWS_BALANCED, result.balanced, dg.AssetCheckSeverity.ERROR,
-               {"rows_in": result.rows_in, "rows_published": result.rows_published,
-                "rows_quarantined": result.rows_quarantined, "failure": result.failure}, target),
-    ]
-
-
-def submission_materialization(result: SubmissionResult, key: dg.AssetKey, partition: str, report: str | None,
-                               processed_now: bool) -> dg.AssetMaterialization:
+def submission_materialization(result: SubmissionResult, key: dg.AssetKey, partition: str, dirs: DataDirs,
+                               contract: Contract, processed_now: bool) -> dg.AssetMaterialization:
+    """A submission's partition: its counts, links to its files, and where its rows are published (the agencies
+    table, its agency's folder in it, and the rows' ``_submission_id``)."""
+    storage = dirs.storage
+    published = result.rows_published > 0
     return dg.AssetMaterialization(asset_key=key, partition=partition, metadata=present({
         "dagster/row_count": result.rows_published, "submission_id": result.submission_id, "agency": result.agency,
         "source_file": result.source_file, "sha256": result.sha256, "status": result.status,
         "rows_in": result.rows_in, "rows_quarantined": result.rows_quarantined,
         "rejected": result.rejected, "processed_in_this_run": processed_now,
-        "data_docs": link(result.data_docs), "errors_csv": link(result.errors_csv), "report": link(report),
-        "published_part": link(result.staged_file),
+        "data_docs": link(storage, result.data_docs), "errors_csv": link(storage, result.errors_csv),
+        "report": link(storage, storage.uri(result_key(result.submission_id))),
+        "published_to": location(Table(dirs, contract, AGENCIES).uri) if published else None,
+        "published_partition": f"{AGENCY}={result.agency}" if published else None,
     }))
 
 
-def _check_specs(key: dg.AssetKey, parts: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
-    """One result per submission partition, so the UI shows each submission's own (partitioned checks are "in
-    preview" in Dagster 1.13: the version is pinned)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", dg.PreviewWarning)
-        return [
-            dg.AssetCheckSpec(ROW_RULES, asset=key, partitions_def=parts,
-                              description="contract row rules (one polars plan, held to pandera by the tests); "
-                                          "failing rows are quarantined with a reason (a warning: the other rows "
-                                          "are published)"),
-            dg.AssetCheckSpec(DATASET_RULES, asset=key, partitions_def=parts,
-                              description="contract dataset rules (Great Expectations)"),
-            dg.AssetCheckSpec(ROWS_BALANCED, asset=key, partitions_def=parts,
-                              description="rows in = published + quarantined"),
-        ]
+def unmapped_note(mapped: bool) -> tuple[str, dict[str, str]]:
+    """The description prefix and tags of a contract's assets when no mapping file names it."""
+    if mapped:
+        return "", {}
+    return "UNMAPPED: no agency mapping feeds this contract yet; nothing is published. ", {UNMAPPED_TAG: "no"}
 
 
-def submissions_asset(contract: Contract) -> dg.AssetsDefinition:
+def submissions_asset(contract: Contract, mapped: bool = True) -> dg.AssetsDefinition:
     key = dg.AssetKey([*contract_prefix(contract), "submissions"])
     parts = partitions_for(contract)
+    note, tags = unmapped_note(mapped)
 
     @dg.multi_asset(
         name=f"{contract_slug(contract)}_submissions", partitions_def=parts, can_subset=True,
         backfill_policy=dg.BackfillPolicy.single_run(), group_name=contract_slug(contract),
         specs=[dg.AssetSpec(
-            key, partitions_def=parts, kinds={"polars", "pandera"},
+            key, partitions_def=parts, kinds={"polars", "pandera"}, tags=tags,
             metadata={"dagster/column_schema": _column_schema(contract)},
-            description=f"Each submission for {contract.label}: read, mapped, row-checked (the contract's row rules), "
-                        "dataset-checked (Great Expectations), bad rows quarantined, good rows staged for "
+            description=f"{note}Each submission for {contract.label}: read, mapped, row-checked (the contract's row "
+                        "rules), dataset-checked (Great Expectations), bad rows quarantined, good rows staged for "
                         "publication. A submission processed before reports its recorded result.")],
-        check_specs=_check_specs(key, parts),
+        check_specs=submission_check_specs(key, parts),
     )
     def _asset(context: dg.AssetExecutionContext, accord: AccordResource) -> Iterator[Any]:
         dirs = accord.data
         intake = Intake(dirs, accord.mappings().mappings)
         pseudonyms = load_key()
-        failures = []
+        failures, refused = [], []
         for partition in context.partition_keys:
             submission_id = submission_id_of(partition)
             if intake.store.find(submission_id) is None:  # a key the instance keeps from another data directory
@@ -233,35 +179,48 @@ def submissions_asset(contract: Contract) -> dg.AssetsDefinition:
             if result.status == "failed":
                 failures.append(f"{partition}: {result.failure}")
             else:
-                context.log_event(submission_materialization(result, key, partition,
-                                                             dirs.storage.uri(result_key(submission_id)), bool(done)))
+                if done and result.rejected:
+                    refused.append(f"{partition}: {result.rejected}")
+                context.log_event(submission_materialization(result, key, partition, dirs, contract, bool(done)))
             target = latest_materialization(context.instance, key, partition)
-            for check in submission_checks(result, key, partition, target):
+            for check in submission_checks(result, key, partition, dirs.storage, target):
                 context.log_event(check)
-        if failures:
-            raise dg.Failure(f"{len(failures)} submission(s) failed: " + "; ".join(failures), allow_retries=False)
+        if failures or refused:  # after every partition: one bad file never keeps the others from being processed
+            raise dg.Failure("; ".join([*([f"{len(failures)} submission(s) failed: " + "; ".join(failures)]
+                                          if failures else []),
+                                        *([f"{len(refused)} file(s) refused: " + "; ".join(refused)]
+                                          if refused else [])]), allow_retries=False)
         yield from ()
 
     return _asset
 
 
-def agencies_asset(contract: Contract, upstream: dg.AssetKey) -> dg.AssetsDefinition:
-    @dg.asset(key=dg.AssetKey([*contract_prefix(contract), AGENCIES]), deps=[upstream],
-              group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES,
-              description=f"The {contract.label} agencies table (Delta, partitioned by _agency): every agency's "
-                          "processed submissions.",
+def agencies_asset(contract: Contract, upstream: dg.AssetKey, mapped: bool = True) -> dg.AssetsDefinition:
+    """``mapped``: a mapping file named the contract when the code location loaded. An unmapped contract's table
+    is not materialized while nothing is published (grey, never a green empty table)."""
+    note, tags = unmapped_note(mapped)
+
+    @dg.asset(key=dg.AssetKey([*contract_prefix(contract), AGENCIES]), deps=[upstream], output_required=mapped,
+              group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES, tags=tags,
+              description=f"{note}The {contract.label} agencies table (Delta, partitioned by _agency): every "
+                          "agency's processed submissions.",
               metadata={"dagster/column_schema": _column_schema(contract)})
-    def _asset(accord: AccordResource) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, accord: AccordResource) -> Iterator[dg.MaterializeResult]:
         dirs = accord.data
-        versions = publish_agencies(contract, dirs, load_key())
-        results = {a: r for (a, c, v), r in agency_results(dirs).items() if c == contract.id and v == contract.version}
         table = Table(dirs, contract, AGENCIES)
-        return dg.MaterializeResult(metadata=present({
-            "table": link(table.uri) if versions else None, "table_version": table.version(),
+        before = table.version()
+        versions = publish_agencies(contract, dirs, load_key())
+        if not mapped and table.version() is None:
+            context.log.info(f"{contract.label}: no agency mapping feeds it; nothing to publish")
+            return
+        results = {a: r for (a, c, v), r in agency_results(dirs).items() if c == contract.id and v == contract.version}
+        yield dg.MaterializeResult(metadata=present({
+            "table": location(table.uri) if versions else None, "table_version": table.version(),
             "dagster/row_count": sum(r.rows_published for r in results.values()),
             "rows_by_agency": dg.MetadataValue.json({a: r.rows_published for a, r in sorted(results.items())}),
             "quarantined_by_agency": dg.MetadataValue.json({a: r.rows_quarantined for a, r in sorted(results.items())}),
             "submissions": sum(len(r.submissions) for r in results.values()), "agencies": len(versions),
+            PUBLISHED_AGENCIES: dg.MetadataValue.json(published_now(before, versions)),
         }))
 
     return _asset
@@ -271,50 +230,57 @@ class IntegrateConfig(dg.Config):  # type: ignore[misc]
     rebuild: bool = False  # re-write every key range (same rows, a new version), not only the changed ones
 
 
-FOREIGN_KEYS_CHECK = "foreign_keys"
-
-
-def _orphan_check(reports: tuple[OrphanReport, ...]) -> dg.AssetCheckResult:
-    """Every row's foreign key found in the other dataset (WARN: orphans are reported per agency; with
-    ``onOrphan: quarantine`` they are not in the dataset, so the check passes and still counts them)."""
-    open_orphans = sum(r.rows for r in reports if r.on_orphan == "warn")
-    return dg.AssetCheckResult(check_name=FOREIGN_KEYS_CHECK, passed=open_orphans == 0,
-                               severity=dg.AssetCheckSeverity.WARN, metadata={
-                                   "orphans": sum(r.rows for r in reports),
-                                   "reports": dg.MetadataValue.json([r.to_json() for r in reports])})
-
-
-def integrated_asset(contract: Contract, agencies: dg.AssetKey) -> dg.AssetsDefinition:
+def integrated_asset(contract: Contract, agencies: dg.AssetKey, mapped: bool = True) -> dg.AssetsDefinition:
     key = dg.AssetKey([*contract_prefix(contract), INTEGRATED])
     targets = [dg.AssetKey([fk.contract, f"v{fk.major}", INTEGRATED]) for fk in contract.foreign_keys]
     checks = [dg.AssetCheckSpec(FOREIGN_KEYS_CHECK, asset=key, description="values of " + ", ".join(
         f"{fk.column} found in {fk.references}" for fk in contract.foreign_keys))] if contract.foreign_keys else []
 
+    note, tags = unmapped_note(mapped)
+
     @dg.asset(key=key, deps=[agencies, *dict.fromkeys(targets)], check_specs=checks,
-              group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES,
-              description=f"All agencies' published {contract.label} rows, one record per primary key.",
+              group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES, tags=tags,
+              description=f"{note}All agencies' published {contract.label} rows, one record per primary key.",
               metadata={"dagster/column_schema": _column_schema(contract)})
     def _asset(config: IntegrateConfig, accord: AccordResource) -> dg.MaterializeResult:
         if Table(accord.data, contract, AGENCIES).version() is None:
             return dg.MaterializeResult(metadata={"dagster/row_count": 0, "waiting": "no agency has published yet"},
-                                        check_results=[_orphan_check(())] if checks else None)
+                                        check_results=[orphan_check(())] if checks else None)
         result = integrate(contract, accord.data, load_key(), rebuild=config.rebuild)
-        return dg.MaterializeResult(check_results=[_orphan_check(result.foreign_keys)] if checks else None,
+        return dg.MaterializeResult(check_results=[orphan_check(result.foreign_keys)] if checks else None,
                                     metadata={
             "dagster/row_count": result.rows, "records_before_dedup": result.records_before_dedup,
             "merged_records": result.merged_records, "rows_by_agency": dg.MetadataValue.json(result.rows_by_agency),
-            "table": link(result.uri), "table_version": result.version,
+            "table": location(result.uri), "table_version": result.version,
             "files_replaced": result.files_replaced, "files_kept": result.files_kept,
         })
 
     return _asset
 
 
+def publish_tags(instance: dg.DagsterInstance, run_id: str) -> dict[str, str]:
+    """What a publication run published: the contracts whose agencies table it committed, and those agencies
+    (read from its ``agencies`` materializations), as the run's ``accord/contract`` and ``accord/agency`` tags."""
+    contracts, agencies = [], set()
+    for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records:
+        materialization = record.event_log_entry.asset_materialization
+        if materialization is None or materialization.asset_key.path[-1] != AGENCIES:
+            continue
+        published = materialization.metadata.get(PUBLISHED_AGENCIES)
+        if published is not None and published.value:
+            contracts.append("/".join(materialization.asset_key.path[:-1]))
+            agencies.update(published.value)
+    return {"accord/contract": ",".join(sorted(contracts)) or "none", "accord/agency": ",".join(sorted(agencies))
+            or "none"}
+
+
 def summary_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     @dg.asset(key=dg.AssetKey(["run_summary"]), deps=upstream, group_name="reports",
-              description="reports/run-summary.json: rows in / published / quarantined per agency and contract.")
+              description="reports/run-summary.json: rows in / published / quarantined per agency and contract. "
+                          "Tags its run with the contracts and agencies it published.")
     def _asset(context: dg.AssetExecutionContext, accord: AccordResource) -> dg.MaterializeResult:
         path = write_run_summary(accord.data, run_id=context.run_id)
-        return dg.MaterializeResult(metadata={"path": link(path)})
+        context.instance.add_run_tags(context.run_id, publish_tags(context.instance, context.run_id))
+        return dg.MaterializeResult(metadata={"path": link(accord.data.storage, path)})
 
     return _asset

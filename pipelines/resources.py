@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from accord.mapping import MappingSet, current_mappings
+from accord.mapping.health import HealthReport, current_health
 from accord.settings import DataDirs, ProjectDirs, data_dirs, project_dirs
 
 
@@ -26,3 +27,8 @@ class AccordResource(dg.ConfigurableResource):  # type: ignore[misc]
         """The mappings as they are on disk now (loaded again only when a file changed)."""
         project = self.project
         return current_mappings(project.contracts, project.mappings)
+
+    def mapping_health(self) -> HealthReport:
+        """Whether each agency's mappings load, per contract (``accord.mapping.health``), for the scan above."""
+        project = self.project
+        return current_health(project.contracts, project.mappings)

@@ -9,9 +9,12 @@ workers, not with the files."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import multiprocessing
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +24,10 @@ import dagster as dg
 from accord.contracts import ContractRegistry
 from accord.intake import Intake, Pickup
 from accord.intake.store import PENDING
-from accord.mapping import scan_mappings
-from accord.settings import data_dirs, project_dirs
+from accord.mapping import MappingSet, scan_mappings
+from accord.mapping.health import mapping_health
+from accord.settings import ProjectDirs, data_dirs, project_dirs
+from pipelines.checks import report_mapping_health
 from pipelines.definitions import PUBLISH_JOB, build_definitions
 from pipelines.factories import (
     by_contract,
@@ -59,6 +64,33 @@ class RunReport:
     @property
     def success(self) -> bool:
         return all(r.success for r in self.runs)
+
+
+@contextlib.contextmanager
+def ready_instance() -> Iterator[dg.DagsterInstance]:
+    """The instance of ``$DAGSTER_HOME``, its storages created under a lock in that folder: two ``accord run``
+    started together on a fresh instance would otherwise both create its SQLite tables ("table runs already
+    exists")."""
+    home = os.environ.get("DAGSTER_HOME")
+    with contextlib.ExitStack() as stack:
+        if home:
+            Path(home).mkdir(parents=True, exist_ok=True)
+            lock = stack.enter_context(open(Path(home) / ".accord-instance.lock", "a"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = dg.DagsterInstance.get()
+        instance.get_runs_count()  # touches each storage: the first process creates them, the others find them
+        instance.event_log_storage.get_asset_records([])
+        instance.all_instigator_state()
+    with instance:
+        yield instance
+
+
+def report_mappings(instance: dg.DagsterInstance, project: ProjectDirs, data_dir: str, scan: MappingSet) -> None:
+    """Record the ``mapping_loads`` checks that changed, as the landing sensor does at each tick."""
+    defs = _definitions(project.root, data_dir)
+    specs = set(defs.resolve_asset_graph().asset_check_keys)
+    report = mapping_health(project.mappings, scan, ContractRegistry.load(project.contracts))
+    report_mapping_health(instance, report, specs)
 
 
 @functools.cache
@@ -102,7 +134,8 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
     grouped = by_contract(pending)
     root, data = project.root, str(data_dir)
-    with dg.DagsterInstance.get() as instance:
+    with ready_instance() as instance:
+        report_mappings(instance, project, data, scan)
         for target, batch in grouped.items():
             instance.add_dynamic_partitions(partitions_name(target), [partition_key(s) for s in batch])
         if workers > 1 and len(pending) > 1:

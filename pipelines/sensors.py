@@ -12,6 +12,7 @@ import dagster as dg
 from accord.intake import Intake, Pickup
 from accord.intake.store import Submission
 from accord.mapping import MappingSet
+from pipelines.checks import report_mapping_health
 from pipelines.factories import (
     by_contract,
     contract_key,
@@ -68,13 +69,24 @@ def usable(scan: MappingSet, served: set[str]) -> tuple[list[Any], dict[str, str
     return [m for m in mappings if m.agency not in problems], problems
 
 
-def landing_sensor(served: set[str], jobs: Sequence[Any]) -> dg.SensorDefinition:
+class MappingsDoNotLoad(Exception):
+    """A failed tick: mappings that do not load, with lint's findings and hints."""
+
+
+def landing_sensor(served: set[str], jobs: Sequence[Any], checks: set[dg.AssetCheckKey] | None = None,
+                   ) -> dg.SensorDefinition:
+    """``checks``: the ``mapping_loads_<agency>`` checks defined, recorded whenever their answer changes."""
+
     @dg.sensor(name="landing_zone", jobs=list(jobs), minimum_interval_seconds=15,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description="Picks up files dropped in landing/<agency>/, with the mappings as they are now, and "
-                           "runs the new submissions (one run per contract).")
+                           "runs the new submissions (one run per contract). A mapping that does not load fails "
+                           "the tick (when there is nothing else to run) and its mapping_loads check.")
     def _sensor(context: dg.SensorEvaluationContext, accord: AccordResource) -> dg.SensorResult:
-        mappings, problems = usable(accord.mappings(), served)
+        scan = accord.mappings()
+        health = accord.mapping_health()
+        report_mapping_health(context.instance, health, checks or set())
+        mappings, problems = usable(scan, served)
         pickup = Intake(accord.data, mappings, broken=problems).pickup()
         for waiting in pickup.waiting:
             context.log.warning(f"waiting: {waiting}")
@@ -83,6 +95,8 @@ def landing_sensor(served: set[str], jobs: Sequence[Any]) -> dg.SensorDefinition
         for duplicate in pickup.duplicates:
             context.log.info(f"duplicate {duplicate.agency}/{duplicate.file_name}: {duplicate.detail}")
         adds, runs = partition_requests(pickup, submissions_per_run())
+        if health.broken and not runs:  # a tick with runs to start starts them: one agency never holds the others
+            raise MappingsDoNotLoad(health.message())
         if not runs:
             return dg.SensorResult(skip_reason=f"no new submission ({len(pickup.duplicates)} duplicates, "
                                                f"{len(pickup.refused)} refused, {len(pickup.waiting)} waiting)")
@@ -91,25 +105,27 @@ def landing_sensor(served: set[str], jobs: Sequence[Any]) -> dg.SensorDefinition
     return _sensor
 
 
-def publication_sensor(submission_jobs: Sequence[Any], publish_job: Any) -> dg.RunStatusSensorDefinition:
-    """When a submission run succeeds, publish (agencies, integrated, summary), unless a publication run is
+def publication_sensor(submission_jobs: Sequence[Any], publish_job: Any,
+                       status: dg.DagsterRunStatus = dg.DagsterRunStatus.SUCCESS) -> dg.RunStatusSensorDefinition:
+    """When a submission run ends (``status``: SUCCESS, or FAILURE: a run with a refused or failed file has still
+    processed and staged the others), publish (agencies, integrated, summary), unless a publication run is
     already waiting to start: it will include this submission too. Runs in the daemon, on by default, so a file
     dropped while ``make dev`` runs is published without anything to switch on."""
+    failed = status == dg.DagsterRunStatus.FAILURE
 
-    @dg.run_status_sensor(name="publish_after_submissions", run_status=dg.DagsterRunStatus.SUCCESS,
-                          monitored_jobs=list(submission_jobs), request_job=publish_job,
+    @dg.run_status_sensor(name="publish_after_failed_submissions" if failed else "publish_after_submissions",
+                          run_status=status, monitored_jobs=list(submission_jobs), request_job=publish_job,
                           default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=5,
-                          description="Publishes after each successful submission run (one publication waits "
-                                      "at most).")
+                          description="Publishes what a failed submission run processed (its other files)"
+                          if failed else "Publishes after each successful submission run (one publication "
+                                         "waits at most).")
     def _sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
         waiting = context.instance.get_run_records(dg.RunsFilter(
             job_name=publish_job.name, statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]),
             limit=1)
         if waiting:
             return dg.SkipReason(f"publication run {waiting[0].dagster_run.run_id[:8]} has not started yet")
-        run = context.dagster_run
-        return dg.RunRequest(run_key=f"publish-after-{run.run_id}",
-                             tags={"accord/after": run.run_id, **{k: v for k, v in run.tags.items()
-                                                                  if k.startswith("accord/")}})
+        run = context.dagster_run  # the run's accord/contract and accord/agency tags: what it publishes (summary)
+        return dg.RunRequest(run_key=f"publish-after-{run.run_id}", tags={"accord/after": run.run_id})
 
     return _sensor

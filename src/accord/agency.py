@@ -85,6 +85,17 @@ def publish_agencies(contract: Contract, dirs: DataDirs, key: PseudonymKey) -> d
     return {agency: publish_agency(contract, agency, dirs, key) for agency in agencies_to_publish(contract, dirs)}
 
 
+def published_now(before: int | None, versions: dict[str, int | None]) -> list[str]:
+    """The agencies of ``publish_agencies``' answer that committed (each commit is one new table version, in
+    the order the agencies were published; ``before``: the version before them)."""
+    changed, last = [], before
+    for agency, version in versions.items():
+        if version is not None and version != last:
+            changed.append(agency)
+        last = version if version is not None else last
+    return changed
+
+
 def submission_results(dirs: DataDirs) -> list[dict[str, Any]]:
     """Every submission result record, in the order the submissions were received."""
     records = [json.loads(dirs.storage.read_text(k)) for k in dirs.storage.list(f"{REPORTS}/submissions")
@@ -159,5 +170,6 @@ def run_agency(mapping: Mapping, dirs: DataDirs, *, key: PseudonymKey | None = N
                                     AgencyResult(mapping.agency, contract.id, contract.version))
 
 
-__all__ = ["AgencyResult", "agencies_to_publish", "agency_results", "publish_agencies", "publish_agency", "run_agency",
+__all__ = ["AgencyResult", "agencies_to_publish", "agency_results", "publish_agencies", "publish_agency",
+           "published_now", "run_agency",
            "submission_results"]

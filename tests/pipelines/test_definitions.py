@@ -24,13 +24,26 @@ def test_definitions_build_the_asset_graph_and_checks(tmp_path):
         "run_summary"]
     graph = defs.resolve_asset_graph()
     checks = sorted(c.to_user_string() for c in graph.asset_check_keys)
-    assert checks == [f"{c}/submissions:{name}" for c in contracts for name in ("dataset_rules", "row_rules",
-                                                                                  "rows_balanced")]
-    assert all(graph.get_check_spec(c).partitions_def is not None for c in graph.asset_check_keys)
+    per_submission = ("dataset_rules", "file_accepted", "row_rules", "rows_balanced")
+    mappings = {"benefit_payment/v1": ["cba", "msa", "rrn"], "person/v1": ["cba", "msa", "nho", "rrn"],
+                "person/v2": []}  # who maps onto what, read from the files' contract and contract_version
+    assert checks == sorted([f"{c}/submissions:{name}" for c in contracts for name in per_submission] + [
+        f"{c}/submissions:mapping_loads_{agency}" for c in contracts for agency in mappings[c]])
+    assert all((graph.get_check_spec(c).partitions_def is not None) == (not c.name.startswith("mapping_loads"))
+               for c in graph.asset_check_keys)
+    # a contract no mapping names is labelled, and its tables are left out of the summary's inputs
+    for kind in ("submissions", "agencies", "integrated"):
+        node = graph.get(dg.AssetKey(["person", "v2", kind]))
+        assert node.tags.get("accord/mapped") == "no" and node.description.startswith("UNMAPPED: ")
+        assert "accord/mapped" not in graph.get(dg.AssetKey(["person", "v1", kind])).tags
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey(["run_summary"])).parent_keys} == {
+        "benefit_payment/v1/integrated", "person/v1/integrated"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey(["person", "v1", "integrated"])).parent_keys} == {
         "person/v1/agencies"}
     assert sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")) == [
         "benefit_payment_v1_submission", "person_v1_submission", "person_v2_submission", "publish"]
+    assert sorted(s.name for s in defs.sensors) == [
+        "landing_zone", "publish_after_failed_submissions", "publish_after_submissions"]
 
 
 def _sensor_context(instance, project=ROOT, data_root=None):
@@ -103,7 +116,7 @@ def test_a_mapping_added_while_running_is_used_at_the_next_tick(data, dagster_ho
 def _latest_checks(instance, key, partitions) -> dict[str, dict[str, tuple[str, bool]]]:
     """Partition -> check -> (severity, passed) of the latest evaluation, as the UI shows them."""
     found: dict[str, dict[str, tuple[str, bool]]] = {p: {} for p in partitions}
-    for name in ("row_rules", "dataset_rules", "rows_balanced"):
+    for name in ("file_accepted", "row_rules", "dataset_rules", "rows_balanced"):
         history = instance.event_log_storage.get_asset_check_execution_history(
             dg.AssetCheckKey(dg.AssetKey(key), name), limit=100)
         for record in reversed(history):  # oldest first: the latest wins
@@ -140,8 +153,13 @@ def test_full_run_through_the_instance(data, dagster_home):
         runs = {r.dagster_run.tags.get("accord/contract"): r.dagster_run.tags for r in instance.get_run_records()}
         assert runs["person/v1"]["accord/agency"] == "cba,msa,nho,rrn" and runs["person/v1"]["accord/files"] == "5"
         checks = _latest_checks(instance, ["person", "v1", "submissions"], partitions)
-        assert checks == {p: {"row_rules": ("WARN", p.startswith("rrn/") and "2026-12" in p),
+        assert checks == {p: {"file_accepted": ("ERROR", True),
+                              "row_rules": ("WARN", p.startswith("rrn/") and "2026-12" in p),
                               "dataset_rules": ("ERROR", True), "rows_balanced": ("ERROR", True)} for p in partitions}
+        # the publication run is tagged with every contract and agency it published
+        assert {k: v for k, v in runs["benefit_payment/v1,person/v1"].items() if k.startswith("accord/")} == {
+            "accord/contract": "benefit_payment/v1,person/v1", "accord/agency": "cba,msa,nho,rrn",
+            "accord/trigger": "accord run"}
         rrn = next(p for p in partitions if "personnes_2026-11" in p)
         metadata = instance.fetch_materializations(dg.AssetKey(["person", "v1", "submissions"]), limit=10).records
         shown = next(r.asset_materialization.metadata for r in metadata if r.partition_key == rrn)
@@ -154,6 +172,7 @@ def test_full_run_through_the_instance(data, dagster_home):
         assert "errors_csv" not in clean and clean["rows_quarantined"].value == 0
     checks = [check for run in report.runs for check in run.checks]
     assert sorted(checks) == sorted([("dataset_rules", True)] * 8 + [("rows_balanced", True)] * 8 +
+                                    [("file_accepted", True)] * 8 +
                                     [("row_rules", False)] * 7 + [("row_rules", True)])  # December is clean
     summary = json.loads((data.reports / "run-summary.json").read_text())
     counts = {(r["agency"], r["contract"]): (r["submissions"], r["rows_in"], r["rows_published"],
@@ -174,6 +193,9 @@ def test_full_run_through_the_instance(data, dagster_home):
     assert (len(again.pickup.accepted), len(again.pickup.duplicates)) == (0, 8)
     assert len(again.runs) == 1
     assert _versions(data) == published_before
+    with dg.DagsterInstance.get() as instance:  # a publication that committed nothing says so
+        latest = instance.get_run_record_by_id(again.runs[0].run_id).dagster_run.tags
+        assert (latest["accord/contract"], latest["accord/agency"]) == ("none", "none")
     summary = json.loads((data.reports / "run-summary.json").read_text())
     assert summary["submissions_by_status"] == {"duplicate": 8, "processed": 8}
 

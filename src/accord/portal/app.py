@@ -4,15 +4,16 @@ script), the stylesheet, security headers on everything; errors as JSON for the 
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from accord.portal import api, pages
+from accord.portal import api, files, pages
 from accord.portal.connections import BodyLimit
 from accord.portal.deps import PortalState, page, session
 from accord.portal.problems import PortalError
@@ -21,7 +22,7 @@ from accord.portal.service import Portal
 
 ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" '
         'fill="#1f4f8a"/><path d="M4 8l3 3 5-6" stroke="#fff" stroke-width="2" fill="none"/></svg>')
-STYLESHEET = files("accord.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
+STYLESHEET = resources.files("accord.reports").joinpath("templates/report.css").read_text(encoding="utf-8")
 
 
 def _error(request: Request, problem: PortalError) -> Response:
@@ -46,6 +47,7 @@ def create_app(portal: Portal, *, secure_cookies: bool | None = None, sign_in_at
     app.state.accord = PortalState(portal, FailureLimiter(sign_in_attempts, sign_in_window), secure_cookies)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(files.router)
 
     @app.exception_handler(PortalError)
     async def portal_error(request: Request, exc: PortalError) -> Response:
@@ -54,6 +56,10 @@ def create_app(portal: Portal, *, secure_cookies: bool | None = None, sign_in_at
     @app.exception_handler(pages.SignInNeeded)
     async def sign_in_needed(request: Request, exc: pages.SignInNeeded) -> Response:
         return RedirectResponse("/signin", status_code=303)
+
+    @app.exception_handler(files.SignInFirst)
+    async def sign_in_first(request: Request, exc: files.SignInFirst) -> Response:
+        return RedirectResponse(f"/signin?next={quote(exc.path, safe='')}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -57,17 +57,20 @@ def _local(target: str) -> str:
 # -- sign in and out, language ---------------------------------------------------------------------------------
 @router.get("/signin")
 def signin_page(request: Request, failed: str = "",
-                wait: Annotated[int, Query(ge=0, le=86_400)] = 0) -> Response:
+                wait: Annotated[int, Query(ge=0, le=86_400)] = 0,
+                next: Annotated[str, Query(max_length=2000)] = "/") -> Response:
     cookie, value = signin_forms(request).new()
     response = page(request, "signin.html.j2", None, status_code=429 if wait else 200, csrf=value,
-                    failed=bool(failed), wait=wait)
+                    failed=bool(failed), wait=wait, next=_local(next))
     response.set_cookie(SIGNIN_COOKIE, cookie, max_age=900, **cookie_flags(https(request)))
     return response
 
 
 @router.post("/signin")
 def signin(request: Request, token: Annotated[str, Form(max_length=200)] = "",
-           csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
+           csrf: Annotated[str, Form(max_length=100)] = "",
+           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    """Sign in, then go where the browser was sent from (``next``: a path of this site only)."""
     current, where = state(request), address(request)
     if not signin_forms(request).valid(request.cookies.get(SIGNIN_COOKIE), csrf):
         current.limiter.failed(where)  # every sign-in attempt counts, whatever it carries
@@ -79,8 +82,8 @@ def signin(request: Request, token: Annotated[str, Form(max_length=200)] = "",
     principal = current.portal.tokens.verify(token.strip())
     if principal is None:
         current.limiter.failed(where, key)
-        return _see_other("/signin?failed=1")
-    response = _see_other("/")
+        return _see_other(f"/signin?failed=1&next={quote(_local(next), safe='')}")
+    response = _see_other(_local(next))
     response.set_cookie(SESSION_COOKIE, current.portal.sessions.start(principal),
                         max_age=int(current.portal.sessions.hours * 3600), **cookie_flags(https(request)))
     response.delete_cookie(SIGNIN_COOKIE, path="/")

@@ -19,7 +19,11 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "frame-ancestors 'none'; base-uri 'none'")
 # the contract pages are accord's own standalone HTML (``accord contract docs``), with their stylesheet inline
 CSP_STANDALONE = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'"
-STANDALONE_HEADER = b"x-accord-standalone"
+# files a run wrote (Data Docs pages hold agency values): no script at all, in an opaque origin (sandbox)
+CSP_FILES = ("sandbox; default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+             "font-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+STANDALONE_HEADER = b"x-accord-standalone"  # set by a route: "1" accord's standalone HTML, "files" a run's file
+POLICIES = {b"1": CSP_STANDALONE, b"files": CSP_FILES}
 
 SESSION_COOKIE = "accord_session"
 SIGNIN_COOKIE = "accord_signin"  # the sign-in form's CSRF value (double submit: there is no session yet)
@@ -49,8 +53,9 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != STANDALONE_HEADER]
-                standalone = len(headers) != len(message.get("headers", []))
-                headers += [(b"content-security-policy", (CSP_STANDALONE if standalone else CSP).encode()),
+                marked = [v for k, v in message.get("headers", []) if k.lower() == STANDALONE_HEADER]
+                policy = POLICIES.get(marked[0], CSP) if marked else CSP
+                headers += [(b"content-security-policy", policy.encode()),
                             (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                             (b"referrer-policy", b"no-referrer"), (b"cross-origin-opener-policy", b"same-origin")]
                 if not any(k.lower() == b"cache-control" for k, _ in headers):

@@ -43,16 +43,23 @@ def file_download(path: Path) -> Response:
 
 def csv_download(request: Request, key: str, name: str) -> Response:
     """A stored errors.csv (spreadsheet-safe, written by accord) as an attachment."""
+    return stored_file(request, key, "text/csv; charset=utf-8",
+                       {"content-disposition": f'attachment; filename="{name}"'}, "this errors.csv is no longer kept")
+
+
+def stored_file(request: Request, key: str, media_type: str, headers: dict[str, str], missing: str) -> Response:
+    """The file ``key`` of the data directory: from the disk, or streamed from the object store."""
     storage = state(request).portal.dirs.storage
-    headers = {"content-disposition": f'attachment; filename="{name}"'}
     local = storage.local_path(key)
     if local is not None:
         if not local.is_file():
-            raise PortalError(404, "not-found", "this errors.csv is no longer kept")
-        return FileResponse(local, media_type="text/csv; charset=utf-8", headers=headers)
+            raise PortalError(404, "not-found", missing)
+        return FileResponse(local, media_type=media_type, headers=headers)
+    if not storage.exists(key):
+        raise PortalError(404, "not-found", missing)
 
     def chunks() -> Iterator[bytes]:
         with storage.open_read(key) as handle:
             yield from iter(lambda: handle.read(1 << 20), b"")
 
-    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)

@@ -1,0 +1,203 @@
+"""Asset checks, and the links their metadata carries.
+
+Per submission partition (``<contract>/v<major>/submissions``): ``file_accepted`` (ERROR: the file was read and
+mapped, not refused), ``row_rules`` (WARN: rows quarantined), ``dataset_rules`` (ERROR), ``rows_balanced``
+(ERROR). Per agency and contract version it maps onto: ``mapping_loads_<agency>`` (ERROR), evaluated by the
+landing sensor and by ``accord run`` whenever its answer changes. On ``integrated``: ``foreign_keys`` (WARN)."""
+
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,  # not exported; needed to tie a result to its partition
+)
+
+from accord.integrate import OrphanReport
+from accord.links import file_link
+from accord.mapping.health import HealthReport, MappingHealth
+from accord.storage import Storage
+from accord.submission import SubmissionResult, result_key
+from pipelines.resources import AccordResource
+
+FILE_ACCEPTED = "file_accepted"
+ROW_RULES = "row_rules"
+DATASET_RULES = "dataset_rules"
+ROWS_BALANCED = "rows_balanced"
+SUBMISSION_CHECKS = (FILE_ACCEPTED, ROW_RULES, DATASET_RULES, ROWS_BALANCED)
+MAPPING_LOADS = "mapping_loads"
+FOREIGN_KEYS_CHECK = "foreign_keys"
+
+
+def link(storage: Storage, uri: str | None) -> dg.MetadataValue | None:
+    """A link the UI opens: through the portal when ``$ACCORD_PORTAL_URL`` is set, else ``file://`` or ``s3://``
+    (``accord.links``)."""
+    url = file_link(storage, uri)
+    return dg.MetadataValue.url(url) if url else None
+
+
+def location(uri: str | None) -> dg.MetadataValue | None:
+    """Where a table is, for an engine to open (a folder is not a link a browser can follow)."""
+    return dg.MetadataValue.path(uri) if uri else None
+
+
+def present(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Without the empty values (a blank link is worse than none)."""
+    return {k: v for k, v in metadata.items() if v is not None and v != "" and v != []}
+
+
+def latest_materialization(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str,
+                           ) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The materialization a partition's check results are about: the UI shows a check result on a partition
+    only while it points at the partition's latest materialization."""
+    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
+                                              limit=1).records
+    if not records:
+        return None
+    return AssetCheckEvaluationTargetMaterializationData(storage_id=records[0].storage_id, run_id=records[0].run_id,
+                                                         timestamp=records[0].timestamp)
+
+
+def _check(result: SubmissionResult, key: dg.AssetKey, partition: str, name: str, passed: bool,
+           severity: dg.AssetCheckSeverity, metadata: dict[str, Any],
+           target: AssetCheckEvaluationTargetMaterializationData | None) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(asset_key=key, check_name=name, passed=passed, severity=severity,
+                                   partition=partition, target_materialization_data=target,
+                                   metadata=present({**metadata, "submission_id": result.submission_id}))
+
+
+def submission_checks(result: SubmissionResult, key: dg.AssetKey, partition: str, storage: Storage,
+                      target: AssetCheckEvaluationTargetMaterializationData | None = None,
+                      ) -> list[dg.AssetCheckEvaluation]:
+    """The four checks of one submission, on its partition: a refused file is an error, quarantined rows a
+    warning (the rows are kept aside with a reason, the rest is published), failed dataset rules or unbalanced
+    rows an error."""
+    failed_rules = [f"{o['type']}({o['column'] or ''})" for o in result.dataset_rules if not o["success"]]
+    not_run = result.rejected or result.failure
+    return [
+        _check(result, key, partition, FILE_ACCEPTED, not result.rejected, dg.AssetCheckSeverity.ERROR,
+               {"refused": result.rejected, "reason": result.rejection_reason,
+                "report": link(storage, storage.uri(result_key(result.submission_id)))}, target),
+        _check(result, key, partition, ROW_RULES, result.rows_quarantined == 0 and not not_run,
+               dg.AssetCheckSeverity.WARN,
+               {"rows_checked": result.rows_in, "rows_quarantined": result.rows_quarantined,
+                "failures_by_rule": dg.MetadataValue.json(result.rule_counts) if result.rule_counts else None,
+                "rejected": result.rejected, "errors_csv": link(storage, result.errors_csv)}, target),
+        _check(result, key, partition, DATASET_RULES, result.dataset_rules_success is True,
+               dg.AssetCheckSeverity.ERROR,
+               {"expectations": len(result.dataset_rules),
+                "failed": dg.MetadataValue.json(failed_rules) if failed_rules else None,
+                "not_run": not_run if result.dataset_rules_success is None else None,
+                "data_docs": link(storage, result.data_docs)}, target),
+        _check(result, key, partition, ROWS_BALANCED, result.balanced, dg.AssetCheckSeverity.ERROR,
+               {"rows_in": result.rows_in, "rows_published": result.rows_published,
+                "rows_quarantined": result.rows_quarantined, "failure": result.failure}, target),
+    ]
+
+
+def submission_check_specs(key: dg.AssetKey, parts: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
+    """One result per submission partition, so the UI shows each submission's own (partitioned checks are "in
+    preview" in Dagster 1.13: the version is pinned)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return [
+            dg.AssetCheckSpec(FILE_ACCEPTED, asset=key, partitions_def=parts,
+                              description="the file was read and mapped (a refused file publishes nothing: its "
+                                          "run fails, the other files of the run are still published)"),
+            dg.AssetCheckSpec(ROW_RULES, asset=key, partitions_def=parts,
+                              description="contract row rules (one polars plan, held to pandera by the tests); "
+                                          "failing rows are quarantined with a reason (a warning: the other rows "
+                                          "are published)"),
+            dg.AssetCheckSpec(DATASET_RULES, asset=key, partitions_def=parts,
+                              description="contract dataset rules (Great Expectations)"),
+            dg.AssetCheckSpec(ROWS_BALANCED, asset=key, partitions_def=parts,
+                              description="rows in = published + quarantined"),
+        ]
+
+
+# -- mappings --------------------------------------------------------------------------------------------------
+def mapping_check_name(agency: str) -> str:
+    return f"{MAPPING_LOADS}_{agency}"
+
+
+def submissions_key(target: str) -> dg.AssetKey:
+    """``person/v1`` -> the asset key ``person/v1/submissions``."""
+    return dg.AssetKey([*target.split("/"), "submissions"])
+
+
+def mapping_check_specs(pairs: list[tuple[str, str]], served: set[str]) -> list[dg.AssetCheckSpec]:
+    """A ``mapping_loads_<agency>`` check on each served contract's submissions asset, per agency whose mapping
+    files name that contract version when the code location loads (a new agency's appears after a reload)."""
+    return [dg.AssetCheckSpec(mapping_check_name(agency), asset=submissions_key(target),
+                              description=f"agency {agency}'s mapping onto {target} loads (else its files wait in "
+                                          "landing; the metadata gives lint's findings and hints)")
+            for agency, target in pairs if target in served]
+
+
+def mapping_checks(specs: list[dg.AssetCheckSpec]) -> dg.AssetChecksDefinition:
+    """The ``mapping_loads`` checks, run on demand (and by every submission run); the landing sensor and
+    ``accord run`` record them too whenever their answer changes."""
+
+    @dg.multi_asset_check(specs=specs, can_subset=True, name="mapping_loads",
+                          description="each agency's mappings load, per contract version they name")
+    def _checks(context: dg.AssetCheckExecutionContext, accord: AccordResource) -> Iterator[dg.AssetCheckResult]:
+        found = {(h.target, h.agency): h for h in accord.mapping_health().pairs}
+        for key in context.selected_asset_check_keys:
+            target = "/".join(key.asset_key.path[:-1])
+            agency = key.name.removeprefix(f"{MAPPING_LOADS}_")
+            health = found.get((target, agency), MappingHealth(agency, target, (), (
+                f"no mapping file of agency {agency} names {target} any more",)))
+            evaluation = _mapping_evaluation(health)
+            yield dg.AssetCheckResult(asset_key=key.asset_key, check_name=key.name, passed=evaluation.passed,
+                                      severity=evaluation.severity, metadata=evaluation.metadata)
+
+    return _checks
+
+
+def _mapping_evaluation(health: MappingHealth) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=submissions_key(health.target), check_name=mapping_check_name(health.agency), passed=health.loads,
+        severity=dg.AssetCheckSeverity.ERROR, metadata=present({
+            "files": ", ".join(health.files), "problems": "\n".join(health.problems),
+            "fix": "run `accord mapping lint` on the file, correct it; the next sensor tick uses it"
+            if health.problems else None}))
+
+
+def _latest(instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> tuple[bool, str] | None:
+    """The latest evaluation's answer (passed, problems); None if never evaluated."""
+    for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=10):
+        event = record.event.dagster_event if record.event is not None else None
+        evaluation = event.event_specific_data if event is not None else None
+        if isinstance(evaluation, dg.AssetCheckEvaluation):  # not a run's "planned" record
+            problems = evaluation.metadata.get("problems")
+            return evaluation.passed, problems.value if problems is not None else ""
+    return None
+
+
+def report_mapping_health(instance: dg.DagsterInstance, report: HealthReport,
+                          specs: set[dg.AssetCheckKey]) -> list[dg.AssetCheckEvaluation]:
+    """Record the ``mapping_loads`` checks whose answer changed since their latest evaluation (so a sensor
+    ticking every 15 s adds an event only when a mapping breaks or is mended); the ones recorded."""
+    recorded = []
+    for health in report.pairs:
+        evaluation = _mapping_evaluation(health)
+        key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        if key not in specs:
+            continue
+        if _latest(instance, key) != (health.loads, "\n".join(health.problems)):
+            instance.report_runless_asset_event(evaluation)
+            recorded.append(evaluation)
+    return recorded
+
+
+# -- integration -------------------------------------------------------------------------------------------------
+def orphan_check(reports: tuple[OrphanReport, ...]) -> dg.AssetCheckResult:
+    """Every row's foreign key found in the other dataset (WARN: orphans are reported per agency; with
+    ``onOrphan: quarantine`` they are not in the dataset, so the check passes and still counts them)."""
+    open_orphans = sum(r.rows for r in reports if r.on_orphan == "warn")
+    return dg.AssetCheckResult(check_name=FOREIGN_KEYS_CHECK, passed=open_orphans == 0,
+                               severity=dg.AssetCheckSeverity.WARN, metadata={
+                                   "orphans": sum(r.rows for r in reports),
+                                   "reports": dg.MetadataValue.json([r.to_json() for r in reports])})
