@@ -32,13 +32,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check src pipelines tests scripts benchmarks
 	$(BIN)/mypy
 
-## the Dagster UI on http://127.0.0.1:3000
+## the Dagster UI on http://127.0.0.1:3000 (its file links open through the portal of `make serve`)
+PORTAL_URL ?= http://127.0.0.1:8000
 dev: $(STAMP)
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	ACCORD_PORTAL_URL=$(PORTAL_URL) $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 ## the agency portal on http://127.0.0.1:8000, with the Dagster daemon processing what is sent
 serve: $(STAMP)
-	$(BIN)/accord serve --daemon --host 127.0.0.1 --port 8000
+	ACCORD_PORTAL_URL=$(PORTAL_URL) $(BIN)/accord serve --daemon --host 127.0.0.1 --port 8000
 
 ## regenerate samples/landing from scripts/make_samples.py
 samples: $(STAMP)

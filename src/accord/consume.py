@@ -25,8 +25,10 @@ from accord.settings import data_dirs, project_dirs
 AsOf = int | dt.datetime | None
 
 
-def _table(contract_id: str, version: int, agency: str | None, as_of: AsOf, data_dir: Path | str | None,
-           project_dir: Path | str | None) -> tuple[Table, DeltaTable, pa.Schema]:
+def table_at(contract_id: str, version: int, agency: str | None, as_of: AsOf, data_dir: Path | str | None,
+             project_dir: Path | str | None) -> tuple[Table, DeltaTable, pa.Schema]:
+    """The table a reader reads (the integrated one, or the agencies table for ``agency``), opened at the
+    manifest's version (or ``as_of``), and its expected schema, checked against the table's."""
     contract = ContractRegistry.load(project_dirs(project_dir).contracts).resolve(contract_id, version)
     dirs = data_dirs(data_dir)
     try:
@@ -58,7 +60,7 @@ def read(contract_id: str, version: int, *, agency: str | None = None, as_of: As
          data_dir: Path | str | None = None, project_dir: Path | str | None = None) -> pl.LazyFrame:
     """The integrated table (or one agency's partition) of ``contract_id`` major ``version`` as a LazyFrame:
     the version the manifest describes, or the one current at ``as_of`` (a version number or a time)."""
-    table, delta, _ = _table(contract_id, version, agency, as_of, data_dir, project_dir)
+    table, delta, _ = table_at(contract_id, version, agency, as_of, data_dir, project_dir)
     frame = pl.scan_delta(table.uri, version=delta.version(), storage_options=table.options or None)
     return frame.filter(pl.col(AGENCY) == agency) if agency is not None else frame
 
@@ -67,5 +69,5 @@ def read_arrow(contract_id: str, version: int, *, agency: str | None = None, as_
                data_dir: Path | str | None = None, project_dir: Path | str | None = None) -> pa.Table:
     """Same as ``read``, as an Arrow table."""
     frame = read(contract_id, version, agency=agency, as_of=as_of, data_dir=data_dir, project_dir=project_dir)
-    _, _, expected = _table(contract_id, version, agency, as_of, data_dir, project_dir)
+    _, _, expected = table_at(contract_id, version, agency, as_of, data_dir, project_dir)
     return frame.collect().to_arrow().select(expected.names).cast(expected)

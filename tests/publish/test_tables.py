@@ -119,6 +119,22 @@ def test_manifest_validates_and_describes_the_tables(mappings, data, person, pse
     sources = sorted(s["source_file"] for p in agencies["partitions"] for s in p["submissions"])
     assert sources == ["clients_2026-11.xlsx", "people_2026-11.ndjson", "personnes_2026-11.csv",
                        "personnes_2026-12.csv"]
+    # version 3: each table's own columns, lineage and _merged_count included, as the Delta tables hold them
+    assert manifest["manifest_version"] == 3
+    lineage = [("_agency", "string", False), ("_submission_id", "string", False), ("_source_file", "string", False),
+               ("_source_row", "int64", False), ("_ingested_at", "timestamp[us, tz=UTC]", False)]
+    columns = [(c["name"], c["type"], c["nullable"]) for c in agencies["schema"] if c["role"] == "lineage"]
+    assert sorted(columns) == sorted(lineage)
+    assert [c["name"] for c in integrated["schema"]] == [c["name"] for c in agencies["schema"]] + ["_merged_count"]
+    assert integrated["schema"][-1] == {"name": "_merged_count", "type": "int64", "nullable": False,
+                                        "pseudonymised": False, "role": "lineage"}
+    contract_columns = [c for c in agencies["schema"] if c["role"] == "contract"]
+    assert [c["name"] for c in contract_columns] == [f.name for f in person.fields]
+    assert [c["name"] for c in contract_columns if c["pseudonymised"]] == ["sin", "family_name", "given_name",
+                                                                            "birth_date"]
+    for kind in (AGENCIES, INTEGRATED):  # what the manifest says is what an engine reads
+        read = Table(data, person, kind).scan().collect_schema()
+        assert sorted(read.names()) == sorted(c["name"] for c in manifest["tables"][kind]["schema"])
 
 
 def test_time_travel_reads_an_earlier_version(mappings, data, person, pseudonym_key):

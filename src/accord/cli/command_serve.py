@@ -16,13 +16,17 @@ from typing import Annotated
 import typer
 
 from accord.cli.console import console
+from accord.links import PORTAL_URL_ENV
 from accord.process_group import process_group
 from accord.settings import DATA_DIR_ENV, PROJECT_DIR_ENV, data_dirs, project_dirs
 
 
-def dagster_daemon(project: Path, data_url: str) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
-    """``dagster-daemon run`` on the project's definitions (sensors, run queue), stopped with its children."""
+def dagster_daemon(project: Path, data_url: str, portal: str) -> contextlib.AbstractContextManager[
+        subprocess.Popen[bytes]]:
+    """``dagster-daemon run`` on the project's definitions (sensors, run queue), stopped with its children; the
+    links its runs record open through this portal (``$ACCORD_PORTAL_URL``, unless already set)."""
     env = {**os.environ, DATA_DIR_ENV: data_url, PROJECT_DIR_ENV: str(project),
+           PORTAL_URL_ENV: os.environ.get(PORTAL_URL_ENV) or portal,
            "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or str(project / "dagster_home")}
     command = [sys.executable, "-m", "dagster._daemon", "run", "-m", "pipelines.definitions", "--log-level", "warning"]
     return process_group(command, project, env, timeout=30)
@@ -61,7 +65,7 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.ExitStack() as stack:
         if daemon:
-            stack.enter_context(dagster_daemon(project.root, dirs.url))
+            stack.enter_context(dagster_daemon(project.root, dirs.url, f"http://{host}:{port}"))
         # headers complete within --header-timeout, idle keep-alive connections closed after 5 s, bodies that
         # pause past 30 s abandoned (connections.BodyLimit): slow clients cannot hold sockets
         uvicorn.run(create_app(portal), host=host, port=port, log_level="warning", server_header=False,

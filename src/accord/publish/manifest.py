@@ -12,6 +12,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import pyarrow as pa
+
 from accord.contracts.model import Contract
 from accord.publish.parquet import dataset_schema, read_metadata
 from accord.publish.pseudonym import PSEUDONYM_SCHEME
@@ -19,7 +21,23 @@ from accord.publish.tables import AGENCIES, INTEGRATED, SOURCE_VERSION, Table, c
 from accord.settings import DataDirs
 
 MANIFEST = "_manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3  # 3: each table's own schema (lineage columns, _merged_count); 2 is still read
+
+
+def _columns(contract: Contract, schema: pa.Schema) -> list[dict[str, Any]]:
+    """Columns as the manifest lists them: name, Arrow type, nullable, pseudonymised, role, unit."""
+    fields = {f.name: f for f in contract.fields}
+    return [{"name": f.name, "type": str(f.type), "nullable": f.nullable,
+             "pseudonymised": f.name in fields and fields[f.name].classification == "pii",
+             "role": "contract" if f.name in fields else "lineage",
+             **({"unit": fields[f.name].unit} if f.name in fields and fields[f.name].unit else {})} for f in schema]
+
+
+def _table_schema(table: Table) -> list[dict[str, Any]]:
+    """The Delta table's own columns, as committed (``_agency`` of the agencies table, ``_merged_count`` of the
+    integrated one included)."""
+    delta = table.open()
+    return _columns(table.contract, pa.schema(delta.schema().to_arrow())) if delta is not None else []
 
 
 def manifest_key(contract: Contract) -> str:
@@ -38,7 +56,8 @@ def _agencies(dirs: DataDirs, contract: Contract, table: Table) -> dict[str, Any
         files[agency] += 1
     partitions = [{"agency": agency, "rows": rows[agency], "files": files[agency],
                    "submissions": staged_submissions(dirs, contract, agency)} for agency in sorted(rows)]
-    return {"path": AGENCIES, "version": version, "rows": sum(rows.values()), "partitions": partitions}
+    return {"path": AGENCIES, "version": version, "rows": sum(rows.values()), "schema": _table_schema(table),
+            "partitions": partitions}
 
 
 def staged_submissions(dirs: DataDirs, contract: Contract, agency: str) -> list[dict[str, Any]]:
@@ -62,22 +81,22 @@ def _integrated(table: Table) -> dict[str, Any] | None:
     commit = table.last_commit()
     rows = sum(a["num_records"] for a in table.files())
     before = int(commit.get("accord.records_before_dedup", rows))
-    return {"path": INTEGRATED, "version": version, "rows": rows, "records_before_dedup": before,
+    return {"path": INTEGRATED, "version": version, "rows": rows, "schema": _table_schema(table),
+            "records_before_dedup": before,
             "merged_records": before - rows, "source_version": int(commit.get(SOURCE_VERSION, -1))}
 
 
 def build_manifest(dirs: DataDirs, contract: Contract, key_id: str) -> dict[str, Any]:
     """The manifest of ``contract``'s tables as they are now."""
     pii = {f.name for f in contract.fields if f.classification == "pii"}
-    units = {f.name: f.unit for f in contract.fields if f.unit}
     agencies = _agencies(dirs, contract, Table(dirs, contract, AGENCIES))
     return {
         "manifest_version": MANIFEST_VERSION,
         "format": "delta",
         "contract": {"id": contract.id, "version": contract.version, "major": contract.major,
                      "sha256": contract.sha256},
-        "schema": [{"name": f.name, "type": str(f.type), "nullable": f.nullable, "pseudonymised": f.name in pii,
-                    **({"unit": units[f.name]} if f.name in units else {})} for f in dataset_schema(contract)],
+        "schema": [{k: v for k, v in column.items() if k != "role"}  # as in version 2: the agencies table's columns
+                   for column in _columns(contract, dataset_schema(contract))],
         "pseudonymisation": {"scheme": PSEUDONYM_SCHEME, "key_id": key_id, "fields": sorted(pii)},
         "tables": {AGENCIES: agencies, INTEGRATED: _integrated(Table(dirs, contract, INTEGRATED))},
         "rows": agencies["rows"] if agencies else 0,
