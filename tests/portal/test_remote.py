@@ -40,3 +40,15 @@ def test_send_follow_and_download_on_s3_and_postgresql(remote_data, tmp_path, mo
     sign_in(client, token)  # the session lives in PostgreSQL too
     page = client.get(f"/submissions/{one['submission_id']}").text
     assert page.count('<section class="group"') == 2
+    # the Dagster UI's link to the same errors.csv: streamed from the object store through /files
+    from accord.links import file_link
+    from accord.submission import recorded_result
+
+    result = recorded_result(portal.dirs, one["submission_id"])
+    assert result.errors_csv.startswith("s3://")
+    link = file_link(portal.dirs.storage, result.errors_csv, "https://portal.example")
+    through_files = client.get(link.removeprefix("https://portal.example"))
+    assert through_files.status_code == 200 and through_files.content == csv.content
+    stranger = TestClient(create_app(portal), base_url="https://portal.example")  # no session: rrn's bearer token
+    assert stranger.get(link.removeprefix("https://portal.example"),
+                        headers=bearer(portal.tokens.create("rrn", "deployment"))).status_code == 404

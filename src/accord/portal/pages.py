@@ -82,7 +82,8 @@ def signin(request: Request, token: Annotated[str, Form(max_length=200)] = "",
     principal = current.portal.tokens.verify(token.strip())
     if principal is None:
         current.limiter.failed(where, key)
-        return _see_other(f"/signin?failed=1&next={quote(_local(next), safe='')}")
+        back = _local(next)
+        return _see_other("/signin?failed=1" + (f"&next={quote(back, safe='')}" if back != "/" else ""))
     response = _see_other(_local(next))
     response.set_cookie(SESSION_COOKIE, current.portal.sessions.start(principal),
                         max_age=int(current.portal.sessions.hours * 3600), **cookie_flags(https(request)))
