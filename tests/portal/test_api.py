@@ -41,6 +41,15 @@ def test_a_check_reports_each_problem_with_row_column_value_and_both_languages(c
     assert csv.headers["content-disposition"] == 'attachment; filename="errors.csv"'
     rows = pl.read_csv(io.BytesIO(csv.content), infer_schema=False)
     assert rows["value"].to_list() == ["2026-13-01", """'=HYPERLINK("http://x.invalid")"""]  # neutralised
+    # for a French spreadsheet: ';', UTF-8 with BOM, French headers, the same values (still neutralised)
+    french = client.get(body["errors_csv"], headers={**bearer(tokens.cba), "accept-language": "fr-CA,fr"})
+    assert french.headers["content-disposition"] == 'attachment; filename="erreurs.csv"'
+    assert french.content.startswith(b"\xef\xbb\xbf")
+    lines = french.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == ("organisme;fichier;ligne;colonne du fichier;champ du contrat;règle;valeur;détail;"
+                        "message (anglais);message")
+    same = pl.read_csv(io.BytesIO(french.content), separator=";", infer_schema=False)
+    assert same.rows() == rows.rows() and same["message"].to_list() == rows["message_fr"].to_list()
     again = client.get(f"/api/v1/checks/{body['id']}", headers=bearer(tokens.cba)).json()
     assert again["report"]["errors"] == report["errors"]
 

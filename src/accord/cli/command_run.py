@@ -79,8 +79,9 @@ def run(
     console.print(f"dagster runs {', '.join(r.run_id[:8] for r in report.runs)} "
                   f"(instance: {os.environ['DAGSTER_HOME']})", highlight=False)
     if not report.success or not summary["all_balanced"]:
-        refused = sum(1 for run in report.runs for name, passed in run.checks if name == "file_accepted" and not passed)
-        errors.print(f"[red]run failed: {refused} file(s) refused[/] (nothing of them is published; the other files "
-                     "are)" if refused else "[red]run failed[/]" if not report.success else
+        not_accepted = sum(1 for run in report.runs for name, passed in run.checks
+                           if name == "file_accepted" and not passed)
+        errors.print(f"[red]run failed: {not_accepted} file(s) refused[/] (nothing of them is published; the other "
+                     "files are)" if not_accepted else "[red]run failed[/]" if not report.success else
                      "[red]not balanced: a submission is unfinished or its rows do not add up[/]")
         raise typer.Exit(1)

@@ -58,7 +58,7 @@ def get_check(request: Request, check_id: str, principal: Caller) -> dict[str, A
 @router.get("/checks/{check_id}/errors.csv", summary="Every problem a check found, as CSV",
             response_class=Response)
 def get_check_errors(request: Request, check_id: str, principal: Caller) -> Response:
-    return file_download(state(request).portal.check_errors_csv(principal, check_id))
+    return file_download(request, state(request).portal.check_errors_csv(principal, check_id))
 
 
 @router.post("/submissions", openapi_extra=FORM, status_code=202,
@@ -97,4 +97,4 @@ def get_submission(request: Request, submission_id: str, principal: Caller) -> d
             response_class=Response)
 def get_submission_errors(request: Request, submission_id: str, principal: Caller) -> Response:
     key = state(request).portal.errors_csv_key(principal, submission_id)
-    return csv_download(request, key, "errors.csv")
+    return csv_download(request, key)

@@ -159,7 +159,7 @@ def check_group(request: Request, check_id: str, number: int, current: Signed,
 
 @router.get("/checks/{check_id}/errors.csv")
 def check_errors(request: Request, check_id: str, current: Signed) -> Response:
-    return file_download(state(request).portal.check_errors_csv(current.principal, check_id))
+    return file_download(request, state(request).portal.check_errors_csv(current.principal, check_id))
 
 
 @router.post("/submissions")
@@ -201,7 +201,7 @@ def submission(request: Request, submission_id: str, current: Signed) -> Respons
 @router.get("/submissions/{submission_id}/errors.csv")
 def submission_errors(request: Request, submission_id: str, current: Signed) -> Response:
     key = state(request).portal.errors_csv_key(current.principal, submission_id)
-    return csv_download(request, key, "errors.csv")
+    return csv_download(request, key)
 
 
 @router.get("/mappings")

@@ -3,17 +3,20 @@ value and the size limit judged before the file's first byte), and answer a stor
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from fastapi import Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from accord.access import Principal
-from accord.portal.deps import state
+from accord.portal.deps import lang, state
 from accord.portal.problems import PortalError
 from accord.portal.security import same
 from accord.portal.uploads import Upload, receive
+from accord.publish.quarantine import french_errors_csv
 
 Limit = Callable[[str, dict[str, str], str], int]  # agency, fields sent before the file, file name -> bytes
 
@@ -35,16 +38,43 @@ async def upload_form(request: Request, principal: Principal, limit: Limit, csrf
     return acting[0], upload
 
 
-def file_download(path: Path) -> Response:
-    """A check's errors.csv (written by ``write_reports``, spreadsheet-safe) as an attachment."""
-    return FileResponse(path, media_type="text/csv; charset=utf-8",
-                        headers={"content-disposition": 'attachment; filename="errors.csv"'})
+def file_download(request: Request, path: Path) -> Response:
+    """A check's errors.csv (written by ``write_reports``, spreadsheet-safe) as an attachment, in the page's
+    language (``errors_csv``)."""
+    if not path.is_file():
+        raise PortalError(404, "not-found", "this errors.csv is no longer kept")
+    return errors_csv(request, lambda: path.open("rb"), path)
 
 
-def csv_download(request: Request, key: str, name: str) -> Response:
-    """A stored errors.csv (spreadsheet-safe, written by accord) as an attachment."""
-    return stored_file(request, key, "text/csv; charset=utf-8",
-                       {"content-disposition": f'attachment; filename="{name}"'}, "this errors.csv is no longer kept")
+def csv_download(request: Request, key: str) -> Response:
+    """A stored errors.csv (spreadsheet-safe, written by accord) as an attachment, in the page's language."""
+    storage = state(request).portal.dirs.storage
+    local = storage.local_path(key)
+    if (local is not None and not local.is_file()) or (local is None and not storage.exists(key)):
+        raise PortalError(404, "not-found", "this errors.csv is no longer kept")
+    return errors_csv(request, lambda: storage.open_read(key), local)
+
+
+def errors_csv(request: Request, opener: Callable[[], contextlib.AbstractContextManager[IO[bytes]]],
+               local: Path | None) -> Response:
+    """English: the file as written (``,``, UTF-8, English headers). French (the page's language, or the API's
+    ``Accept-Language``): ``;``, UTF-8 with BOM, French headers, as French Excel opens it (``erreurs.csv``)."""
+    if lang(request) == "fr":
+        def chunks() -> Iterator[bytes]:
+            with opener() as handle:
+                yield from french_errors_csv(handle)
+
+        return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8",
+                                 headers={"content-disposition": 'attachment; filename="erreurs.csv"'})
+    headers = {"content-disposition": 'attachment; filename="errors.csv"'}
+    if local is not None:
+        return FileResponse(local, media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(_streamed(opener), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _streamed(opener: Callable[[], contextlib.AbstractContextManager[IO[bytes]]]) -> Iterator[bytes]:
+    with opener() as handle:
+        yield from iter(lambda: handle.read(1 << 20), b"")
 
 
 def stored_file(request: Request, key: str, media_type: str, headers: dict[str, str], missing: str) -> Response:
@@ -57,9 +87,4 @@ def stored_file(request: Request, key: str, media_type: str, headers: dict[str, 
         return FileResponse(local, media_type=media_type, headers=headers)
     if not storage.exists(key):
         raise PortalError(404, "not-found", missing)
-
-    def chunks() -> Iterator[bytes]:
-        with storage.open_read(key) as handle:
-            yield from iter(lambda: handle.read(1 << 20), b"")
-
-    return StreamingResponse(chunks(), media_type=media_type, headers=headers)
+    return StreamingResponse(_streamed(lambda: storage.open_read(key)), media_type=media_type, headers=headers)

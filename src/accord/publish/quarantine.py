@@ -6,8 +6,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -23,6 +27,9 @@ def neutralise(column: str) -> pl.Expr:
     return pl.when(value.str.contains(_FORMULA_START)).then(pl.lit("'") + value).otherwise(value).alias(column)
 
 
+FRENCH_HEADERS = {"agency": "organisme", "source_file": "fichier", "source_row": "ligne",
+                  "source_column": "colonne du fichier", "column": "champ du contrat", "rule": "règle",
+                  "value": "valeur", "detail": "détail", "message_en": "message (anglais)", "message_fr": "message"}
 MESSAGED_ROWS = 200_000  # error records worded at once when an errors.csv is written
 
 
@@ -67,3 +74,20 @@ def write_errors_csv(report: pl.DataFrame, file: Path, *, private: bool = True,
     if private:
         secure_file(temporary)
     os.replace(temporary, file)
+
+
+def french_errors_csv(stream: IO[bytes], rows_per_chunk: int = 5_000) -> Iterator[bytes]:
+    """An errors.csv (as ``write_errors_csv`` writes it) the way a French spreadsheet opens it: UTF-8 with a BOM,
+    ``;`` between values, French headers; the values as they are (already neutralised). Streamed: a few
+    thousand rows in memory at a time."""
+    reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8", newline=""))
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    yield "\ufeff".encode()
+    for number, row in enumerate(reader):
+        writer.writerow([FRENCH_HEADERS.get(c, c) for c in row] if number == 0 else row)
+        if number % rows_per_chunk == rows_per_chunk - 1:
+            yield out.getvalue().encode()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode()
