@@ -115,3 +115,32 @@ def test_a_sample_that_cannot_be_read_is_said_so_without_server_paths(client, po
     assert answer.status_code == 400, answer.text
     assert "<code>unreadable</code> — sample.xlsx: the workbook cannot be read (ZipError:" in answer.text
     assert str(portal.work) not in answer.text and str(portal.dirs.root) not in answer.text
+
+
+def test_a_refused_file_says_nothing_is_published_in_both_languages(client, portal, tokens):
+    """A refused file's rows are not "set aside" with the others published: nothing of it is published."""
+    body = "\n".join(["payment_id,person_ref,benefit,amount,paid_on,state", "PAY-1,CBA-9001,PEN,10.00"]) + "\n"
+    headless = body.replace("paid_on", "payday").encode()  # a column the mapping reads, renamed
+    csrf = sign_in(client, tokens.cba)
+    client.get("/lang/fr")
+    check = client.post("/checks", data={"csrf": csrf, "contract": "benefit_payment/v1"},
+                        files={"file": (PAYMENTS, headless)}).text
+    assert "<h2 id=\"status-title\">Refusé</h2>" in check
+    assert ("1 lignes lues, 0 publiées — fichier refusé (missing-column) : rien n'en est publié tant qu'un fichier "
+            "corrigé n'est pas envoyé") in check.replace("&#39;", "'")
+    assert "lignes mises de côté (quarantaine)" not in check
+
+    sent = client.post("/api/v1/submissions", headers={"authorization": f"Bearer {tokens.cba}"},
+                       files={"file": ("payments_2026-12.csv", headless)}).json()
+    mapping = next(m for m in portal.mapping_set().mappings if m.name == "cba/benefit_payment")
+    run_agency(mapping, portal.dirs, dataset_rules=False)
+    page = client.get(f"/submissions/cba-{sent['upload']['sha256'][:16]}").text.replace("&#39;", "'")
+    assert ("0 publiées — fichier refusé (missing-column) : aucune de ses 1 lignes n'est publiée ; envoyez un "
+            "fichier corrigé.") in page
+    assert "les autres sont publiées" not in page
+    upload = client.get(sent["status_url"].removeprefix("/api/v1")).text.replace("&#39;", "'")
+    assert "0 publiées — fichier refusé (missing-column)" in upload and "les autres sont publiées" not in upload
+    client.get("/lang/en")
+    english = client.get(f"/submissions/cba-{sent['upload']['sha256'][:16]}").text.replace("&#39;", "'")
+    assert "0 published — file refused (missing-column): none of its 1 rows is published; send a corrected file." \
+        in english

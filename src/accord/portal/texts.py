@@ -62,6 +62,10 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "set_aside_note": ("{n} rows were set aside: errors.csv says which and why; the others are published.",
                        "{n} lignes ont été mises de côté : errors.csv dit lesquelles et pourquoi ; les autres sont "
                        "publiées."),
+    "refused_note": ("0 published — file refused ({reason}): none of its {n} rows is published; send a corrected "
+                     "file.",
+                     "0 publiées — fichier refusé ({reason}) : aucune de ses {n} lignes n'est publiée ; envoyez un "
+                     "fichier corrigé."),
     "errors_csv": ("errors.csv", "errors.csv"),
     "mappings_title": ("Your mapping files (read-only)", "Vos fichiers de mapping (lecture seule)"),
     "mappings_intro": ("These files say how your columns and codes become the contract's. To change one, send the "

@@ -18,6 +18,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "rows_in": ("rows read", "lignes lues"),
     "rows_valid": ("valid rows", "lignes valides"),
     "rows_quarantined": ("rows set aside (quarantine)", "lignes mises de côté (quarantaine)"),
+    "refused_counts": ("{n} rows read, 0 published — the file is refused ({reason}): nothing of it is published "
+                       "until a corrected file is sent",
+                       "{n} lignes lues, 0 publiées — fichier refusé ({reason}) : rien n'en est publié tant "
+                       "qu'un fichier corrigé n'est pas envoyé"),
     "rows_filtered": ("rows left out by the mapping's filters", "lignes écartées par les filtres du mapping"),
     "problems": ("problems", "problèmes"),
     "warnings": ("Warnings", "Avertissements"),
