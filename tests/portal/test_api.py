@@ -145,3 +145,25 @@ def test_the_openapi_description_lists_every_route(client, tokens):
                                      "/api/v1/submissions/{submission_id}/errors.csv", "/api/v1/uploads/{upload_id}"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "<code>/api/v1/submissions/{submission_id}/errors.csv</code>" in docs.text
+
+
+def test_the_contract_follows_the_file_name_unless_one_is_chosen(client, tokens):
+    rrn = sample("rrn", "personnes_2026-11.csv")
+    chosen = client.post("/api/v1/checks", headers=bearer(tokens.rrn),
+                         files={"file": ("personnes_2026-11.csv", rrn, "text/csv")})
+    assert chosen.status_code == 200, chosen.text
+    report = chosen.json()["report"]
+    assert (report["contract"], report["rows_in"], report["rows_quarantined"]) == ("person", 12, 3)
+    # an explicit choice still wins (here, the wrong one: the file is refused for it, as before)
+    explicit = _check(client, tokens.rrn, contract="benefit_payment/v1", name="personnes_2026-11.csv", body=rrn)
+    assert (explicit.status_code, explicit.json()["error"]["reason"]) == (422, "missing-column")
+    # no mapping reads the name: asked, in the caller's language
+    asked = client.post("/api/v1/checks", headers={**bearer(tokens.rrn), "accept-language": "fr"},
+                        files={"file": ("extrait.csv", rrn, "text/csv")})
+    assert asked.status_code == 400 and asked.json()["error"] == {
+        "status": 400, "reason": "choose-contract",
+        "message": "aucun mapping de rrn ne lit un fichier nommé extrait.csv (noms lus : paiements_*.csv, "
+                   "personnes_*.csv) : choisissez le contrat auquel le comparer"}
+    english = client.post("/api/v1/checks", headers=bearer(tokens.rrn),
+                          files={"file": ("extrait.csv", rrn, "text/csv")})
+    assert english.json()["error"]["message"].startswith("no mapping of rrn reads a file called extrait.csv")

@@ -23,7 +23,8 @@ FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"s
     "type": "object", "required": ["file"], "properties": {
         "agency": {"type": "string", "description": "operators only: the agency the file is from"},
         "contract": {"type": "string", "description": "checks: the contract and major version, e.g. person/v1 "
-                                                      "(send it before the file)"},
+                                                      "(send it before the file); without it, the contract "
+                                                      "whose mapping reads the file's name"},
         "file": {"type": "string", "format": "binary"}}}}}}}
 
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 
 from accord.portal import api, files, pages
 from accord.portal.connections import BodyLimit
-from accord.portal.deps import PortalState, page, session
+from accord.portal.deps import PortalState, lang, page, session
 from accord.portal.problems import PortalError
 from accord.portal.security import Scope, SecurityHeaders
 from accord.portal.service import Portal
@@ -30,7 +30,7 @@ def _error(request: Request, problem: PortalError) -> Response:
     if request.url.path.startswith("/api/"):
         if problem.status == 401:
             headers["www-authenticate"] = "Bearer"
-        return JSONResponse(problem.to_json(), status_code=problem.status, headers=headers)
+        return JSONResponse(problem.to_json(lang(request)), status_code=problem.status, headers=headers)
     current = session(request)
     answer = page(request, "error.html.j2", current, status_code=problem.status, problem=problem)
     answer.headers.update(headers)

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 
 class PortalError(Exception):
-    def __init__(self, status: int, reason: str, message: str, retry_after: int | None = None) -> None:
+    """``message_fr``: the message in French, for pages in French and API callers sending ``Accept-Language:
+    fr``; without it, the English one is given to every caller."""
+
+    def __init__(self, status: int, reason: str, message: str, retry_after: int | None = None,
+                 message_fr: str | None = None) -> None:
         self.status, self.reason, self.message, self.retry_after = status, reason, message, retry_after
+        self.message_fr = message_fr
         super().__init__(message)
 
-    def to_json(self) -> dict[str, object]:
-        return {"error": {"status": self.status, "reason": self.reason, "message": self.message}}
+    def message_in(self, lang: str) -> str:
+        return self.message_fr if lang == "fr" and self.message_fr else self.message
+
+    def to_json(self, lang: str = "en") -> dict[str, object]:
+        return {"error": {"status": self.status, "reason": self.reason, "message": self.message_in(lang)}}
 
 
 def not_found(what: str) -> PortalError:

@@ -114,6 +114,24 @@ class Portal:
         raise PortalError(400, "unknown-contract", f"agency {agency} has no mapping onto {target!r} (it has: "
                                                    f"{known or 'none'})")
 
+    def claimed_target(self, agency: str, name: str) -> str:
+        """The contract (``person/v1``) of the agency's one mapping that claims a file called ``name``, the way
+        intake would take it; asked for when none or several do."""
+        verdict = judge_name(agency, name, self.mappings_of(agency))
+        targets = sorted({f"{m.contract.id}/v{m.contract.major}" for m in verdict.mappings})
+        if len(targets) == 1:
+            return targets[0]
+        patterns = ", ".join(sorted({m.spec.source.pattern for m in self.mappings_of(agency)}))
+        if targets:
+            listed = ", ".join(targets)
+            raise PortalError(400, "choose-contract", f"{name} holds files for several contracts ({listed}): choose "
+                              "the one to check", message_fr=f"{name} contient des fichiers de plusieurs contrats "
+                              f"({listed}) : choisissez celui à vérifier")
+        raise PortalError(400, "choose-contract", f"no mapping of {agency} reads a file called {name} (names read: "
+                          f"{patterns}): choose the contract to check it against",
+                          message_fr=f"aucun mapping de {agency} ne lit un fichier nommé {name} (noms lus : "
+                          f"{patterns}) : choisissez le contrat auquel le comparer")
+
     def contract(self, target: str) -> Contract:
         contract_id, _, major = target.partition("/v")
         try:
@@ -143,7 +161,8 @@ class Portal:
                               f"last hour, its quota (ACCORD_QUOTA_CHECKS_PER_HOUR): retry in {wait} s",
                               retry_after=wait)
         chosen = [m for m in self.mappings_of(agency)
-                  if f"{m.contract.id}/v{m.contract.major}" == form.get("contract")]
+                  if f"{m.contract.id}/v{m.contract.major}" == form.get("contract")] if form.get("contract") else \
+            list(judge_name(agency, name, self.mappings_of(agency)).mappings)
         return self._limit(chosen or self.mappings_of(agency), name)
 
     def submit_limit(self, agency: str, form: dict[str, str], name: str) -> int:
@@ -156,9 +175,7 @@ class Portal:
         """Check the upload against the agency's mapping onto its form's ``contract`` (``person/v1``); the report
         is kept a day under a new id (report.json, errors.csv). The upload is removed whatever happens."""
         try:
-            target = upload.fields.get("contract")
-            if not target:
-                raise PortalError(400, "no-contract", "send the contract field (e.g. person/v1) before the file")
+            target = upload.fields.get("contract") or self.claimed_target(agency, upload.path.name)
             mapping = self.mapping_for(agency, target)
             self._forget_old_checks()
             check_id = "ck-" + secrets.token_hex(16)

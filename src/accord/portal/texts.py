@@ -36,6 +36,7 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
                       "Déposez un échantillon d'un nouvel extrait : accord rédige le YAML du mapping, à relire."),
     "agency_field": ("Agency", "Organisme"),
     "contract_field": ("Contract", "Contrat"),
+    "contract_auto": ("the one whose mapping reads this file name", "celui dont le mapping lit ce nom de fichier"),
     "file_field": ("File", "Fichier"),
     "check_button": ("Check", "Vérifier"),
     "send_button": ("Send", "Envoyer"),
