@@ -13,6 +13,7 @@ from accord.agency import run_agency
 from accord.process import process_extract
 from accord.publish.quarantine import error_report
 from accord.publish.tables import Table
+from accord.reasons import with_messages
 from accord.validation import row_schema
 from tests.conftest import SAMPLES
 from tests.helpers import table_frame
@@ -108,6 +109,23 @@ def test_missing_column_quarantines_every_row_with_the_reason(mappings, tmp_path
     assert (outcome.rows_in, outcome.rows_published, outcome.rows_quarantined) == (2, 0, 2)
     assert outcome.rejected == "missing-column: paid_on"
     assert outcome.errors.select("_source_row", "rule", "detail").rows() == [(1, "missing-column", "paid_on")]
+
+
+def test_a_renamed_column_is_named_with_the_one_it_resembles(mappings, tmp_path):
+    mapping = mappings["rrn/person"]
+    sample = (SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes()
+    file = tmp_path / "personnes_2026-11.csv"
+    file.write_bytes(sample.replace(b"DATE_NAISS;", b"DATE_NAISSANCE;", 1))
+    outcome = process_extract(file, mapping, row_schema(mapping.contract))
+    assert outcome.rejected == "missing-column: DATE_NAISS (DATE_NAISSANCE?)"
+    worded = with_messages(outcome.errors)
+    assert worded.select("rule", "value", "detail").rows() == [("missing-column", "DATE_NAISSANCE", "DATE_NAISS")]
+    assert worded["message_fr"].to_list() == [
+        "la colonne « DATE_NAISS » lue par le mapping est absente du fichier, qui a « DATE_NAISSANCE » : "
+        "vouliez-vous dire « DATE_NAISSANCE » ? (renommez-la, ou demandez que le mapping la lise)"]
+    assert worded["message_en"].to_list() == [
+        "column 'DATE_NAISS' read by the mapping is missing from the file, which has 'DATE_NAISSANCE': did you "
+        "mean 'DATE_NAISSANCE'? (rename it back, or ask for the mapping to read it)"]
 
 
 def _quarantine_file(data, agency, contract, source, suffix):

@@ -29,7 +29,14 @@ from accord.checksums import file_sha256
 from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping import Mapping, apply_mapping, extra_columns, misordered_column, missing_columns
+from accord.mapping import (
+    Mapping,
+    apply_mapping,
+    extra_columns,
+    misordered_column,
+    missing_columns,
+    similar_columns,
+)
 from accord.mapping.joins import join_batch, prepared
 from accord.mapping.rows import FILTERED_COLUMNS, RecordBudget, shape
 from accord.publish.stream import WorkParts
@@ -96,6 +103,7 @@ class _Work:
         self.rows_in = 0
         self.header_read = False
         self.refused: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
+        self.similar: dict[str, str] = {}  # a missing column -> the file's unread column that resembles it
         self.extra: list[str] = []  # columns no field reads, when the mapping lets them pass
 
     def close(self) -> None:
@@ -154,7 +162,7 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
             _read_header(mapping, frame, work)
             if work.refused:  # nothing can be mapped: every record is quarantined, with the reason
                 row, (reason, columns) = mapping.spec.source.header_row, work.refused
-                work.errors.write(error_frame([(row, None, reason, None, c) for c in columns]))
+                work.errors.write(error_frame([(row, None, reason, work.similar.get(c), c) for c in columns]))
         work.errors.write(raw.malformed)
         if work.refused:
             work.quarantine.write(raw.frame)
@@ -195,6 +203,7 @@ def _read_header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> None:
     misplaced = misordered_column(mapping, raw) if not missing else None
     if missing:
         work.refused = ("missing-column", missing)
+        work.similar = similar_columns(mapping, raw, missing)
     elif misplaced:
         work.refused = ("column-order", [misplaced])
     elif extra and policy == "reject":
@@ -275,7 +284,8 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     outcome = ExtractOutcome(
         source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
         rows_published=published, rows_quarantined=quarantined.height,
-        rejected=f"{refused[0]}: {', '.join(refused[1])}" if refused else None,
+        rejected=f"{refused[0]}: " + ", ".join(f"{c} ({work.similar[c]}?)" if c in work.similar else c
+                                               for c in refused[1]) if refused else None,
         rejection_reason=refused[0] if refused else None, extra_columns=work.extra,
         rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()),
         metrics=metrics.result(_published_duplicates(keys, repeated, retracted)),

@@ -73,6 +73,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "l'enregistrement est illisible : {detail}"),
     "missing-column": ("column '{detail}' read by the mapping is missing from the file",
                        "la colonne « {detail} » lue par le mapping est absente du fichier"),
+    "missing-column-similar": ("column '{detail}' read by the mapping is missing from the file, which has "
+                               "'{value}': did you mean '{value}'? (rename it back, or ask for the mapping to "
+                               "read it)",
+                               "la colonne « {detail} » lue par le mapping est absente du fichier, qui a "
+                               "« {value} » : vouliez-vous dire « {value} » ? (renommez-la, ou demandez que le "
+                               "mapping la lise)"),
     "column-order": ("the columns are not in the order the mapping requires: {detail}",
                      "les colonnes ne sont pas dans l'ordre exigé par le mapping : {detail}"),
     "join-unmatched": ("no row of {detail} matches this record's '{value}'",
@@ -141,6 +147,8 @@ def message(rule: str, column: str | None, value: str | None, detail: str | None
     rule_text = "pattern-example" if rule == "pattern" and example else rule
     if rule == "too-many-records" and value is None:  # the file's limit, not the record's
         rule_text = "too-many-records-file"
+    if rule == "missing-column" and value is not None:  # the file has a column that resembles it
+        rule_text = "missing-column-similar"
     templates = MESSAGES.get(rule_text, ("{column}: rule {rule} failed for '{value}'",
                                          "{column} : la règle {rule} n'est pas respectée pour « {value} »"))
     kind, formats_en, formats_fr = _formats(detail or "") if rule == "type-error" else (detail or "", "", "")
@@ -168,6 +176,6 @@ def with_messages(errors: pl.DataFrame, examples: dict[str, str] | None = None) 
     joined = keyed.join(templates, on=["rule", "column", "detail", "_no_value"], how="left", nulls_equal=True,
                         maintain_order="left")
     value = pl.col("value").fill_null("")
-    return joined.with_columns(pl.col("_en").str.replace(_VALUE, value, literal=True).alias("message_en"),
-                               pl.col("_fr").str.replace(_VALUE, value, literal=True).alias("message_fr"),
+    return joined.with_columns(pl.col("_en").str.replace_all(_VALUE, value, literal=True).alias("message_en"),
+                               pl.col("_fr").str.replace_all(_VALUE, value, literal=True).alias("message_fr"),
                                ).drop("_no_value", "_en", "_fr")

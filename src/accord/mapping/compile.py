@@ -416,29 +416,3 @@ def apply_mapping(mapping: Mapping, raw: pl.DataFrame) -> MappedExtract:
     source_text = wide.select(ROW, *(pl.col(_RAW + f.name).cast(pl.String).alias(f.name) for f, _ in mapped))
     return MappedExtract(values=wide.select(ROW, *contract.field_names), source_text=source_text,
                          errors=error_frame)
-
-
-def missing_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:
-    """Source columns the mapping reads that the extract does not have."""
-    return [c for c in mapping.spec.source_columns if c not in raw.columns]
-
-
-def misordered_column(mapping: Mapping, raw: pl.DataFrame) -> str | None:
-    """With ``column_order: mapping``, the first column the mapping reads that is out of its order in the
-    extract (described for the report), else None."""
-    if mapping.spec.source.column_order != "mapping":
-        return None
-    read = mapping.spec.source_columns
-    found = [c for c in raw.columns if c in read]
-    for position, (expected, actual) in enumerate(zip(read, found, strict=False), start=1):
-        if expected != actual:
-            return f"'{actual}' comes where the mapping reads '{expected}' (column {position} of those it reads)"
-    return None
-
-
-def extra_columns(mapping: Mapping, raw: pl.DataFrame) -> list[str]:
-    """Columns of the extract the mapping does not read (accord's own ``_source_row`` and the columns joins
-    bring aside), in file order."""
-    read = set(mapping.spec.source_columns)
-    joined = tuple(j.column_prefix for j in mapping.spec.joins)
-    return [c for c in raw.columns if c not in read and c != ROW and not (joined and c.startswith(joined))]

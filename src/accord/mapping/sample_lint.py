@@ -15,7 +15,8 @@ import polars as pl
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError, MappingError
 from accord.findings import Finding
-from accord.mapping.compile import apply_mapping, listed, missing_columns
+from accord.mapping.compile import apply_mapping, listed
+from accord.mapping.header import missing_columns
 from accord.mapping.lint import FindingCollector, closest, collector_for, lint_document
 from accord.mapping.loader import Mapping, load_mapping_file
 from accord.mapping.rows import shape

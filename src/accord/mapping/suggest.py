@@ -25,7 +25,8 @@ from accord.contracts import Contract, ContractRegistry, Field
 from accord.contracts.codelists import Code
 from accord.errors import ExtractRejected
 from accord.findings import Finding
-from accord.mapping.compile import apply_mapping, fold, missing_columns
+from accord.mapping.compile import apply_mapping, fold
+from accord.mapping.header import missing_columns
 from accord.mapping.lint import lint_mapping
 from accord.mapping.loader import Mapping, as_specs
 from accord.mapping.spec import SourceSpec
