@@ -42,6 +42,7 @@ from accord.mapping.rows import FILTERED_COLUMNS, RecordBudget, shape
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract, read_extract
 from accord.readers.delivery import open_delivery
+from accord.readers.same_table import same_table
 from accord.reasons import ERROR_COLUMNS, RAW_RECORD, ROW, error_frame
 from accord.validation import DatasetMetrics, RowSchema
 from accord.validation.uniqueness import duplicate_errors, held_repeated, key_columns, repeated_values, unique_fields
@@ -70,6 +71,7 @@ class ExtractOutcome:
     errors: Path | None = None
     quarantined: Path | None = None
     extra_columns: list[str] = field(default_factory=list)  # not read by the mapping (its extra_columns: warn)
+    read_notes: list[dict[str, str]] = field(default_factory=list)  # read unlike declared ({"en", "fr"} each)
     rows_filtered: int = 0
     records_published: int | None = None  # source records published (None: one record each, rows_published)
     filtered: Path | None = None
@@ -104,6 +106,7 @@ class _Work:
         self.header_read = False
         self.refused: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
         self.similar: dict[str, str] = {}  # a missing column -> the file's unread column that resembles it
+        self.notes: list[dict[str, str]] = []  # how the file was read unlike the mapping says (en, fr)
         self.extra: list[str] = []  # columns no field reads, when the mapping lets them pass
 
     def close(self) -> None:
@@ -154,7 +157,10 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
     fields = unique_fields(mapping.contract)
     limits = limits or Limits.from_env()
     budget = RecordBudget(limits.max_records_per_row, limits.max_records_per_file, limits.max_records_at_once)
-    for raw in iter_extract(delivery.base if delivery else file, mapping.spec.source, limits):
+    source = mapping.spec.source
+    if delivery is None:  # the same table saved another way is read anyway, and said so
+        source, work.notes = same_table(file, source, mapping.spec.source_columns)
+    for raw in iter_extract(delivery.base if delivery else file, source, limits):
         work.rows_in += raw.rows_in
         frame, join_errors = _joined(raw.frame, mapping, delivery)
         if not work.header_read:
@@ -287,7 +293,7 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
         rejected=f"{refused[0]}: " + ", ".join(f"{c} ({work.similar[c]}?)" if c in work.similar else c
                                                for c in refused[1]) if refused else None,
         rejection_reason=refused[0] if refused else None, extra_columns=work.extra,
-        rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()),
+        rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()), read_notes=work.notes,
         metrics=metrics.result(_published_duplicates(keys, repeated, retracted)),
         errors=errors_file if not errors.is_empty() else None,
         quarantined=quarantine_file if not quarantined.is_empty() else None,

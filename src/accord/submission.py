@@ -64,6 +64,7 @@ class SubmissionResult:
     rejection_reason: str | None = None
     failure: str | None = None  # failed: what went wrong (accord's problem, not the agency's)
     extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
+    read_notes: list[dict[str, str]] = field(default_factory=list)  # read unlike the mapping says ({en, fr})
     rows_filtered: int = 0  # source records a filter of the mapping set aside (listed in filtered_csv)
     records_published: int | None = None  # source records published, when explode/unpivot make several each
     filtered_csv: str | None = None
@@ -236,6 +237,7 @@ def process_submission(
         dataset_rules_success=checked.success if checked else None,
         data_docs=checked.docs_page or checked.docs_index if checked else None,
         rejection_reason=outcome.rejection_reason, extra_columns=outcome.extra_columns,
+        read_notes=outcome.read_notes,
         rows_filtered=outcome.rows_filtered, filtered_csv=filtered_csv,
         records_published=outcome.records_published if outcome.rejected is None else None,
     )

@@ -90,8 +90,20 @@ def contract_key(mapping: Mapping) -> str:
     return f"{mapping.contract.id}/v{mapping.contract.major}"
 
 
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")  # the same table, saved as text or a workbook
+
+
 def matching_mappings(agency: str, name: str, mappings: list[Mapping]) -> list[Mapping]:
-    return [m for m in mappings if m.agency == agency and fnmatchcase(name, m.spec.source.pattern)]
+    """The agency's mappings whose pattern matches ``name``; when none does, those that would with the name's
+    table suffix swapped for their own (``personnes_2026-11.xlsx`` for ``personnes_*.csv``), unless they say
+    ``strict_format`` (``accord.readers.same_table`` then reads it)."""
+    own = [m for m in mappings if m.agency == agency]
+    exact = [m for m in own if fnmatchcase(name, m.spec.source.pattern)]
+    stem, dot, suffix = name.rpartition(".")
+    if exact or not dot or f".{suffix.lower()}" not in TABLE_SUFFIXES:
+        return exact
+    return [m for m in own if not m.spec.source.strict_format and m.spec.source.pattern.lower().endswith(TABLE_SUFFIXES)
+            and fnmatchcase(stem + m.spec.source.pattern[m.spec.source.pattern.rfind("."):], m.spec.source.pattern)]
 
 
 def _location(record: Submission) -> tuple[str | None, str]:

@@ -42,6 +42,10 @@ class SourceSpec(Strict):
     extra_columns: Literal["ignore", "warn", "reject"] = Field(
         "warn", description="columns of the file the mapping does not read: ignore them, name them in the "
                             "report (warn), or refuse the file (reject)")
+    strict_format: bool = Field(
+        False, description="true: read the file exactly as declared; false (the default): the same table saved "
+                           "another way (another separator or encoding, a workbook for a CSV mapping or the "
+                           "reverse) is read anyway, and the report says so")
     column_order: Literal["any", "mapping"] = Field(
         "any", description="mapping: the columns the mapping reads must come in the file in the order the "
                            "mapping reads them (other columns may sit between them); any: in any order")

@@ -5,7 +5,9 @@ Detection order, deterministic for the encodings agency systems export:
 1. a byte-order mark (UTF-8, UTF-16 LE/BE);
 2. UTF-8, when the bytes are valid UTF-8;
    A file with valid UTF-8 sequences *and* bytes that are not UTF-8 mixes encodings: it is rejected, since
-   any single decoding would garble part of it.
+   any single decoding would garble part of it, unless charset-normalizer finds it coherent text in one of the
+   East Asian multi-byte encodings (Shift_JIS, EUC-JP, GB18030, Big5, EUC-KR), whose bytes can look like
+   UTF-8 sequences by chance (the decoded text without mess, and the whole file decoding in it).
 3. cp1252 (Windows Latin-1, which covers ISO-8859-1's printable characters), when no byte is undefined in it
    and no C1 control character results;
 4. otherwise charset-normalizer's best guess among other single-byte Western encodings.
@@ -29,6 +31,8 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codec
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 FALLBACK_CANDIDATES = ["iso8859_15", "latin_1", "cp850", "mac_roman"]
+MULTIBYTE_CANDIDATES = ["cp932", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr", "cp949"]
+MAX_CHAOS = 0.01  # charset-normalizer's mess ratio of the decoded text: Shift_JIS text read as cp932 has 0.0
 
 
 def read_blocks(file: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
@@ -71,12 +75,30 @@ def _detect(first: bytes, blocks: Callable[[], Iterable[bytes]]) -> str:
     if bad is None:
         return "utf-8"
     if any(_UTF8_MULTIBYTE.search(block) for block in blocks()):
+        if asian := _multibyte(first, blocks):
+            return asian
         raise ExtractRejected(f"mixed encodings: the file has UTF-8 text but byte {bad} is not UTF-8; "
                               "re-export the whole file in one encoding", reason="mixed-encoding")
     if _is_cp1252(blocks()):
         return "cp1252"
     best = from_bytes(first[:1_000_000], cp_isolation=FALLBACK_CANDIDATES).best()
     return str(best.encoding) if best is not None else "latin_1"
+
+
+def _multibyte(first: bytes, blocks: Callable[[], Iterable[bytes]]) -> str | None:
+    """The East Asian multi-byte encoding charset-normalizer finds the text coherent in, if the whole data
+    decodes in it."""
+    best = from_bytes(first[:1_000_000], cp_isolation=MULTIBYTE_CANDIDATES).best()
+    if best is None or best.chaos > MAX_CHAOS:  # UTF-8 and Latin-1 mixed read as Big5 is not clean (0.065)
+        return None
+    decoder = codecs.getincrementaldecoder(str(best.encoding))()
+    try:
+        for block in blocks():
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    return str(best.encoding)
 
 
 def detect_encoding(data: bytes) -> str:

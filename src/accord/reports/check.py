@@ -52,6 +52,7 @@ class CheckReport:
     dataset_rules: list[dict[str, Any]] = field(default_factory=list)
     checked_at: str = ""
     extra_columns: list[str] = field(default_factory=list)  # in the file, not read by the mapping
+    read_notes: list[dict[str, str]] = field(default_factory=list)  # read unlike the mapping says ({en, fr})
     rows_filtered: int = 0
     filtered: list[dict[str, Any]] = field(default_factory=list)  # source_row, reason: set aside by a filter
     records_published: int | None = None  # source rows valid, when explode or unpivot make several records each
@@ -66,7 +67,7 @@ class CheckReport:
 
     def warnings(self, lang: str) -> list[str]:
         """What the agency should know although no row is quarantined for it."""
-        out = []
+        out = [note[lang] for note in self.read_notes]
         if self.extra_columns:
             names = ", ".join(self.extra_columns)
             out.append(f"columns not read by the mapping (ignored): {names}" if lang == "en" else
@@ -124,6 +125,7 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         group_counts=table.group_by("column", "source_column", "rule").agg(pl.len().alias("count")).to_dicts(),
         dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
+        read_notes=outcome.read_notes,
         rows_filtered=outcome.rows_filtered, filtered=filtered,
         records_published=outcome.records_published if outcome.rejected is None else None,
         examples=dict(mapping.examples), rejection_reason=outcome.rejection_reason,
