@@ -59,7 +59,7 @@ def test_terminal_output_in_french_and_english():
     file = str(SAMPLES / "rrn" / "paiements_2026-11.csv")
     fr = _check(file, "--agency", "rrn", "--contract", "benefit_payment", "--lang", "fr")
     assert "paiements_2026-11.csv : 10 lignes, 8 valides, 2 seraient mises en quarantaine (2 problèmes)." in fr.output
-    assert "amount « -50,00 » est inférieur au minimum 0" in fr.output
+    assert "MONTANT (amount) « -50,00 » est inférieur au minimum 0" in fr.output
     en = _check(file, "--agency", "rrn", "--contract", "benefit_payment")
     assert "paiements_2026-11.csv: 10 rows, 8 valid, 2 would be quarantined (2 problems)." in en.output
     data = json.loads(_check(file, "--agency", "rrn", "--contract", "benefit_payment", "--json").output)

@@ -71,12 +71,12 @@ def test_duplicates_name_the_other_rows_that_share_the_value(mappings):
     report = error_report(frames.errors, mapping.agency, file.name, mapping.field_sources, mapping.examples)
     unique = report.filter(pl.col("rule") == "unique")
     assert unique.select("source_row", "detail", "message_en", "message_fr").rows() == [
-        (8, "9", "person_id 'NHO-507' appears more than once in the extract (also on rows 9)",
-         "person_id « NHO-507 » apparaît plus d'une fois dans l'extrait (aussi aux lignes 9)"),
-        (9, "8", "person_id 'NHO-507' appears more than once in the extract (also on rows 8)",
-         "person_id « NHO-507 » apparaît plus d'une fois dans l'extrait (aussi aux lignes 8)")]
+        (8, "9", "Client ID (person_id) 'NHO-507' appears more than once in the extract (also on rows 9)",
+         "Client ID (person_id) « NHO-507 » apparaît plus d'une fois dans l'extrait (aussi aux lignes 9)"),
+        (9, "8", "Client ID (person_id) 'NHO-507' appears more than once in the extract (also on rows 8)",
+         "Client ID (person_id) « NHO-507 » apparaît plus d'une fois dans l'extrait (aussi aux lignes 8)")]
     date = report.filter(pl.col("rule") == "pattern").row(0, named=True)
-    assert date["message_en"] == "postal_code '90210' does not have the expected form (for example: H2X 1Y4)"
+    assert date["message_en"] == "Postcode (postal_code) '90210' does not have the expected form (for example: H2X 1Y4)"
 
 
 def test_published_values_are_harmonised(mappings):
@@ -161,8 +161,8 @@ def test_run_agency_writes_quarantine_and_result(mappings, data):
         "minimum",
         "'-50,00",
         "0",
-        "amount '-50,00' is below the minimum 0",
-        "amount « -50,00 » est inférieur au minimum 0",
+        "MONTANT (amount) '-50,00' is below the minimum 0",  # the agency's column, the contract's field
+        "MONTANT (amount) « -50,00 » est inférieur au minimum 0",
     )
     rows = pl.read_parquet(_quarantine_file(data, "rrn", "benefit_payment", "paiements_2026-11.csv", "rows.parquet"))
     assert rows.select("_source_row", "NO_PAIEMENT", "MONTANT").rows() == [

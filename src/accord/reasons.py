@@ -164,18 +164,26 @@ _VALUE = "\x00value\x00"  # where a message template takes the row's value (no a
 
 def with_messages(errors: pl.DataFrame, examples: dict[str, str] | None = None) -> pl.DataFrame:
     """Add ``message_en`` and ``message_fr`` columns to an error frame; ``examples``: column -> a valid value
-    (the contract's ``examples``). Each distinct (rule, column, detail) is worded once, in Python; the values
-    are put in by polars, so a file with millions of problems costs no Python per row."""
+    (the contract's ``examples``). A message names the agency's own column when the frame has
+    ``source_column``, with the contract's field in parentheses when it differs (``NAS (sin)``). Each distinct
+    (rule, column, detail) is worded once, in Python; the values are put in by polars, so a file with millions
+    of problems costs no Python per row."""
     examples = examples or {}
-    keyed = errors.with_columns(pl.col("value").is_null().alias("_no_value"))
-    keys = keyed.select("rule", "column", "detail", "_no_value").unique(maintain_order=True)
+    name = pl.col("column")
+    if "source_column" in errors.columns:
+        own = pl.col("source_column")
+        name = pl.when(own.is_null() | (own == pl.col("column")) | pl.col("column").is_null()).then(
+            pl.coalesce(pl.col("column"), own)).otherwise(pl.concat_str(own, pl.lit(" ("), pl.col("column"),
+                                                                         pl.lit(")")))
+    keyed = errors.with_columns(pl.col("value").is_null().alias("_no_value"), name.alias("_name"))
+    keys = keyed.select("rule", "column", "_name", "detail", "_no_value").unique(maintain_order=True)
     templates = keys.with_columns(
-        pl.Series(f"_{lang}", [message(rule, col, None if none else _VALUE, det, lang, examples.get(col or ""))
-                               for rule, col, det, none in keys.rows()], dtype=pl.String)
+        pl.Series(f"_{lang}", [message(rule, named, None if none else _VALUE, det, lang, examples.get(col or ""))
+                               for rule, col, named, det, none in keys.rows()], dtype=pl.String)
         for lang in ("en", "fr"))
-    joined = keyed.join(templates, on=["rule", "column", "detail", "_no_value"], how="left", nulls_equal=True,
-                        maintain_order="left")
+    joined = keyed.join(templates, on=["rule", "column", "_name", "detail", "_no_value"], how="left",
+                        nulls_equal=True, maintain_order="left")
     value = pl.col("value").fill_null("")
     return joined.with_columns(pl.col("_en").str.replace_all(_VALUE, value, literal=True).alias("message_en"),
                                pl.col("_fr").str.replace_all(_VALUE, value, literal=True).alias("message_fr"),
-                               ).drop("_no_value", "_en", "_fr")
+                               ).drop("_no_value", "_name", "_en", "_fr")

@@ -132,7 +132,7 @@ def test_an_analyst_checks_sends_and_follows_a_file(served, chromium):
     expect(body).to_contain_text("payments_2026-11.csv : 8 lignes, 6 valides, 2 seraient mises en quarantaine")
     expect(page.locator("#group-1-title")).to_contain_text("amount")
     expect(body).to_contain_text("amount doit être un nombre.")
-    expect(body).to_contain_text("paid_on doit être une date.")
+    expect(body).to_contain_text("paid_on (payment_date) doit être une date.")
     expect(body).to_contain_text("Une valeur valide : 2026-12-31")
     analyst.shot("report-fr")
     analyst.accessible()

@@ -31,8 +31,8 @@ def test_a_check_reports_each_problem_with_row_column_value_and_both_languages(c
     assert report["rule_counts"] == {"type-error": 2}
     assert [(e["source_row"], e["source_column"], e["column"], e["value"]) for e in report["errors"]] == [
         (6, "paid_on", "payment_date", "2026-13-01"), (9, "amount", "amount", '=HYPERLINK("http://x.invalid")')]
-    assert report["errors"][0]["message_fr"] == ("payment_date « 2026-13-01 » ne peut pas être lu comme une date "
-                                                 "(attendu sous la forme 2026-12-31)")
+    assert report["errors"][0]["message_fr"] == ("paid_on (payment_date) « 2026-13-01 » ne peut pas être lu comme une "
+                                                 "date (attendu sous la forme 2026-12-31)")  # the agency's column
     assert body["summary_fr"] == ("payments_2026-11.csv : 8 lignes, 6 valides, 2 seraient mises en quarantaine "
                                   "(2 problèmes).")
     assert report["file"] == PAYMENTS and report["mapping"] == "cba/benefit_payment.yaml"  # no server path
@@ -70,8 +70,8 @@ def test_a_check_names_what_is_missing(client, portal, tokens):
     assert unknown.json()["error"]["reason"] == "unknown-contract"
     assert "agency cba has no mapping onto 'nothing/v9' (it has: benefit_payment/v1, person/v1)" in \
         unknown.json()["error"]["message"]
-    no_contract = client.post("/api/v1/checks", headers=bearer(tokens.cba), files={"file": (PAYMENTS, b"a,b\n")})
-    assert (no_contract.status_code, no_contract.json()["error"]["reason"]) == (400, "no-contract")
+    no_contract = client.post("/api/v1/checks", headers=bearer(tokens.cba), files={"file": ("x.bin", b"a,b\n")})
+    assert (no_contract.status_code, no_contract.json()["error"]["reason"]) == (400, "choose-contract")
     assert not any((portal.work / "uploads").iterdir())  # neither refused upload is left behind
     no_file = client.post("/api/v1/checks", headers=bearer(tokens.cba), data={"contract": "person/v1"},
                           files={"other": ("", b"")})

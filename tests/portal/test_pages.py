@@ -101,7 +101,7 @@ def test_a_submission_page_groups_its_problems_and_an_operator_history_names_age
     assert '<h2 id="submission-status" data-status="published">Published</h2>' in page
     assert "2 rows were set aside: errors.csv says which and why; the others are published." in page
     assert page.count('<section class="group"') == 2 and "amount must be a number." in page
-    assert "paid_on must be a date." in page and "Download every problem (errors.csv)" in page
+    assert "paid_on (payment_date) must be a date." in page and "Download every problem (errors.csv)" in page
     operator = client.__class__(client.app, base_url="http://testserver")
     sign_in(operator, tokens.operator)
     history = operator.get("/submissions").text
@@ -144,3 +144,23 @@ def test_a_refused_file_says_nothing_is_published_in_both_languages(client, port
     english = client.get(f"/submissions/cba-{sent['upload']['sha256'][:16]}").text.replace("&#39;", "'")
     assert "0 published — file refused (missing-column): none of its 1 rows is published; send a corrected file." \
         in english
+
+
+def test_a_french_report_reads_in_french_only(client, tokens):
+    """No rule code, dataset rule id or ISO timestamp on a French page; messages and groups name the agency's
+    column (the contract's field in parentheses); a pattern says the form in words."""
+    csrf = sign_in(client, tokens.rrn)
+    client.get("/lang/fr")
+    page = client.post("/checks", data={"csrf": csrf}, files={
+        "file": ("personnes_2026-11.csv", sample("rrn", "personnes_2026-11.csv"))}).text
+    text = re.sub(r"<[^>]+>", " ", page).replace("&#39;", "'").replace("&amp;", "&")
+    for code in ("type-error", "unmapped-code", "pattern", "columns_match_contract", "null_percent", "row_count",
+                 " and ", " more"):
+        assert code not in text, code
+    assert re.search(r"\b\d{1,2} (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
+                     r"décembre) 20\d\d à \d{1,2} h \d\d UTC", text)
+    assert "NAS (sin) · forme inattendue" in re.sub(r"\s+", " ", text)
+    assert "NAS (sin) doit avoir la forme attendue : 9 chiffres." in text
+    assert "DATE_NAISS (birth_date) · valeur illisible" in re.sub(r"\s+", " ", text)
+    assert "SEXE (sex) : le code « Z » n'a pas de correspondance dans le mapping (codes connus : H, F, X)" in text
+    assert "les colonnes sont celles du contrat, dans son ordre" in text

@@ -98,7 +98,8 @@ def test_a_zip_or_a_pdf_for_a_csv_mapping_is_named_for_what_it_is(mappings, tmp_
     with zipfile.ZipFile(archive, "w") as out:
         out.write(ORIGINAL, "personnes_2026-11.csv")
     zipped = process_extract(archive, mapping, row_schema(mapping.contract))
-    assert zipped.outcome.rejected == "wrong-format: the file is a zip archive, not csv text: send the csv extract itself"
+    assert zipped.outcome.rejected == (
+        "wrong-format: the file is a zip archive, not csv text: send the csv extract itself")
     pdf = tmp_path / "personnes_2026-12.csv"
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     assert process_extract(pdf, mapping, row_schema(mapping.contract)).outcome.rejected.startswith(

@@ -25,16 +25,17 @@ ERRORS = [
 
 def test_problems_are_grouped_by_column_and_rule_largest_first():
     groups = problem_groups(ERRORS, {"sex": "F"})
-    assert [(g.label, g.rule, g.count) for g in groups] == [("naissance", "minimum", 4), ("montant", "type-error", 1),
-                                                            ("sexe", "enum", 1)]
+    assert [(g.label, g.rule, g.count) for g in groups] == [("naissance (birth_date)", "minimum", 4),
+                                                            ("montant (amount)", "type-error", 1),
+                                                            ("sexe (sex)", "enum", 1)]
     dates = groups[0]
-    assert dates.explanation("en") == "naissance must be at least 1900-01-01."
-    assert dates.explanation("fr") == "naissance doit valoir au moins 1900-01-01."
+    assert dates.explanation("en") == "naissance (birth_date) must be at least 1900-01-01."
+    assert dates.explanation("fr") == "naissance (birth_date) doit valoir au moins 1900-01-01."
     assert (dates.found, dates.allowed, dates.example) == (("1799-12-31", "1890-06-30"), "≥ 1900-01-01", "1900-01-01")
     assert [r["source_row"] for r in dates.first_rows] == [2, 4, 5]
-    assert groups[1].explanation("fr") == "montant doit être un nombre." and groups[1].example == "3.5"
+    assert groups[1].explanation("fr") == "montant (amount) doit être un nombre." and groups[1].example == "3.5"
     assert groups[2].example == "F"  # the contract's own example first
-    assert groups[2].explanation("en") == "sexe must be one of the allowed codes: M, F, X."
+    assert groups[2].explanation("en") == "sexe (sex) must be one of the allowed codes: M, F, X."
 
 
 def _report(status="quarantined"):

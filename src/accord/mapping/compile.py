@@ -351,11 +351,11 @@ SHOWN_CODES = 12
 
 
 def listed(items: list[str], limit: int = SHOWN_CODES) -> str:
-    """Items for a message: all of a short list, the first ``limit`` of a long one and how many more (a
-    reference table's codes)."""
+    """Items for a message: all of a short list, the first ``limit`` of a long one and how many more, as
+    ``(+N)`` (a reference table's codes; no words, so the message reads in either language)."""
     if len(items) <= limit:
         return ", ".join(items)
-    return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+    return f"{', '.join(items[:limit])} (+{len(items) - limit})"
 
 
 def _expected(field: Field, spec: FieldSpec) -> str:

@@ -24,4 +24,5 @@ class PortalError(Exception):
 def not_found(what: str) -> PortalError:
     """The answer to anything the caller may not see, whether it exists or not: another agency's ids are never
     confirmed."""
-    return PortalError(404, "not-found", f"no {what} of yours has this id")
+    return PortalError(404, "not-found", f"no {what} of yours has this id",
+                       message_fr=f"aucun élément de ce type ({what}) ne porte cet identifiant chez vous")

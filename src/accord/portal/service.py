@@ -106,13 +106,28 @@ class Portal:
     def mapping_for(self, agency: str, target: str) -> Mapping:
         """The mapping of ``agency`` onto ``target`` (``person/v1``)."""
         if agency in self.mapping_set().broken:
-            raise PortalError(409, "mapping-broken", self.mapping_set().problems[agency])
+            raise PortalError(409, "mapping-broken", self.mapping_set().problems[agency], message_fr=(
+                f"un fichier de mapping de l'organisme {agency} ne se charge pas : les opérateurs doivent le corriger "
+                "(détail en anglais : " + self.mapping_set().problems[agency] + ")"))
         for mapping in self.mappings_of(agency):
             if f"{mapping.contract.id}/v{mapping.contract.major}" == target:
                 return mapping
         known = ", ".join(sorted(f"{m.contract.id}/v{m.contract.major}" for m in self.mappings_of(agency)))
         raise PortalError(400, "unknown-contract", f"agency {agency} has no mapping onto {target!r} (it has: "
-                                                   f"{known or 'none'})")
+                                                   f"{known or 'none'})",
+                          message_fr=f"l'organisme {agency} n'a pas de mapping vers {target!r} (il en a vers : "
+                                     f"{known or 'aucun'})")
+
+    def _refused_name_fr(self, agency: str, name: str, reason: str) -> str:
+        patterns = ", ".join(sorted({m.spec.source.pattern for m in self.mappings_of(agency)}))
+        if reason == "unclaimed":
+            return (f"aucun mapping de l'organisme {agency} ne lit un fichier nommé {name} (noms lus : {patterns}) : "
+                    "renommez le fichier comme l'un de ces noms")
+        if reason == "ambiguous":
+            return (f"plusieurs fichiers de mapping de l'organisme {agency} lisent {name} (noms lus : {patterns}) : "
+                    "les opérateurs doivent corriger les mappings")
+        return (f"le nom de fichier {name} n'est pas accepté (vide, chemin, caractère de contrôle, nom réservé ou "
+                "trop long) : renommez le fichier")
 
     def claimed_target(self, agency: str, name: str) -> str:
         """The contract (``person/v1``) of the agency's one mapping that claims a file called ``name``, the way
@@ -159,7 +174,8 @@ class Portal:
         if wait:
             raise PortalError(429, "quota", f"agency {agency} has made {self.quotas.checks_per_hour} checks in the "
                               f"last hour, its quota (ACCORD_QUOTA_CHECKS_PER_HOUR): retry in {wait} s",
-                              retry_after=wait)
+                              retry_after=wait, message_fr=f"l'organisme {agency} a fait {self.quotas.checks_per_hour} "
+                              f"vérifications dans la dernière heure, son quota : réessayez dans {wait} s")
         chosen = [m for m in self.mappings_of(agency)
                   if f"{m.contract.id}/v{m.contract.major}" == form.get("contract")] if form.get("contract") else \
             list(judge_name(agency, name, self.mappings_of(agency)).mappings)
@@ -194,7 +210,9 @@ class Portal:
 
     def _busy(self) -> PortalError:
         return PortalError(503, "busy", f"{self.quotas.parallel_checks} checks are running: send the file again in "
-                           f"{BUSY_RETRY_SECONDS} s", retry_after=BUSY_RETRY_SECONDS)
+                           f"{BUSY_RETRY_SECONDS} s", retry_after=BUSY_RETRY_SECONDS,
+                           message_fr=f"{self.quotas.parallel_checks} vérifications sont en cours : renvoyez le "
+                                      f"fichier dans {BUSY_RETRY_SECONDS} s")
 
     def _forget_old_checks(self) -> None:
         folder = self.work / "checks"
@@ -229,17 +247,22 @@ class Portal:
                 raise PortalError(409, "mapping-broken", self.mapping_set().problems[agency])
             verdict = judge_name(agency, upload.path.name, self.mappings_of(agency))
             if verdict.reason:
-                raise PortalError(400, verdict.reason, verdict.detail)
+                raise PortalError(400, verdict.reason, verdict.detail, message_fr=self._refused_name_fr(
+                    agency, upload.path.name, verdict.reason))
             sent_at = now()  # before the landing file is written: its time becomes the record's received_at
             over = self.quotas.sending_problem(self.store, agency, sent_at[:10], upload.size)
             if over is not None:
-                raise PortalError(429, "quota", over)
+                raise PortalError(429, "quota", over, message_fr=f"l'organisme {agency} a atteint son quota d'envois "
+                                  "du jour (nombre de fichiers ou d'octets) : réessayez demain, ou demandez aux "
+                                  "opérateurs de le relever")
             with upload.path.open("rb") as source:
                 try:
                     submit(self.dirs, agency, upload.path.name, source,
                            limit=self.submit_limit(agency, upload.fields, upload.path.name))
                 except AccordError as exc:
-                    raise PortalError(409, "already-waiting", exc.message) from None
+                    raise PortalError(409, "already-waiting", exc.message, message_fr=(
+                        f"un fichier nommé {upload.path.name} attend déjà d'être traité : attendez qu'il le soit "
+                        "avant d'en envoyer un autre du même nom")) from None
             return self.receipts.add(agency, upload.path.name, upload.sha256, upload.size, principal.token_id,
                                      sent_at)
         finally:
@@ -302,6 +325,7 @@ class Portal:
     def _errors_key(self, record: Submission) -> str:
         result = recorded_result(self.dirs, record.submission_id)
         if result is None or not result.errors_csv:
-            raise PortalError(404, "no-errors", f"submission {record.submission_id} has no errors.csv: no row was "
-                                                "set aside")
+            raise PortalError(404, "no-errors", message_fr=f"l'envoi {record.submission_id} n'a pas d'errors.csv : "
+                              "aucune ligne n'a été mise de côté",
+                              message=f"submission {record.submission_id} has no errors.csv: no row was set aside")
         return self.dirs.storage.key(result.errors_csv)

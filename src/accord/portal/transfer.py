@@ -30,7 +30,9 @@ async def upload_form(request: Request, principal: Principal, limit: Limit, csrf
 
     def limit_for(fields: dict[str, str], name: str) -> int:
         if csrf is not None and not same(csrf, fields.get("csrf")):
-            raise PortalError(403, "csrf", "the form is not from this session: reload the page and send it again")
+            raise PortalError(403, "csrf", "the form is not from this session: reload the page and send it again",
+                              message_fr="le formulaire ne vient pas de cette session : rechargez la page et "
+                                         "renvoyez-le")
         acting.append(portal.acting_for(principal, fields.get("agency") or None))
         return limit(acting[0], fields, name)
 

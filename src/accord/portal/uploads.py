@@ -33,7 +33,7 @@ class Upload:
     @property
     def path(self) -> Path:
         if self.file_name is None:
-            raise PortalError(400, "no-file", "the form has no file")
+            raise PortalError(400, "no-file", "the form has no file", message_fr="le formulaire n'a pas de fichier")
         return self.folder / self.file_name
 
     def discard(self) -> None:
@@ -98,7 +98,9 @@ class _Receiver:
         self.upload.size += len(chunk)
         if self.upload.size > self.limit:
             raise PortalError(413, "too-large", f"{self.upload.file_name}: the file is larger than the limit of "
-                                                f"{self.limit} bytes for its format")
+                                                f"{self.limit} bytes for its format",
+                              message_fr=f"{self.upload.file_name} : le fichier dépasse la limite de {self.limit} "
+                                         "octets pour son format")
         self.digest.update(chunk)
         view = memoryview(chunk)
         while view:
@@ -133,7 +135,7 @@ async def receive(content_type: str, body: AsyncIterator[bytes], work: Path,
             parser.write(chunk)
         parser.finalize()
         if upload.file_name is None:
-            raise PortalError(400, "no-file", "the form has no file")
+            raise PortalError(400, "no-file", "the form has no file", message_fr="le formulaire n'a pas de fichier")
     except BaseException as exc:  # nothing of a refused or broken upload is left behind
         receiver.close()
         upload.discard()

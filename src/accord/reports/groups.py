@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.reasons import format_examples, type_names
+from accord.reports.patterns import describe_pattern
 
 EXAMPLE_ROWS = 3
 
@@ -24,7 +25,7 @@ EXPLANATIONS: dict[str, tuple[str, str]] = {
                "fichier."),
     "enum": ("{column} must be one of the allowed codes: {detail}.",
              "{column} doit être l'un des codes permis : {detail}."),
-    "pattern": ("{column} must have the expected form.", "{column} doit avoir la forme attendue."),
+    "pattern": ("{column} must have the expected form{form_en}.", "{column} doit avoir la forme attendue{form_fr}."),
     "format": ("{column} must be {type_en}.", "{column} doit être {type_fr}."),
     "type-error": ("{column} must be {type_en}.", "{column} doit être {type_fr}."),
     "minimum": ("{column} must be at least {detail}.", "{column} doit valoir au moins {detail}."),
@@ -84,7 +85,14 @@ class ProblemGroup:
 
     @property
     def label(self) -> str:
-        return self.source_column or self.column or "—"
+        return column_label(self.source_column, self.column) or "—"
+
+
+def column_label(source_column: str | None, column: str | None) -> str:
+    """The agency's column, with the contract's field in parentheses when it differs: ``NAS (sin)``."""
+    if source_column and column and source_column != column:
+        return f"{source_column} ({column})"
+    return source_column or column or ""
 
 
 def _example(rule: str, detail: str, contract_example: str | None) -> str | None:
@@ -118,7 +126,9 @@ def _explained(rule: str, column: str, detail: str, fallback: tuple[str, str]) -
     kind = format_examples(detail)[0] if rule in ("type-error", "format") else detail
     type_en, type_fr = type_names(kind)
     en, fr = EXPLANATIONS[rule]
-    text = {"column": column, "detail": detail, "type_en": type_en, "type_fr": type_fr}
+    forms = {lang: describe_pattern(detail, lang) if rule == "pattern" else None for lang in ("en", "fr")}
+    text = {"column": column, "detail": detail, "type_en": type_en, "type_fr": type_fr,
+            "form_en": f": {forms['en']}" if forms["en"] else "", "form_fr": f" : {forms['fr']}" if forms["fr"] else ""}
     return en.format(**text), fr.format(**text)
 
 
@@ -142,7 +152,8 @@ def problem_groups(errors: list[dict[str, Any]], examples: dict[str, str] | None
     for number, ((column, source_column, rule), rows) in enumerate(ordered, start=1):
         first = rows[0]
         detail = first.get("detail") or ""
-        en, fr = _explained(rule, source_column or column or "", detail, (first["message_en"], first["message_fr"]))
+        en, fr = _explained(rule, column_label(source_column, column), detail, (first["message_en"],
+                                                                                  first["message_fr"]))
         values = [str(r["value"]) for r in rows if r.get("value") not in (None, "")]
         bound = rule in ("minimum", "maximum") and values
         groups.append(ProblemGroup(

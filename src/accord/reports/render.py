@@ -11,7 +11,7 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, PackageLoader, StrictU
 
 from accord.reports.check import CheckReport
 from accord.reports.groups import chart_data, problem_groups
-from accord.reports.texts import LANGS, texts
+from accord.reports.texts import LANGS, local_time, texts
 
 PAGE_SIZE = 100  # rows of a group shown at once
 MAX_GROUPS = 60  # groups shown; the rest are in errors.csv
@@ -20,9 +20,11 @@ STANDALONE = {"en": "report.html", "fr": "report.fr.html"}
 
 def environment(*loaders: BaseLoader) -> Environment:
     """Autoescaping Jinja, with the report templates after ``loaders`` (the portal's own)."""
-    return Environment(loader=ChoiceLoader([*loaders, PackageLoader("accord.reports", "templates")]),
-                       undefined=StrictUndefined, autoescape=select_autoescape(["html.j2", "html"]),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=ChoiceLoader([*loaders, PackageLoader("accord.reports", "templates")]),
+                      undefined=StrictUndefined, autoescape=select_autoescape(["html.j2", "html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["local_time"] = local_time  # {{ value|local_time(lang) }}
+    return env
 
 
 def other(lang: str) -> str:

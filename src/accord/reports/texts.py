@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 LANGS = ("en", "fr")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -61,8 +63,74 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_problem": ("No problem found.", "Aucun problème trouvé."),
 }
 
+# the rules a row can break, named for an analyst (the code stays in the report's JSON and errors.csv)
+RULES: dict[str, tuple[str, str]] = {
+    "required": ("value required", "valeur obligatoire"),
+    "unique": ("value repeated", "valeur en double"),
+    "enum": ("code not allowed", "code non permis"),
+    "pattern": ("unexpected form", "forme inattendue"),
+    "format": ("wrong format", "format incorrect"),
+    "type-error": ("unreadable value", "valeur illisible"),
+    "minimum": ("below the minimum", "sous le minimum"),
+    "maximum": ("above the maximum", "au-dessus du maximum"),
+    "length": ("length out of range", "longueur hors limites"),
+    "item-count": ("number of items out of range", "nombre d'éléments hors limites"),
+    "unique-items": ("item repeated", "élément répété"),
+    "unmapped-code": ("code not translated", "code non traduit"),
+    "malformed-record": ("unreadable record", "enregistrement illisible"),
+    "missing-column": ("missing column", "colonne absente"),
+    "column-order": ("columns out of order", "colonnes dans le désordre"),
+    "extra-column": ("unknown column", "colonne inconnue"),
+    "too-many-records": ("too many records", "trop d'enregistrements"),
+    "join-unmatched": ("no match in the delivery", "sans correspondance dans la livraison"),
+    "join-ambiguous": ("several matches in the delivery", "plusieurs correspondances dans la livraison"),
+}
+# the contract's dataset rules as sentences ({column}: the field, when the rule has one)
+DATASET: dict[str, tuple[str, str]] = {
+    "columns_match_contract": ("the columns are the contract's, in its order",
+                               "les colonnes sont celles du contrat, dans son ordre"),
+    "row_count": ("the file has a number of rows the contract allows",
+                  "le fichier a un nombre de lignes permis par le contrat"),
+    "duplicated_rows": ("{column}: no value shared by two published records",
+                        "{column} : aucune valeur partagée par deux enregistrements publiés"),
+    "nulls": ("{column}: empty values within the contract's limit",
+              "{column} : valeurs vides dans la limite du contrat"),
+    "null_percent": ("{column}: share of empty values within the contract's limit",
+                     "{column} : part de valeurs vides dans la limite du contrat"),
+    "not_in_code_list": ("{column}: only the contract's codes", "{column} : uniquement les codes du contrat"),
+    "pattern_mismatches": ("{column}: every value of the expected form",
+                           "{column} : chaque valeur de la forme attendue"),
+    "format_mismatches": ("{column}: every value in the expected format",
+                          "{column} : chaque valeur au format attendu"),
+    "below_minimum": ("{column}: no value below the minimum", "{column} : aucune valeur sous le minimum"),
+    "above_maximum": ("{column}: no value above the maximum", "{column} : aucune valeur au-dessus du maximum"),
+    "list_rule_mismatches": ("{column}: every list follows the contract's rules for its items",
+                             "{column} : chaque liste suit les règles du contrat pour ses éléments"),
+}
+MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+             "novembre", "décembre")
+MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December")
+
 
 def texts(lang: str) -> dict[str, str]:
-    """Every text in ``lang`` (``en`` or ``fr``)."""
+    """Every text in ``lang`` (``en`` or ``fr``): ``rule.<code>`` names a row rule, ``dataset.<check>`` says a
+    dataset rule."""
     index = LANGS.index(lang)
-    return {key: pair[index] for key, pair in TEXTS.items()}
+    return {**{key: pair[index] for key, pair in TEXTS.items()},
+            **{f"rule.{code}": pair[index] for code, pair in RULES.items()},
+            **{f"dataset.{check}": pair[index] for check, pair in DATASET.items()}}
+
+
+def local_time(value: str | None, lang: str) -> str:
+    """An ISO timestamp as people write it: ``3 December 2026, 11:43 UTC`` / ``3 décembre 2026 à 11 h 43 UTC``
+    (the value itself when it is not a timestamp)."""
+    if not value:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    except ValueError:
+        return value
+    if lang == "fr":
+        return f"{when.day} {MONTHS_FR[when.month - 1]} {when.year} à {when.hour} h {when.minute:02d} UTC"
+    return f"{when.day} {MONTHS_EN[when.month - 1]} {when.year}, {when.hour:02d}:{when.minute:02d} UTC"

@@ -37,15 +37,16 @@ SHOWN_ROWS = 5
 
 
 def _with_other_rows(repeated: pl.LazyFrame, field: str) -> pl.LazyFrame:
-    """Add ``detail``: the other source rows holding the same value, ``4, 9`` (the first five, then ``and 3
-    more``). Per value only its first rows are kept, so a value repeated a million times costs six numbers."""
+    """Add ``detail``: the other source rows holding the same value, ``4, 9`` (the first five, then ``(+3)``:
+    words in no language, for messages in both). Per value only its first rows are kept, so a value repeated a
+    million times costs six numbers."""
     firsts = repeated.group_by(field).agg(pl.col(ROW).sort().head(SHOWN_ROWS + 1).alias("_firsts"),
                                           pl.len().alias("_count"))
     joined = repeated.join(firsts, on=field, how="left")
     others = pl.col("_firsts").list.set_difference(pl.concat_list(pl.col(ROW))).list.sort().list.head(SHOWN_ROWS)
     shown = others.cast(pl.List(pl.String)).list.join(", ")
     more = pl.col("_count") - 1 - others.list.len()
-    detail = pl.when(more > 0).then(pl.concat_str(shown, pl.lit(" and "), more.cast(pl.String), pl.lit(" more")))
+    detail = pl.when(more > 0).then(pl.concat_str(shown, pl.lit(" (+"), more.cast(pl.String), pl.lit(")")))
     return joined.with_columns(detail.otherwise(shown).alias("detail"))
 
 
