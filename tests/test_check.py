@@ -70,7 +70,7 @@ def test_unreadable_file_and_unknown_mapping_exit_2(tmp_path):
     bomb = ROOT / "tests" / "bad_inputs" / "lab_xlsx" / "zip_bomb.xlsx"
     result = _check(str(bomb), "--agency", "nho", "--contract", "person", "--report", str(tmp_path))
     assert result.exit_code == 2
-    assert "the file cannot be processed: decompression-bomb: spreadsheet expands" in result.output
+    assert "the file cannot be processed: the archive expands beyond the limits: spreadsheet expands" in result.output
     assert json.loads((tmp_path / "report.json").read_text())["status"] == "unreadable"
     missing = _check(str(bomb), "--agency", "nho", "--contract", "benefit_payment")
     assert missing.exit_code == 2

@@ -17,6 +17,7 @@ from accord.mapping import Mapping
 from accord.process import stream_extract
 from accord.publish.quarantine import error_report, write_errors_csv
 from accord.reasons import ROW, with_messages
+from accord.reports.texts import REFUSALS
 from accord.validation import DatasetResult, DocsSite, evaluate_metrics, row_schema, validate_metrics
 
 EXIT_CLEAN, EXIT_QUARANTINED, EXIT_UNREADABLE = 0, 1, 2
@@ -83,12 +84,23 @@ class CheckReport:
     def exit_code(self) -> int:
         return {"clean": EXIT_CLEAN, "quarantined": EXIT_QUARANTINED}.get(self.status, EXIT_UNREADABLE)
 
+    def refusal(self, lang: str) -> str:
+        """Why the file is refused, in ``lang``: the reason in words, then the reader's detail."""
+        if not self.rejected:
+            return ""
+        code, _, detail = self.rejected.partition(": ")
+        words = REFUSALS.get(self.rejection_reason or code)
+        if words is None:
+            return self.rejected
+        return f"{words[0 if lang == 'en' else 1]}{' : ' if lang == 'fr' else ': '}{detail}" if detail else \
+            words[0 if lang == "en" else 1]
+
     def summary(self, lang: str) -> str:
         template = SUMMARY[self.status][0 if lang == "en" else 1]
         valid = self.rows_published if self.records_published is None else self.records_published
+        fields = {k: v for k, v in asdict(self).items() if k not in ("file", "errors", "contract", "rejected")}
         text = template.format(file=Path(self.file).name, contract=f"{self.contract} v{self.contract_version}",
-                               errors=self.problems, records_valid=valid,
-                               **{k: v for k, v in asdict(self).items() if k not in ("file", "errors", "contract")})
+                               errors=self.problems, records_valid=valid, rejected=self.refusal(lang), **fields)
         if self.records_published is not None and self.rows_published != self.records_published:
             text += (f" They make {self.rows_published} records." if lang == "en" else
                      f" Elles donnent {self.rows_published} enregistrements.")

@@ -85,6 +85,28 @@ RULES: dict[str, tuple[str, str]] = {
     "join-unmatched": ("no match in the delivery", "sans correspondance dans la livraison"),
     "join-ambiguous": ("several matches in the delivery", "plusieurs correspondances dans la livraison"),
 }
+# why a whole file is refused (the report's banner; the detail after it is the reader's own)
+REFUSALS: dict[str, tuple[str, str]] = {
+    "missing-column": ("columns the mapping reads are missing", "colonnes lues par le mapping absentes"),
+    "column-order": ("columns out of the order the mapping requires", "colonnes hors de l'ordre exigé"),
+    "extra-column": ("columns the mapping refuses", "colonnes refusées par le mapping"),
+    "encoding": ("the text is not in the expected encoding", "le texte n'est pas dans l'encodage attendu"),
+    "mixed-encoding": ("the file mixes two encodings", "le fichier mélange deux encodages"),
+    "wrong-format": ("the file is not in the expected format", "le fichier n'est pas au format attendu"),
+    "format": ("the file cannot be read in its format", "le fichier est illisible dans son format"),
+    "corrupt-archive": ("the archive is damaged", "l'archive est endommagée"),
+    "encrypted": ("the file is password-protected", "le fichier est protégé par un mot de passe"),
+    "decompression-bomb": ("the archive expands beyond the limits", "l'archive se décompresse au-delà des limites"),
+    "no-header": ("the file has no header row", "le fichier n'a pas de ligne d'en-tête"),
+    "duplicate-header": ("two columns have the same name", "deux colonnes portent le même nom"),
+    "blank-header": ("a column has no name", "une colonne n'a pas de nom"),
+    "empty": ("the file is empty", "le fichier est vide"),
+    "sheet": ("the sheet the mapping reads is missing", "la feuille lue par le mapping est absente"),
+    "too-large": ("the file is larger than the limit", "le fichier dépasse la limite de taille"),
+    "too-many-columns": ("the file has too many columns", "le fichier a trop de colonnes"),
+    "too-many-cells": ("the workbook has too many cells", "le classeur a trop de cellules"),
+    "line-too-long": ("a line is longer than the limit", "une ligne dépasse la longueur permise"),
+}
 # the contract's dataset rules as sentences ({column}: the field, when the rule has one)
 DATASET: dict[str, tuple[str, str]] = {
     "columns_match_contract": ("the columns are the contract's, in its order",
