@@ -20,6 +20,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 from accord.access import TokenStore
 from accord.settings import data_dirs
 from tests.conftest import ROOT, SAMPLES
+from tests.readers.test_same_table import excel_resave, workbook
 from tests.services import CHROMIUM, CHROMIUM_FLAGS, answers, dagster_process, free_port, wait_for
 
 OUTPUT = Path(__file__).parent / "output"
@@ -138,8 +139,11 @@ def test_an_analyst_checks_sends_and_follows_a_file(served, chromium):
     analyst.accessible()
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger tous les problèmes (errors.csv)").click()
-    rows = pl.read_csv(io.BytesIO(Path(download.value.path()).read_bytes()), infer_schema=False)
-    assert rows.select("source_row", "source_column", "value").rows() == [
+    assert download.value.suggested_filename == "erreurs.csv"  # for a French spreadsheet: ';', BOM, French headers
+    data = Path(download.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = pl.read_csv(io.BytesIO(data), separator=";", infer_schema=False)
+    assert rows.select("ligne", "colonne du fichier", "valeur").rows() == [
         ("6", "paid_on", "2026-13-01"), ("9", "amount", """'=HYPERLINK("http://x.invalid")""")]
 
     page.get_by_role("link", name="Vérifier et envoyer").click()
@@ -178,6 +182,68 @@ def test_an_analyst_checks_sends_and_follows_a_file(served, chromium):
     other.shot("another-agency-404")
     other.accessible()
     assert analyst.problems == [] and other.problems == []
+
+
+def _fits(browser: Browser, width: int = 320) -> None:
+    """Nothing wider than the screen: no horizontal scroll (WCAG 1.4.10, reflow at 400 % zoom)."""
+    wide = browser.page.evaluate("document.documentElement.scrollWidth")
+    offenders = browser.page.evaluate(f"""[...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > {width})
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' '
+             + (e.textContent || '').slice(0, 40))""")
+    assert wide <= width, f"{browser.page.url}: {wide} px wide on a {width} px screen: {offenders[:8]}"
+
+
+def test_an_analyst_in_french_on_a_narrow_screen_sends_resaved_files(served, chromium, tmp_path):
+    """Issue 27's walk in French at 320 x 640 (400 % zoom): the extract re-saved by Excel and as a workbook is
+    read with a note and the contract chosen from the file name, a renamed column is named with the one that
+    resembles it; every page reflows and passes axe."""
+    url, tokens = served
+    context = chromium.new_context(locale="fr-CA", viewport={"width": 320, "height": 640},
+                                   extra_http_headers={"accept-language": "fr-CA,fr"})
+    analyst = Browser(context.new_page(), "narrow-fr")
+    analyst.sign_in(url, tokens["rrn"])
+    page = analyst.page
+    _fits(analyst)
+    analyst.accessible()
+    resaved = excel_resave(tmp_path / "personnes_2026-11.csv")
+    (tmp_path / "book").mkdir()
+    book = workbook(tmp_path / "book" / "personnes_2026-11.xlsx")
+    renamed = tmp_path / "renamed" / "personnes_2026-11.csv"
+    renamed.parent.mkdir()
+    renamed.write_bytes((SAMPLES / "rrn" / "personnes_2026-11.csv").read_bytes().replace(b"DATE_NAISS;",
+                                                                                         b"DATE_NAISSANCE;", 1))
+    for label, extract, note in [
+        ("resaved", resaved, "enregistré avec des virgules au lieu de points-virgules : lu quand même"),
+        ("workbook", book, "enregistré comme un classeur Excel (.xlsx) au lieu de CSV : lu quand même"),
+    ]:
+        page.get_by_role("link", name="Vérifier et envoyer").click()
+        check = page.locator("form", has=page.locator("#check-title"))
+        check.get_by_label("Fichier").set_input_files(extract)  # no contract chosen: the name says person/v1
+        check.get_by_role("button", name="Vérifier").click()
+        expect(page.locator("#status-title")).to_have_text("Accepté avec des lignes mises de côté")
+        body = page.locator("main")
+        expect(body).to_contain_text(f"{extract.name} : 12 lignes, 9 valides, 3 seraient mises en quarantaine")
+        expect(body).to_contain_text(note)
+        expect(body).to_contain_text("NAS (sin) doit avoir la forme attendue : 9 chiffres.")
+        analyst.shot(f"report-{label}")
+        _fits(analyst)
+        analyst.accessible()
+
+    page.get_by_role("link", name="Vérifier et envoyer").click()
+    check = page.locator("form", has=page.locator("#check-title"))
+    check.get_by_label("Fichier").set_input_files(renamed)
+    check.get_by_role("button", name="Vérifier").click()
+    expect(page.locator("#status-title")).to_have_text("Refusé")
+    body = page.locator("main")
+    expect(body).to_contain_text("colonnes lues par le mapping absentes : DATE_NAISS (DATE_NAISSANCE?)")
+    expect(body).to_contain_text("12 lignes lues, 0 publiées — fichier refusé (missing-column)")
+    expect(body).to_contain_text("vouliez-vous dire « DATE_NAISSANCE » ?")
+    expect(body).not_to_contain_text("lignes mises de côté (quarantaine)")
+    analyst.shot("report-renamed")
+    _fits(analyst)
+    analyst.accessible()
+    assert analyst.problems == []
 
 
 def _big_extract(folder: Path, rows: int) -> Path:

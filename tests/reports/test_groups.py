@@ -53,10 +53,12 @@ def test_the_standalone_report_is_in_one_language_with_a_switch_a_chart_and_a_pr
     assert "<h2 id=\"status-title\">Accepté avec des lignes mises de côté</h2>" in french
     assert "Accepted" not in french and "doit valoir au moins" in french and "must be at least" not in french
     assert french.count('<section class="group"') == 3
-    # the chart: one bar per column, widths scaled to the largest (4 problems = 100 % = 360 units)
-    assert '<svg role="img" aria-labelledby="chart-columns"' in english
-    assert '<rect x="220" y="5" width="360.0" height="18" class="bar"></rect>' in english
-    assert '<rect x="220" y="31" width="90.0" height="18" class="bar"></rect>' in english
+    # the chart: a table with one meter per column, scaled to the largest (it reflows at 320 px, no SVG to shrink)
+    assert '<table class="chart" id="chart-columns">' in english
+    assert ('<tr><th scope="row">naissance (birth_date)</th><td><meter min="0" max="4" value="4" '
+            'aria-label="naissance (birth_date) : 4"></meter>') in english
+    assert '<meter min="0" max="4" value="1" aria-label="montant (amount) : 1"></meter>' in english
+    assert '<th scope="row">sous le minimum</th>' in french and '<th scope="row">below the minimum</th>' in english
     assert "@media print" in english and "<script" not in english
     assert "Values found: <code>1799-12-31</code> to <code>1890-06-30</code>; allowed: <code>≥ 1900-01-01</code>" \
         in english

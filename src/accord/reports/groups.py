@@ -140,7 +140,8 @@ def problem_groups(errors: list[dict[str, Any]], examples: dict[str, str] | None
     examples = examples or {}
     buckets: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for error in errors:
-        key = (error.get("column") or "", error.get("source_column") or "", error["rule"])
+        own = error.get("source_column") or (error.get("detail") if error["rule"] == "missing-column" else "")
+        key = (error.get("column") or "", own or "", error["rule"])  # a missing column is its own group
         buckets.setdefault(key, []).append(error)
     sizes = {key: len(rows) for key, rows in buckets.items()}
     for count in counts or []:

@@ -36,6 +36,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "column": ("Column", "Colonne"),
     "rule": ("Rule", "Règle"),
     "count": ("Count", "Nombre"),
+    "label": ("Column or rule", "Colonne ou règle"),
     "row": ("Row", "Ligne"),
     "value": ("Value", "Valeur"),
     "message": ("Message", "Message"),
