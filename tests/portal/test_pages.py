@@ -62,7 +62,7 @@ def test_a_group_opens_to_its_rows_page_by_page(client, tokens):
     check_id = re.search(r"/checks/(ck-[0-9a-f]{32})/groups/1\?page=1", report.text).group(1)
     page = client.get(f"/checks/{check_id}/groups/1?page=3").text
     assert "Page 3 of 3" in page and page.count("<tr><td data-label=\"Row\">") == 50
-    assert re.findall(r"<tr><td>(\d+)</td>", page)[0] == "202"  # the 201st problem is on source row 202
+    assert re.findall(r"<tr><td data-label=\"Row\">(\d+)</td>", page)[0] == "202"  # the 201st problem is on row 202
     assert 'href="?page=2">Previous' in page and "Next" not in page
     assert client.get(f"/checks/{check_id}/groups/2").status_code == 404
 
