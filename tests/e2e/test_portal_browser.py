@@ -199,7 +199,7 @@ def test_an_analyst_in_french_on_a_narrow_screen_sends_resaved_files(served, chr
     read with a note and the contract chosen from the file name, a renamed column is named with the one that
     resembles it; every page reflows and passes axe."""
     url, tokens = served
-    context = chromium.new_context(locale="fr-CA", viewport={"width": 320, "height": 640},
+    context = chromium.new_context(locale="fr-CA", viewport={"width": 320, "height": 640}, accept_downloads=True,
                                    extra_http_headers={"accept-language": "fr-CA,fr"})
     analyst = Browser(context.new_page(), "narrow-fr")
     analyst.sign_in(url, tokens["rrn"])
@@ -241,6 +241,20 @@ def test_an_analyst_in_french_on_a_narrow_screen_sends_resaved_files(served, chr
     expect(body).to_contain_text("vouliez-vous dire « DATE_NAISSANCE » ?")
     expect(body).not_to_contain_text("lignes mises de côté (quarantaine)")
     analyst.shot("report-renamed")
+    _fits(analyst)
+    analyst.accessible()
+
+    page.get_by_role("link", name="Vérifier et envoyer").click()  # a mapping drafted from the sample: a page
+    drafting = page.locator("form", has=page.locator("#suggest-title"))
+    drafting.get_by_label("Contrat").select_option("person/v1")
+    drafting.get_by_label("Fichier").set_input_files(SAMPLES / "rrn" / "personnes_2026-11.csv")
+    drafting.get_by_role("button", name="Rédiger le mapping").click()
+    expect(page.locator("main")).to_contain_text("Étapes suivantes")
+    expect(page.locator("main")).to_contain_text("personnes_*.csv")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Télécharger le YAML")).click()
+    assert download.value.suggested_filename == "rrn-person.yaml"
+    analyst.shot("draft")
     _fits(analyst)
     analyst.accessible()
     assert analyst.problems == []

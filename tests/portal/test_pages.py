@@ -85,10 +85,34 @@ def test_a_mapping_is_drafted_from_a_sample_and_downloaded_as_yaml(client, token
     assert drafted.status_code == 200 and "Download the YAML" in drafted.text
     link = re.search(r'href="(/suggestions/cba/sg-[0-9a-f]{24}\.yaml)"', drafted.text).group(1)
     download = client.get(link)
-    assert download.headers["content-disposition"].startswith("attachment; filename=\"sg-")
+    assert download.headers["content-disposition"] == 'attachment; filename="cba-benefit_payment.yaml"'
     draft = yaml.safe_load(download.text)
     assert (draft["agency"], draft["contract"]) == ("cba", "benefit_payment")
     assert draft["fields"]["payment_id"]["from"] == "payment_ref"
+    assert draft["source"]["pattern"] == "payments_*.csv"  # generalised from payments_2026-11.csv
+
+
+def test_a_drafted_mapping_reads_as_a_page_in_french(client, tokens):
+    """Column to field, transformation, confidence, sample values and what to do, in the page's language, and
+    the next steps; no raw YAML in sight unless opened."""
+    csrf = sign_in(client, tokens.rrn)
+    client.get("/lang/fr")
+    page = client.post("/suggestions", data={"csrf": csrf, "contract": "person/v1"},
+                       files={"file": ("personnes_2026-11.csv", sample("rrn", "personnes_2026-11.csv"))}).text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)).replace("&#39;", "'").replace("&quot;", '"')
+    assert "Noms de fichier lus (* remplace tout texte) : personnes_*.csv" in text
+    assert "1 champ(s) à revoir avant usage (marqués À FAIRE)." in text
+    row = re.search(r'<tr class="todo"><td data-label="Champ du contrat"><code>sex</code>.*?</tr>', page).group(0)
+    row_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+    assert "SEXE" in row_text and "faible" in row_text
+    assert "À FAIRE : aucun code du contrat trouvé pour Z (codes : M, F, X)" in row_text
+    birth = re.search(r'<td data-label="Champ du contrat"><code>birth_date</code>.*?</tr>', page).group(0)
+    assert "DATE_NAISS" in birth and "élevée" in birth and "03/04/1956" in birth
+    assert "11 des 12 valeurs de l'échantillon lues comme %d/%m/%Y" in birth.replace("&#39;", "'")
+    assert "Étapes suivantes" in text and "mappings/rrn/person.yaml" in text
+    assert "Télécharger le YAML (rrn-person.yaml)" in text
+    readable = text.split("Le fichier lui-même (YAML)")[0]  # the YAML itself (English comments) stays folded
+    assert "confidence" not in readable and "TODO" not in readable
 
 
 def test_a_submission_page_groups_its_problems_and_an_operator_history_names_agencies(client, portal, tokens):

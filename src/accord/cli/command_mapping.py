@@ -11,8 +11,9 @@ from accord.cli.console import console, errors, plain, report_findings
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError
 from accord.findings import Finding
+from accord.mapping.draft_view import draft
 from accord.mapping.lint import lint_mapping
-from accord.mapping.suggest import default_major, draft
+from accord.mapping.suggest import default_major
 from accord.settings import project_dirs
 
 app = typer.Typer(help="Work with agency mapping files.", no_args_is_help=True)

@@ -78,8 +78,13 @@ class FieldChoice:
     name: str
     lines: list[str] = field(default_factory=list)  # YAML lines under the field
     confidence: str = "high"
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # English (the draft's YAML comments)
     source: str | None = None
+    notes_fr: list[str] = field(default_factory=list)  # the same notes in French (the portal's page)
+
+    def note(self, en: str, fr: str, *, first: bool = False) -> None:
+        self.notes.insert(0 if first else len(self.notes), en)
+        self.notes_fr.insert(0 if first else len(self.notes_fr), fr)
 
 
 def _name_score(column: str, contract_field: Field) -> float:
@@ -116,6 +121,18 @@ def guess_date_format(values: list[str], timestamp: bool = False) -> tuple[list[
     if "%d/%m/%Y" in formats and "%m/%d/%Y" in formats:
         return ["%d/%m/%Y"], serial, "TODO: day and month are ambiguous in the sample; assumed day first"
     return formats[:1], serial, f"{best} of {len(values)} sample values read as {formats[0]}"
+
+
+def _date_note_fr(note: str) -> str:
+    """``guess_date_format``'s note in French."""
+    if note.startswith("TODO: day and month"):
+        return "À FAIRE : jour et mois sont ambigus dans l'échantillon ; jour en premier supposé"
+    if note == "no values to learn the date format from":
+        return "aucune valeur pour apprendre le format de date"
+    if note == "no known date format reads these values":
+        return "aucun format de date connu ne lit ces valeurs"
+    read = re.fullmatch(r"(\d+) of (\d+) sample values read as (.+)", note)
+    return f"{read[1]} des {read[2]} valeurs de l'échantillon lues comme {read[3]}" if read else note
 
 
 def _number_marks(values: list[str]) -> tuple[str, str | None]:
@@ -170,8 +187,9 @@ def _codes(values: list[str], contract_field: Field, choice: FieldChoice) -> Non
     choice.lines += ["codes:", f"  map: {{{pairs}}}", "  unmapped: quarantine"]
     if unknown:
         choice.confidence = "low"
-        choice.notes.append(f"TODO: no contract code found for {', '.join(unknown)} "
-                            f"(codes: {', '.join(contract_field.enum or ())})")
+        codes = ", ".join(contract_field.enum or ())
+        choice.note(f"TODO: no contract code found for {', '.join(unknown)} (codes: {codes})",
+                    f"À FAIRE : aucun code du contrat trouvé pour {', '.join(unknown)} (codes : {codes})")
 
 
 def _quote(value: str) -> str:
@@ -188,7 +206,7 @@ def _transforms(values: list[str], contract_field: Field, choice: FieldChoice) -
             choice.lines.append(f"  formats: [{', '.join(_quote(f) for f in formats) or _quote(fallback)}]")
             if serial and contract_field.logical_type == "date":
                 choice.lines.append("  excel_serial: true")
-            choice.notes.append(note)
+            choice.note(note, _date_note_fr(note))
             if note.startswith(("TODO", "no ")):
                 choice.confidence = "low"
         case "number" | "integer":
@@ -275,20 +293,24 @@ def suggest_mapping(file: Path, contract: Contract, agency: str) -> tuple[str, l
             if second:
                 used.add(second[0])
                 choice.lines.append(f"concat: {{columns: [{_quote(column)}, {_quote(second[0])}], separator: \" \"}}")
-                choice.notes.append(f"'{column}' and '{second[0]}' joined")
+                choice.note(f"'{column}' and '{second[0]}' joined", f"« {column} » et « {second[0]} » réunies")
             else:
                 choice.lines.append(f"from: {_quote(column)}")
             choice.source = column
             choice.confidence = "high" if score >= 0.8 else "medium"
-            choice.notes.insert(0, f"column '{column}' ~ '{contract_field.name}' (name score {score:.2f})")
+            choice.note(f"column '{column}' ~ '{contract_field.name}' (name score {score:.2f})",
+                        f"colonne « {column} » ~ « {contract_field.name} » (ressemblance des noms {score:.2f})",
+                        first=True)
             _transforms(values, contract_field, choice)
         elif contract_field.enum and len(contract_field.enum) == 1:
             choice.lines.append(f"constant: {_quote(contract_field.enum[0])}")
-            choice.notes.append("the contract allows a single code")
+            choice.note("the contract allows a single code", "le contrat ne permet qu'un code")
         else:
             choice.confidence = "none"
-            choice.notes.append(f"TODO: no column found for '{contract_field.name}'"
-                                + (" (required by the contract)" if contract_field.required else ""))
+            choice.note(f"TODO: no column found for '{contract_field.name}'"
+                        + (" (required by the contract)" if contract_field.required else ""),
+                        f"À FAIRE : aucune colonne trouvée pour « {contract_field.name} »"
+                        + (" (obligatoire dans le contrat)" if contract_field.required else ""))
         choices.append(choice)
     lines = [f"# Draft mapping suggested by accord from {file.name}. Review every TODO before use.",
              "mapping_version: 1", f"agency: {agency}", f"contract: {contract.id}",
@@ -367,17 +389,3 @@ def agreement(text: str, hand: Mapping, file: Path) -> dict[str, bool]:
 def _only(mapping: Mapping, name: str) -> Mapping:
     spec = mapping.spec.model_copy(update={"fields": {name: mapping.spec.fields[name]}})
     return Mapping(spec=spec, contract=mapping.contract, file=mapping.file, sha256="")
-
-
-def draft(file: Path, contract: Contract, contracts: ContractRegistry, agency: str) -> tuple[str, list[Finding]]:
-    """The draft mapping of ``agency``'s sample ``file`` onto ``contract``, with a TODO for each field that fails
-    on most sample rows and its lint findings as closing comments (what ``accord mapping suggest`` prints and
-    the portal offers for download)."""
-    text, _ = suggest_mapping(file, contract, agency)
-    findings = draft_findings(text, contracts, agency, contract)
-    failing = failing_fields(text, contract, file)
-    text += "".join(f"# TODO: {name} fails on {n} of the {rows} sample rows: check its source and steps\n"
-                    for name, (n, rows) in failing.items())
-    text += f"# lint: {len(findings)} problem(s); {text.count('TODO:')} TODO(s) to review\n"
-    text += "".join(f"#   {f}\n" for f in findings)
-    return text, findings

@@ -4,6 +4,7 @@ value; every id in a URL is looked up for the signed-in agency only."""
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from typing import Annotated, Any
@@ -16,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from accord.access.sessions import Session
 from accord.contracts.docs import render as render_contract
 from accord.errors import AccordError, ExtractRejected
-from accord.mapping.suggest import draft
+from accord.mapping.draft_view import DraftView, draft_view
 from accord.portal.deps import address, https, lang, limiter_key, page, session, signin_forms, state
 from accord.portal.problems import PortalError, not_found
 from accord.portal.security import LANG_COOKIE, SESSION_COOKIE, SIGNIN_COOKIE, STANDALONE_HEADER, cookie_flags, same
@@ -248,34 +249,35 @@ async def suggest(request: Request, current: Signed) -> Response:
     agency, upload = await upload_form(request, current.principal, portal.check_limit, csrf=current.csrf)
     try:
         contract = portal.contract(upload.fields.get("contract", ""))
-        text, _ = await run_in_threadpool(draft, upload.path, contract, portal.registry(), agency)
+        view, _ = await run_in_threadpool(draft_view, upload.path, contract, portal.registry(), agency)
     except AccordError as exc:  # the sample cannot be read: said without this server's paths
         reason = exc.reason if isinstance(exc, ExtractRejected) else "unreadable"
         raise PortalError(400, reason, f"{upload.path.name}: {exc.message}") from None
     finally:
         upload.discard()
     suggestion_id = f"sg-{secrets.token_hex(12)}"
-    (_suggestions(request, agency) / f"{suggestion_id}.yaml").write_text(text, encoding="utf-8")
+    (_suggestions(request, agency) / f"{suggestion_id}.json").write_text(json.dumps(view.to_json()),
+                                                                          encoding="utf-8")
     return _see_other(f"/suggestions/{quote(agency)}/{suggestion_id}")
 
 
-def _suggestion(request: Request, current: Session, agency: str, suggestion_id: str) -> str:
+def _suggestion(request: Request, current: Session, agency: str, suggestion_id: str) -> DraftView:
     if not current.principal.may_see(agency) or not SUGGESTION_ID.match(suggestion_id):
         raise not_found("draft")
-    file = state(request).portal.work / "suggestions" / agency / f"{suggestion_id}.yaml"
+    file = state(request).portal.work / "suggestions" / agency / f"{suggestion_id}.json"
     if agency not in state(request).portal.agencies() or not file.is_file():
         raise not_found("draft")
-    return file.read_text(encoding="utf-8")
+    return DraftView.from_json(json.loads(file.read_text(encoding="utf-8")))
 
 
 @router.get("/suggestions/{agency}/{suggestion_id}.yaml")
 def suggestion_yaml(request: Request, agency: str, suggestion_id: str, current: Signed) -> Response:
-    text = _suggestion(request, current, agency, suggestion_id)
-    return Response(text, media_type="application/yaml; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="{suggestion_id}.yaml"'})
+    view = _suggestion(request, current, agency, suggestion_id)
+    return Response(view.text, media_type="application/yaml; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{view.download_name}"'})
 
 
 @router.get("/suggestions/{agency}/{suggestion_id}")
 def suggestion(request: Request, agency: str, suggestion_id: str, current: Signed) -> Response:
-    text = _suggestion(request, current, agency, suggestion_id)
-    return page(request, "suggestion.html.j2", current, text=text, agency=agency, suggestion_id=suggestion_id)
+    view = _suggestion(request, current, agency, suggestion_id)
+    return page(request, "suggestion.html.j2", current, view=view, agency=agency, suggestion_id=suggestion_id)

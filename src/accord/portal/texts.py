@@ -68,6 +68,36 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
                      "0 publiées — fichier refusé ({reason}) : aucune de ses {n} lignes n'est publiée ; envoyez un "
                      "fichier corrigé."),
     "errors_csv": ("errors.csv", "errors.csv"),
+    "draft_intro": ("A mapping drafted from your sample {sample} onto {contract}: each contract field, the column "
+                    "of yours it reads, and what is done to its values.",
+                    "Un mapping rédigé à partir de votre échantillon {sample} vers {contract} : chaque champ du "
+                    "contrat, la colonne qu'il lit chez vous, et ce qui est fait de ses valeurs."),
+    "draft_pattern": ("File names it reads (* stands for any text):", "Noms de fichier lus (* remplace tout texte) :"),
+    "draft_todos": ("{n} field(s) to review before use (marked TO DO).",
+                    "{n} champ(s) à revoir avant usage (marqués À FAIRE)."),
+    "draft_no_todo": ("Nothing to review: every field found its column.",
+                      "Rien à revoir : chaque champ a trouvé sa colonne."),
+    "draft_table": ("Contract field, your column, transformation", "Champ du contrat, votre colonne, transformation"),
+    "draft_field": ("Contract field", "Champ du contrat"),
+    "draft_required": ("required", "obligatoire"),
+    "draft_column": ("Your column", "Votre colonne"),
+    "draft_steps": ("Transformation", "Transformation"),
+    "draft_confidence": ("Confidence", "Confiance"),
+    "draft_samples": ("Sample values", "Valeurs de l'échantillon"),
+    "draft_notes": ("Notes and what to do", "Notes et à faire"),
+    "draft_next_title": ("Next steps", "Étapes suivantes"),
+    "draft_next_download": ("Download the file:", "Téléchargez le fichier :"),
+    "draft_next_review": ("Review each field marked TO DO (your IT department can edit the file: docs/mappings.md "
+                          "explains every key).",
+                          "Revoyez chaque champ marqué À FAIRE (votre service informatique peut modifier le "
+                          "fichier : docs/mappings.md explique chaque clé)."),
+    "draft_next_send": ("Send it to the operators, who check it (accord mapping lint) and add it as {path}.",
+                        "Envoyez-le aux opérateurs, qui le vérifient (accord mapping lint) et l'ajoutent sous "
+                        "{path}."),
+    "draft_next_check": ("Then check a file with it on the home page: the report says what still fails.",
+                         "Vérifiez ensuite un fichier avec lui sur la page d'accueil : le rapport dit ce qui échoue "
+                         "encore."),
+    "draft_yaml": ("The file itself (YAML)", "Le fichier lui-même (YAML)"),
     "mappings_title": ("Your mapping files (read-only)", "Vos fichiers de mapping (lecture seule)"),
     "mappings_intro": ("These files say how your columns and codes become the contract's. To change one, send the "
                        "new version to the operators.",
