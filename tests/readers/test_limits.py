@@ -45,7 +45,7 @@ def test_a_line_of_256_mib_is_read_in_bounded_memory(tmp_path):
     script = f"""
 import json, resource
 from pathlib import Path
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers import read_extract
 small = Path({str(file)!r}).with_name("small.csv")
 small.write_bytes(b"a,b\\n1,x\\n")

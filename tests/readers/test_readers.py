@@ -9,7 +9,7 @@ import pytest
 from openpyxl import Workbook
 
 from accord.errors import ExtractRejected
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers import read_extract
 from accord.readers.text import FALLBACK_CANDIDATES, detect_encoding
 from tests.conftest import SAMPLES

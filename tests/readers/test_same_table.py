@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from accord.errors import ExtractRejected
-from accord.intake.landing import judge_name
+from accord.intake.claims import judge_name
 from accord.process import process_extract
 from accord.reports.check import check_extract
 from accord.validation import row_schema

@@ -31,6 +31,7 @@ from typing import IO
 from accord import faults
 from accord.errors import AccordError
 from accord.intake.archive import Archive
+from accord.intake.claims import Verdict, judge_name, matching_mappings
 from accord.intake.limits import Limits
 from accord.intake.local_zone import LocalLanding
 from accord.intake.names import agency_problem, file_name_problem
@@ -90,54 +91,12 @@ def contract_key(mapping: Mapping) -> str:
     return f"{mapping.contract.id}/v{mapping.contract.major}"
 
 
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")  # the same table, saved as text or a workbook
-
-
-def matching_mappings(agency: str, name: str, mappings: list[Mapping]) -> list[Mapping]:
-    """The agency's mappings whose pattern matches ``name``; when none does, those that would with the name's
-    table suffix swapped for their own (``personnes_2026-11.xlsx`` for ``personnes_*.csv``), unless they say
-    ``strict_format`` (``accord.readers.same_table`` then reads it)."""
-    own = [m for m in mappings if m.agency == agency]
-    exact = [m for m in own if fnmatchcase(name, m.spec.source.pattern)]
-    stem, dot, suffix = name.rpartition(".")
-    if exact or not dot or f".{suffix.lower()}" not in TABLE_SUFFIXES:
-        return exact
-    return [m for m in own if not m.spec.source.strict_format and m.spec.source.pattern.lower().endswith(TABLE_SUFFIXES)
-            and fnmatchcase(stem + m.spec.source.pattern[m.spec.source.pattern.rfind("."):], m.spec.source.pattern)]
-
-
 def _location(record: Submission) -> tuple[str | None, str]:
     """The landing folder and name a record's entry came from."""
     if record.agency != TOP:
         return record.agency, record.file_name
     folder, _, name = record.file_name.rpartition("/")
     return folder or None, name
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What pickup decided from an entry's name and kind, before reading a byte of it."""
-
-    agency: str  # the record's agency (TOP when the folder is not a valid agency)
-    mappings: tuple[Mapping, ...] = ()  # accepted for these mappings (the targets of one mapping file)
-    reason: str = ""  # refused: reason code
-    detail: str = ""
-
-
-def judge_name(agency: str, name: str, mappings: list[Mapping]) -> Verdict:
-    """What becomes of a file ``name`` from ``agency`` (a valid agency id): the mapping file (one, with one or
-    several targets) that claims it, or why it is refused (``bad-name``, ``unclaimed``, ``ambiguous``). The
-    portal asks the same question before it takes an upload."""
-    if problem := file_name_problem(name):
-        return Verdict(agency, reason="bad-name", detail=problem)
-    candidates = matching_mappings(agency, name, mappings)
-    if candidates and len({m.file for m in candidates}) == 1:  # one mapping file, one or several targets
-        return Verdict(agency, mappings=tuple(candidates))
-    patterns = ", ".join(m.spec.source.pattern for m in mappings if m.agency == agency)
-    why = "no mapping" if not candidates else f"{len({m.file for m in candidates})} mapping files"
-    return Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",
-                   detail=f"{why} of agency {agency!r} {'matches' if not candidates else 'match'} {name!r} "
-                          f"(patterns: {patterns})")
 
 
 class Intake:

@@ -10,7 +10,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from accord.mapping.base import Strict
-from accord.mapping.spec import AGENCY_ID, FieldSources, SourceSpec
+from accord.mapping.source_spec import SourceSpec
+from accord.mapping.spec import AGENCY_ID, FieldSources
 from accord.mapping.steps import BooleanSpec, CodesSpec, DateSpec, NumberSpec, RegexExtract, RegexReplace
 from accord.yamlfile import PathPart
 

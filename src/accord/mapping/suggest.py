@@ -29,7 +29,7 @@ from accord.mapping.compile import apply_mapping, fold
 from accord.mapping.header import missing_columns
 from accord.mapping.lint import lint_mapping
 from accord.mapping.loader import Mapping, as_specs
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers import RawExtract, read_extract
 from accord.reasons import ROW
 from accord.regex import all_match

@@ -23,7 +23,8 @@ from accord.contracts import ContractRegistry
 from accord.contracts.model import Contract
 from accord.errors import AccordError
 from accord.intake import Limits, store_for
-from accord.intake.landing import judge_name, submit
+from accord.intake.claims import judge_name
+from accord.intake.landing import submit
 from accord.intake.names import agency_problem
 from accord.intake.quotas import HourlyCounter, Quotas, Slots
 from accord.intake.store import Submission

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits, check_file_size
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers.base import RawExtract, concat_batches
 from accord.readers.csv_reader import iter_csv
 from accord.readers.json_reader import read_json, read_ndjson

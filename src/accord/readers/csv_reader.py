@@ -24,7 +24,7 @@ import polars as pl
 
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract, checked_header, finish
 from accord.readers.text import BLOCK_BYTES, TextStream, iter_utf8
 from accord.reasons import ROW

@@ -19,7 +19,7 @@ from typing import Any
 
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract, checked_header
 from accord.readers.text import BLOCK_BYTES, TextStream, decode, iter_utf8
 

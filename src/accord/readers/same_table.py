@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import ExtractRejected
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers.kinds import SPREADSHEETS, described, kind_of
 from accord.readers.text import detect_encoding
 

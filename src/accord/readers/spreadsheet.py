@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping.spec import SourceSpec
+from accord.mapping.source_spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract
 from accord.readers.containers import check_zip_container
 
