@@ -167,3 +167,18 @@ def test_the_contract_follows_the_file_name_unless_one_is_chosen(client, tokens)
     english = client.post("/api/v1/checks", headers=bearer(tokens.rrn),
                           files={"file": ("extrait.csv", rrn, "text/csv")})
     assert english.json()["error"]["message"].startswith("no mapping of rrn reads a file called extrait.csv")
+
+
+def test_the_workbook_of_a_csv_extract_is_taken_and_a_refused_name_is_said_in_french(client, tokens, tmp_path):
+    from tests.readers.test_same_table import workbook
+
+    book = workbook(tmp_path / "personnes_2026-11.xlsx").read_bytes()
+    sent = client.post("/api/v1/submissions", headers=bearer(tokens.rrn),
+                       files={"file": ("personnes_2026-11.xlsx", book)})
+    assert sent.status_code == 202, sent.text  # claimed by personnes_*.csv: the same table, saved as a workbook
+    refused = client.post("/api/v1/submissions", headers={**bearer(tokens.rrn), "accept-language": "fr-CA"},
+                          files={"file": ("extrait.pdf", b"%PDF-1.7")})
+    assert refused.status_code == 400 and refused.json()["error"] == {
+        "status": 400, "reason": "unclaimed",
+        "message": "aucun mapping de l'organisme rrn ne lit un fichier nommé extrait.pdf (noms lus : paiements_*.csv, "
+                   "personnes_*.csv) : renommez le fichier comme l'un de ces noms"}

@@ -123,3 +123,28 @@ def test_shift_jis_without_a_declared_encoding_is_detected_not_called_mixed(mapp
     assert detect_encoding(text.encode("gb18030")) == "gb18030"
     with pytest.raises(ExtractRejected, match="mixed encodings"):
         detect_encoding(("Hélène;" * 3 + "\n").encode("utf-8") + "Gérard\n".encode("cp1252"))
+
+
+def test_a_zip_given_to_mapping_suggest_is_named_for_what_it_is(person, registry, tmp_path):
+    from accord.mapping.draft_view import draft
+
+    archive = tmp_path / "dossiers_2026-11.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.write(ORIGINAL, "personnes.csv")
+    with pytest.raises(ExtractRejected) as refused:
+        draft(archive, person, registry, "rrn")
+    assert (refused.value.reason, refused.value.message) == ("wrong-format", (
+        "the sample is a zip archive, not a table: draft from one of the files it holds (a zip delivery's mapping "
+        "names each file: docs/mappings.md, deliveries)"))
+
+
+def test_a_wrong_declared_encoding_says_what_the_text_looks_like(mappings, tmp_path):
+    mapping = mappings["rrn/person"]  # declares cp1252
+    text = ORIGINAL.read_bytes().decode("cp1252").splitlines()[0] + "\n" + "".join(
+        f"RRN-{i:04d};046454286;山田、太郎;花子。;03/04/1956;F;H2X 1Y4;QC;Anglais\n" for i in range(40))
+    shift_jis = tmp_path / "personnes_2026-11.csv"
+    shift_jis.write_bytes(text.encode("cp932"))
+    outcome = process_extract(shift_jis, mapping, row_schema(mapping.contract)).outcome
+    assert outcome.rejection_reason == "encoding"
+    assert outcome.rejected.endswith("are not valid cp1252; the file looks like cp932 text: re-export it in cp1252, "
+                                     "or ask for the mapping's encoding")

@@ -256,7 +256,14 @@ def _source_block(file: Path, raw: RawExtract, source: SourceSpec, contract: Con
 
 
 def _read(file: Path) -> tuple[RawExtract, SourceSpec]:
-    fmt = FORMATS.get(file.suffix.lower(), "csv")
+    from accord.readers.kinds import described, kind_of
+
+    kind = kind_of(file)
+    if kind not in ("text", "xlsx", "ods", "xls", "parquet"):  # read by its bytes, whatever its name says
+        raise ExtractRejected(f"the sample is {described(kind, 'en')}, not a table: draft from one of the files it "
+                              "holds (a zip delivery's mapping names each file: docs/mappings.md, deliveries)",
+                              reason="wrong-format", file=file)
+    fmt = {"text": FORMATS.get(file.suffix.lower(), "csv"), "parquet": "parquet"}.get(kind, "excel")
     source = SourceSpec.model_validate({"format": fmt})
     if fmt == "csv":
         from accord.readers.csv_reader import sniff_delimiter

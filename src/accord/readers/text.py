@@ -101,6 +101,17 @@ def _multibyte(first: bytes, blocks: Callable[[], Iterable[bytes]]) -> str | Non
     return str(best.encoding)
 
 
+def _looks_like(first: bytes, declared: str) -> str:
+    """What the text seems to be encoded in, when it is not the declared encoding (for the refusal)."""
+    try:
+        found = _detect(first, lambda: [first])
+    except ExtractRejected as exc:
+        return f"; {exc.message}"
+    if codecs.lookup(found).name == codecs.lookup(declared).name:
+        return ""
+    return f"; the file looks like {found} text: re-export it in {declared}, or ask for the mapping's encoding"
+
+
 def detect_encoding(data: bytes) -> str:
     """The encoding of ``data`` (see the module's detection order)."""
     return _detect(data, lambda: [data])
@@ -219,8 +230,8 @@ def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES,
             try:
                 text = decoder.decode(block, final=not block)
             except UnicodeDecodeError as exc:
-                raise ExtractRejected(f"bytes at offset {start - pending + exc.start} are not valid {chosen}",
-                                      reason="encoding", file=file) from None
+                raise ExtractRejected(f"bytes at offset {start - pending + exc.start} are not valid {chosen}"
+                                      + _looks_like(first, chosen), reason="encoding", file=file) from None
             start += len(block)
             if already_utf8:
                 if block:
@@ -238,5 +249,5 @@ def decode(file: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     try:
         return data.decode(chosen), chosen
     except UnicodeDecodeError as exc:
-        raise ExtractRejected(f"bytes at offset {exc.start} are not valid {chosen}", reason="encoding",
-                              file=file) from None
+        raise ExtractRejected(f"bytes at offset {exc.start} are not valid {chosen}" + _looks_like(data, chosen),
+                              reason="encoding", file=file) from None
