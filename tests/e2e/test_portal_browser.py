@@ -166,6 +166,13 @@ def test_an_analyst_checks_sends_and_follows_a_file(served, chromium):
     expect(page.locator("table.submissions")).to_contain_text("Publié")
     analyst.shot("history")
     analyst.accessible()
+    page.set_viewport_size({"width": 320, "height": 640})  # the history and a submission at 400 % zoom too
+    _fits(analyst)
+    page.goto(f"{url}{submission_url}")
+    _fits(analyst)
+    analyst.shot("submission-320")
+    page.goto(f"{url}/submissions")
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page).to_have_url(f"{url}/signin")
     page.goto(f"{url}{submission_url}")

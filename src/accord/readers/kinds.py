@@ -45,8 +45,9 @@ def _zip_kind(file: Path) -> str:
             if "mimetype" in names and archive.getinfo("mimetype").file_size < 200 \
                     and b"opendocument.spreadsheet" in archive.read("mimetype"):
                 return "ods"
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return "zip"
+    except (zipfile.BadZipFile, OSError, KeyError):  # a damaged zip: what its name says it is (the reader says why)
+        suffix = file.suffix.lower().removeprefix(".")
+        return suffix if suffix in ("xlsx", "ods") else "zip"
     return "xlsx" if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names) else "zip"
 
 
