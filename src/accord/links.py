@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
+from accord.errors import AccordError
 from accord.storage import Storage
 
 PORTAL_URL_ENV = "ACCORD_PORTAL_URL"
@@ -29,5 +30,8 @@ def file_link(storage: Storage, uri: str | None, portal: str | None = None) -> s
         return None
     portal = portal or portal_url()
     if portal:
-        return f"{portal}{FILES_ROUTE}{quote(storage.key(uri))}"
+        try:
+            return f"{portal}{FILES_ROUTE}{quote(storage.key(uri))}"
+        except AccordError:  # not a file of this data directory: the portal cannot serve it
+            pass
     return Path(uri).as_uri() if uri.startswith("/") else uri

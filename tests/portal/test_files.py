@@ -114,3 +114,4 @@ def test_links_go_through_the_portal_when_its_address_is_configured(portal, proc
     assert file_link(portal.dirs.storage, errors) == (
         "https://portal.example/files/quarantine/rrn/person/v1/8fb87bd472edd4d9-personnes_2026-11.csv.errors.csv")
     assert file_link(portal.dirs.storage, None) is None
+    assert file_link(portal.dirs.storage, "/elsewhere/x.csv") == "file:///elsewhere/x.csv"  # not the portal's
