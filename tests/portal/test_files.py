@@ -57,6 +57,9 @@ def test_an_agency_signs_in_and_receives_its_errors_csv(client, portal, tokens, 
     assert answer.headers["content-disposition"] == 'attachment; filename="errors.csv"'
     assert answer.content.decode().splitlines()[0] == (
         "agency,source_file,source_row,source_column,column,rule,value,detail,message_en,message_fr")
+    french = client.get(path, headers={"accept-language": "fr"})  # no language chosen yet: the browser's
+    assert french.headers["content-disposition"] == 'attachment; filename="erreurs.csv"'
+    assert french.content.startswith(b"\xef\xbb\xbf" + b"organisme;fichier;ligne")
 
 
 def test_each_agency_opens_its_own_files_and_operators_every_file(client, portal, tokens, processed):

@@ -21,7 +21,7 @@ from accord.links import FILES_ROUTE
 from accord.portal.deps import bearer, session, state
 from accord.portal.problems import not_found
 from accord.portal.security import STANDALONE_HEADER
-from accord.portal.transfer import stored_file
+from accord.portal.transfer import csv_download, stored_file
 from accord.settings import QUARANTINE, REPORTS
 from accord.storage import check_key
 
@@ -83,8 +83,10 @@ def file(request: Request, key: str) -> Response:
     principal = caller(request)
     key = served_key(request, principal, key)
     suffix = PurePosixPath(key).suffix.lower()
+    if key.endswith(".errors.csv"):  # as the portal's own downloads: the French layout for a French browser
+        return csv_download(request, key)
     headers = {STANDALONE_HEADER.decode(): "files"}
     if suffix == ".csv":
-        headers["content-disposition"] = 'attachment; filename="errors.csv"'
+        headers["content-disposition"] = f'attachment; filename="{PurePosixPath(key).name.replace(chr(34), "")}"'
     return stored_file(request, key, TYPES[suffix], headers,
                        "no such file: it may have been removed since the link was made")
