@@ -26,7 +26,6 @@ FILE_ACCEPTED = "file_accepted"
 ROW_RULES = "row_rules"
 DATASET_RULES = "dataset_rules"
 ROWS_BALANCED = "rows_balanced"
-SUBMISSION_CHECKS = (FILE_ACCEPTED, ROW_RULES, DATASET_RULES, ROWS_BALANCED)
 MAPPING_LOADS = "mapping_loads"
 FOREIGN_KEYS_CHECK = "foreign_keys"
 
@@ -137,8 +136,8 @@ def mapping_check_specs(pairs: list[tuple[str, str]], served: set[str]) -> list[
 
 
 def mapping_checks(specs: list[dg.AssetCheckSpec]) -> dg.AssetChecksDefinition:
-    """The ``mapping_loads`` checks, run on demand (and by every submission run); the landing sensor and
-    ``accord run`` record them too whenever their answer changes."""
+    """The ``mapping_loads`` checks, run on demand from the UI (the submission jobs leave them out); the landing
+    sensor and ``accord run`` record them too whenever their answer changes."""
 
     @dg.multi_asset_check(specs=specs, can_subset=True, name="mapping_loads",
                           description="each agency's mappings load, per contract version they name")
@@ -176,11 +175,9 @@ def _latest(instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> tuple[bool, 
     return None
 
 
-def report_mapping_health(instance: dg.DagsterInstance, report: HealthReport,
-                          specs: set[dg.AssetCheckKey]) -> list[dg.AssetCheckEvaluation]:
+def report_mapping_health(instance: dg.DagsterInstance, report: HealthReport, specs: set[dg.AssetCheckKey]) -> None:
     """Record the ``mapping_loads`` checks whose answer changed since their latest evaluation (so a sensor
-    ticking every 15 s adds an event only when a mapping breaks or is mended); the ones recorded."""
-    recorded = []
+    ticking every 15 s adds an event only when a mapping breaks or is mended)."""
     for health in report.pairs:
         evaluation = _mapping_evaluation(health)
         key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
@@ -188,8 +185,6 @@ def report_mapping_health(instance: dg.DagsterInstance, report: HealthReport,
             continue
         if _latest(instance, key) != (health.loads, "\n".join(health.problems)):
             instance.report_runless_asset_event(evaluation)
-            recorded.append(evaluation)
-    return recorded
 
 
 # -- integration -------------------------------------------------------------------------------------------------

@@ -185,11 +185,10 @@ def submissions_asset(contract: Contract, mapped: bool = True) -> dg.AssetsDefin
             target = latest_materialization(context.instance, key, partition)
             for check in submission_checks(result, key, partition, dirs.storage, target):
                 context.log_event(check)
-        if failures or refused:  # after every partition: one bad file never keeps the others from being processed
-            raise dg.Failure("; ".join([*([f"{len(failures)} submission(s) failed: " + "; ".join(failures)]
-                                          if failures else []),
-                                        *([f"{len(refused)} file(s) refused: " + "; ".join(refused)]
-                                          if refused else [])]), allow_retries=False)
+        said = [f"{len(items)} {what}: " + "; ".join(items)
+                for what, items in (("submission(s) failed", failures), ("file(s) refused", refused)) if items]
+        if said:  # after every partition: one bad file never keeps the others from being processed
+            raise dg.Failure("; ".join(said), allow_retries=False)
         yield from ()
 
     return _asset

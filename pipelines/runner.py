@@ -85,12 +85,11 @@ def ready_instance() -> Iterator[dg.DagsterInstance]:
         yield instance
 
 
-def report_mappings(instance: dg.DagsterInstance, project: ProjectDirs, data_dir: str, scan: MappingSet) -> None:
+def report_mappings(instance: dg.DagsterInstance, project: ProjectDirs, data_dir: str, scan: MappingSet,
+                    contracts: ContractRegistry) -> None:
     """Record the ``mapping_loads`` checks that changed, as the landing sensor does at each tick."""
-    defs = _definitions(project.root, data_dir)
-    specs = set(defs.resolve_asset_graph().asset_check_keys)
-    report = mapping_health(project.mappings, scan, ContractRegistry.load(project.contracts))
-    report_mapping_health(instance, report, specs)
+    specs = set(_definitions(project.root, data_dir).resolve_asset_graph().asset_check_keys)
+    report_mapping_health(instance, mapping_health(project.mappings, scan, contracts), specs)
 
 
 @functools.cache
@@ -128,14 +127,15 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
     submission in ``workers`` processes), then publish (one run). ``progress(done, total, label)`` is called
     as runs start (one process) or finish (several)."""
     project = project_dirs(project_dir)
-    scan = scan_mappings(project.mappings, ContractRegistry.load(project.contracts))
+    contracts = ContractRegistry.load(project.contracts)
+    scan = scan_mappings(project.mappings, contracts)
     intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems)
     report = RunReport(pickup=intake.pickup())
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
     grouped = by_contract(pending)
     root, data = project.root, str(data_dir)
     with ready_instance() as instance:
-        report_mappings(instance, project, data, scan)
+        report_mappings(instance, project, data, scan, contracts)
         for target, batch in grouped.items():
             instance.add_dynamic_partitions(partitions_name(target), [partition_key(s) for s in batch])
         if workers > 1 and len(pending) > 1:
