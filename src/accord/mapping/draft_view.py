@@ -10,9 +10,8 @@ from typing import Any
 
 from accord.contracts import Contract, ContractRegistry
 from accord.findings import Finding
-from accord.mapping.suggest import _read, _values, draft_findings, failing_fields, suggest_mapping
+from accord.mapping.suggest import draft_findings, failing_fields, suggest_mapping
 
-SAMPLES_SHOWN = 3
 CONFIDENCE = {"high": ("high", "élevée"), "medium": ("medium", "moyenne"), "low": ("low", "faible"),
               "none": ("none", "aucune")}
 
@@ -83,7 +82,6 @@ def draft_view(file: Path, contract: Contract, contracts: ContractRegistry, agen
                     for name, (n, rows) in failing.items())
     text += f"# lint: {len(findings)} problem(s); {text.count('TODO:')} TODO(s) to review\n"
     text += "".join(f"#   {f}\n" for f in findings)
-    frame = _read(file)[0].frame
     required = {f.name: f.required for f in contract.fields}
     rows = []
     for choice in choices:
@@ -92,9 +90,8 @@ def draft_view(file: Path, contract: Contract, contracts: ContractRegistry, agen
             choice.note(f"TODO: fails on {n} of the {total} sample rows: check its column and steps",
                         f"À FAIRE : échoue sur {n} des {total} lignes de l'échantillon : vérifiez sa colonne et "
                         "ses étapes")
-        samples = _values(frame, choice.source)[:SAMPLES_SHOWN] if choice.source else []
         rows.append(DraftRow(choice.name, required[choice.name], choice.source, choice.lines, choice.confidence,
-                             samples, choice.notes, choice.notes_fr))
+                             choice.samples, choice.notes, choice.notes_fr))
     pattern = next((line.split('"')[1] for line in text.splitlines() if line.startswith("  pattern: ")), file.name)
     return DraftView(agency, contract.id, contract.major, file.name, pattern, text, rows,
                      [str(f) for f in findings]), findings

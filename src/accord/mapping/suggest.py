@@ -67,6 +67,7 @@ TIMESTAMP_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M
 FORMATS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "excel", ".xls": "excel", ".ods": "excel",
            ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".parquet": "parquet"}
 SAMPLE = 2000
+SAMPLES_SHOWN = 3  # sample values a draft shows per field
 
 
 def _words(text: str) -> str:
@@ -81,6 +82,7 @@ class FieldChoice:
     notes: list[str] = field(default_factory=list)  # English (the draft's YAML comments)
     source: str | None = None
     notes_fr: list[str] = field(default_factory=list)  # the same notes in French (the portal's page)
+    samples: list[str] = field(default_factory=list)  # the first values of its column in the sample
 
     def note(self, en: str, fr: str, *, first: bool = False) -> None:
         self.notes.insert(0 if first else len(self.notes), en)
@@ -295,6 +297,7 @@ def suggest_mapping(file: Path, contract: Contract, agency: str) -> tuple[str, l
         if contract_field.name in chosen:
             column, score = chosen[contract_field.name]
             values = _values(frame, column)
+            choice.samples = values[:SAMPLES_SHOWN]
             second = [c for c in frame.columns if c not in used and c != ROW
                       and _second_part(c, contract_field.name)]
             if second:

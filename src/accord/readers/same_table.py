@@ -7,7 +7,6 @@ text mapping is refused naming what it is."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 from pathlib import Path
 from typing import Any
@@ -15,12 +14,11 @@ from typing import Any
 from accord.errors import ExtractRejected
 from accord.mapping.source_spec import SourceSpec
 from accord.readers.kinds import SPREADSHEETS, described, kind_of
-from accord.readers.text import detect_encoding
+from accord.readers.text import BOMS, detect_encoding
 
 HEAD_BYTES = 65_536
 DELIMITERS = {",": ("commas", "virgules"), ";": ("semicolons", "points-virgules"), "\t": ("tabs", "tabulations"),
               "|": ("vertical bars", "barres verticales")}
-_BOMS = {codecs.BOM_UTF8: "utf-8-sig", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
 TEXT_FORMATS = ("csv", "json", "ndjson", "fixed_width")
 
 Note = dict[str, str]  # {"en": ..., "fr": ...}
@@ -67,7 +65,7 @@ def _csv(file: Path, source: SourceSpec, needed: set[str]) -> tuple[SourceSpec, 
     delimiter = source.delimiter
     if declared and delimiter and needed <= set(_header(head, declared, delimiter, source) or []):
         return source, []
-    bom = next((name for mark, name in _BOMS.items() if head.startswith(mark)), None)
+    bom = next((name for mark, name in BOMS if head.startswith(mark)), None)
     encodings = list(dict.fromkeys(e for e in (declared, bom, "utf-8", "cp1252") if e))
     delimiters = list(dict.fromkeys(d for d in (delimiter, *DELIMITERS) if d))
     for encoding in encodings:

@@ -27,7 +27,7 @@ from charset_normalizer import from_bytes
 from accord.errors import ExtractRejected
 
 BLOCK_BYTES = 32 * 1024 * 1024
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 FALLBACK_CANDIDATES = ["iso8859_15", "latin_1", "cp850", "mac_roman"]
@@ -41,9 +41,9 @@ def read_blocks(file: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
             yield block
 
 
-def _valid_utf8(blocks: Iterable[bytes]) -> int | None:
-    """None when all ``blocks`` together are valid UTF-8, else the offset of the first invalid byte."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def _first_invalid(blocks: Iterable[bytes], encoding: str = "utf-8") -> int | None:
+    """None when all ``blocks`` together are valid ``encoding``, else the offset of the first invalid byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     start = 0
     for block in blocks:
         pending = len(decoder.getstate()[0])
@@ -68,10 +68,10 @@ def _is_cp1252(blocks: Iterable[bytes]) -> bool:
 
 def _detect(first: bytes, blocks: Callable[[], Iterable[bytes]]) -> str:
     """The detection order of the module docstring; ``blocks`` gives the whole data each time it is called."""
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if first.startswith(bom):
             return name
-    bad = _valid_utf8(blocks())
+    bad = _first_invalid(blocks())
     if bad is None:
         return "utf-8"
     if any(_UTF8_MULTIBYTE.search(block) for block in blocks()):
@@ -91,14 +91,7 @@ def _multibyte(first: bytes, blocks: Callable[[], Iterable[bytes]]) -> str | Non
     best = from_bytes(first[:1_000_000], cp_isolation=MULTIBYTE_CANDIDATES).best()
     if best is None or best.chaos > MAX_CHAOS:  # UTF-8 and Latin-1 mixed read as Big5 is not clean (0.065)
         return None
-    decoder = codecs.getincrementaldecoder(str(best.encoding))()
-    try:
-        for block in blocks():
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return None
-    return str(best.encoding)
+    return str(best.encoding) if _first_invalid(blocks(), str(best.encoding)) is None else None
 
 
 def _looks_like(first: bytes, declared: str) -> str:
