@@ -159,6 +159,13 @@ def message(rule: str, column: str | None, value: str | None, detail: str | None
                            formats_fr=formats_fr, example=example or "")
 
 
+def column_label(source_column: str | None, column: str | None) -> str:
+    """The agency's column, with the contract's field in parentheses when it differs: ``NAS (sin)``."""
+    if source_column and column and source_column != column:
+        return f"{source_column} ({column})"
+    return source_column or column or ""
+
+
 _VALUE = "\x00value\x00"  # where a message template takes the row's value (no agency text holds a NUL)
 
 
@@ -169,21 +176,17 @@ def with_messages(errors: pl.DataFrame, examples: dict[str, str] | None = None) 
     (rule, column, detail) is worded once, in Python; the values are put in by polars, so a file with millions
     of problems costs no Python per row."""
     examples = examples or {}
-    name = pl.col("column")
-    if "source_column" in errors.columns:
-        own = pl.col("source_column")
-        name = pl.when(own.is_null() | (own == pl.col("column")) | pl.col("column").is_null()).then(
-            pl.coalesce(pl.col("column"), own)).otherwise(pl.concat_str(own, pl.lit(" ("), pl.col("column"),
-                                                                         pl.lit(")")))
-    keyed = errors.with_columns(pl.col("value").is_null().alias("_no_value"), name.alias("_name"))
-    keys = keyed.select("rule", "column", "_name", "detail", "_no_value").unique(maintain_order=True)
+    keyed = errors.with_columns(pl.col("value").is_null().alias("_no_value"))
+    on = ["rule", "column", *(["source_column"] if "source_column" in errors.columns else []), "detail", "_no_value"]
+    keys = keyed.select(on).unique(maintain_order=True)
+    rows = keys.rows(named=True)
     templates = keys.with_columns(
-        pl.Series(f"_{lang}", [message(rule, named, None if none else _VALUE, det, lang, examples.get(col or ""))
-                               for rule, col, named, det, none in keys.rows()], dtype=pl.String)
+        pl.Series(f"_{lang}", [message(r["rule"], column_label(r.get("source_column"), r["column"]),
+                                       None if r["_no_value"] else _VALUE, r["detail"], lang,
+                                       examples.get(r["column"] or "")) for r in rows], dtype=pl.String)
         for lang in ("en", "fr"))
-    joined = keyed.join(templates, on=["rule", "column", "_name", "detail", "_no_value"], how="left",
-                        nulls_equal=True, maintain_order="left")
+    joined = keyed.join(templates, on=on, how="left", nulls_equal=True, maintain_order="left")
     value = pl.col("value").fill_null("")
     return joined.with_columns(pl.col("_en").str.replace_all(_VALUE, value, literal=True).alias("message_en"),
                                pl.col("_fr").str.replace_all(_VALUE, value, literal=True).alias("message_fr"),
-                               ).drop("_no_value", "_name", "_en", "_fr")
+                               ).drop("_no_value", "_en", "_fr")

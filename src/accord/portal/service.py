@@ -119,8 +119,12 @@ class Portal:
                           message_fr=f"l'organisme {agency} n'a pas de mapping vers {target!r} (il en a vers : "
                                      f"{known or 'aucun'})")
 
+    def _patterns(self, agency: str) -> str:
+        """The file names the agency's mappings read, for a message."""
+        return ", ".join(sorted({m.spec.source.pattern for m in self.mappings_of(agency)}))
+
     def _refused_name_fr(self, agency: str, name: str, reason: str) -> str:
-        patterns = ", ".join(sorted({m.spec.source.pattern for m in self.mappings_of(agency)}))
+        patterns = self._patterns(agency)
         if reason == "unclaimed":
             return (f"aucun mapping de l'organisme {agency} ne lit un fichier nommé {name} (noms lus : {patterns}) : "
                     "renommez le fichier comme l'un de ces noms")
@@ -137,7 +141,7 @@ class Portal:
         targets = sorted({f"{m.contract.id}/v{m.contract.major}" for m in verdict.mappings})
         if len(targets) == 1:
             return targets[0]
-        patterns = ", ".join(sorted({m.spec.source.pattern for m in self.mappings_of(agency)}))
+        patterns = self._patterns(agency)
         if targets:
             listed = ", ".join(targets)
             raise PortalError(400, "choose-contract", f"{name} holds files for several contracts ({listed}): choose "

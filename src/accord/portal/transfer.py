@@ -48,17 +48,16 @@ def file_download(request: Request, path: Path) -> Response:
     return errors_csv(request, lambda: path.open("rb"), path)
 
 
+Opener = Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
+
+
 def csv_download(request: Request, key: str) -> Response:
     """A stored errors.csv (spreadsheet-safe, written by accord) as an attachment, in the page's language."""
-    storage = state(request).portal.dirs.storage
-    local = storage.local_path(key)
-    if (local is not None and not local.is_file()) or (local is None and not storage.exists(key)):
-        raise PortalError(404, "not-found", "this errors.csv is no longer kept")
-    return errors_csv(request, lambda: storage.open_read(key), local)
+    local, opener = _stored(request, key, "this errors.csv is no longer kept")
+    return errors_csv(request, opener, local)
 
 
-def errors_csv(request: Request, opener: Callable[[], contextlib.AbstractContextManager[IO[bytes]]],
-               local: Path | None) -> Response:
+def errors_csv(request: Request, opener: Opener, local: Path | None) -> Response:
     """English: the file as written (``,``, UTF-8, English headers). French (the page's language, or the API's
     ``Accept-Language``): ``;``, UTF-8 with BOM, French headers, as French Excel opens it (``erreurs.csv``)."""
     if lang(request) == "fr":
@@ -68,25 +67,33 @@ def errors_csv(request: Request, opener: Callable[[], contextlib.AbstractContext
 
         return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8",
                                  headers={"content-disposition": 'attachment; filename="erreurs.csv"'})
-    headers = {"content-disposition": 'attachment; filename="errors.csv"'}
-    if local is not None:
-        return FileResponse(local, media_type="text/csv; charset=utf-8", headers=headers)
-    return StreamingResponse(_streamed(opener), media_type="text/csv; charset=utf-8", headers=headers)
-
-
-def _streamed(opener: Callable[[], contextlib.AbstractContextManager[IO[bytes]]]) -> Iterator[bytes]:
-    with opener() as handle:
-        yield from iter(lambda: handle.read(1 << 20), b"")
+    return _whole(local, opener, "text/csv; charset=utf-8",
+                  {"content-disposition": 'attachment; filename="errors.csv"'})
 
 
 def stored_file(request: Request, key: str, media_type: str, headers: dict[str, str], missing: str) -> Response:
     """The file ``key`` of the data directory: from the disk, or streamed from the object store."""
+    local, opener = _stored(request, key, missing)
+    return _whole(local, opener, media_type, headers)
+
+
+def _stored(request: Request, key: str, missing: str) -> tuple[Path | None, Opener]:
+    """The local path of ``key`` (None on an object store) and how to open it; 404 saying ``missing`` when it
+    is not there."""
     storage = state(request).portal.dirs.storage
     local = storage.local_path(key)
-    if local is not None:
-        if not local.is_file():
-            raise PortalError(404, "not-found", missing)
-        return FileResponse(local, media_type=media_type, headers=headers)
-    if not storage.exists(key):
+    if not (local.is_file() if local is not None else storage.exists(key)):
         raise PortalError(404, "not-found", missing)
-    return StreamingResponse(_streamed(lambda: storage.open_read(key)), media_type=media_type, headers=headers)
+    return local, lambda: storage.open_read(key)
+
+
+def _whole(local: Path | None, opener: Opener, media_type: str, headers: dict[str, str]) -> Response:
+    """The file as it is: sent from the disk, or streamed a megabyte at a time."""
+    if local is not None:
+        return FileResponse(local, media_type=media_type, headers=headers)
+
+    def chunks() -> Iterator[bytes]:
+        with opener() as handle:
+            yield from iter(lambda: handle.read(1 << 20), b"")
+
+    return StreamingResponse(chunks(), media_type=media_type, headers=headers)

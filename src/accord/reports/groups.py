@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from accord.reasons import format_examples, type_names
+from accord.reasons import column_label, format_examples, type_names
 from accord.reports.patterns import describe_pattern
 
 EXAMPLE_ROWS = 3
@@ -87,12 +87,6 @@ class ProblemGroup:
     def label(self) -> str:
         return column_label(self.source_column, self.column) or "—"
 
-
-def column_label(source_column: str | None, column: str | None) -> str:
-    """The agency's column, with the contract's field in parentheses when it differs: ``NAS (sin)``."""
-    if source_column and column and source_column != column:
-        return f"{source_column} ({column})"
-    return source_column or column or ""
 
 
 def _example(rule: str, detail: str, contract_example: str | None) -> str | None:
