@@ -29,15 +29,10 @@ from accord.checksums import file_sha256
 from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
-from accord.mapping import (
-    Mapping,
-    apply_mapping,
-    extra_columns,
-    misordered_column,
-    missing_columns,
-    similar_columns,
-)
+from accord.mapping import Mapping, absent_notes, apply_mapping
+from accord.mapping.header import judge_header
 from accord.mapping.joins import join_batch, prepared
+from accord.mapping.json_types import json_type_errors
 from accord.mapping.rows import FILTERED_COLUMNS, RecordBudget, shape
 from accord.publish.stream import WorkParts
 from accord.readers import RawExtract, iter_extract, read_extract
@@ -108,6 +103,8 @@ class _Work:
         self.similar: dict[str, str] = {}  # a missing column -> the file's unread column that resembles it
         self.notes: list[dict[str, str]] = []  # how the file was read unlike the mapping says (en, fr)
         self.extra: list[str] = []  # columns no field reads, when the mapping lets them pass
+        self.absent: list[str] = []  # optional columns the file lacks, read as empty
+        self.dropped: list[pl.Series] = []  # several targets: source records one of them quarantines
 
     def close(self) -> None:
         for parts in (self.candidates, self.records, self.quarantine, self.errors, self.keys, self.filtered):
@@ -159,13 +156,17 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
     budget = RecordBudget(limits.max_records_per_row, limits.max_records_per_file, limits.max_records_at_once)
     source = mapping.spec.source
     if delivery is None:  # the same table saved another way is read anyway, and said so
-        source, work.notes = same_table(file, source, mapping.spec.source_columns)
+        source, work.notes = same_table(file, source, list(dict.fromkeys(
+            c for spec in mapping.specs for c in spec.required_columns)))
     for raw in iter_extract(delivery.base if delivery else file, source, limits):
         work.rows_in += raw.rows_in
         frame, join_errors = _joined(raw.frame, mapping, delivery)
         if not work.header_read:
             work.header_read = True
-            _read_header(mapping, frame, work)
+            header = judge_header(mapping, frame)
+            work.refused, work.similar, work.extra, work.absent = (header.refused, header.similar, header.extra,
+                                                                   header.absent)
+            work.notes += absent_notes(work.absent)
             if work.refused:  # nothing can be mapped: every record is quarantined, with the reason
                 row, (reason, columns) = mapping.spec.source.header_row, work.refused
                 work.errors.write(error_frame([(row, None, reason, work.similar.get(c), c) for c in columns]))
@@ -173,49 +174,66 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
         if work.refused:
             work.quarantine.write(raw.frame)
             continue
+        if work.absent:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in work.absent)
         work.errors.write(join_errors)
-        bad, set_aside = [join_errors.get_column(ROW)], []
-        for shaped in shape(mapping.spec, frame, budget):  # slices of bounded size, each source record whole
-            work.filtered.write(shaped.filtered)
-            work.errors.write(shaped.too_many)
-            set_aside.append(shaped.filtered.get_column(ROW))
-            bad.append(shaped.too_many.get_column(ROW))
-            if shaped.frame.is_empty():
-                continue
-            mapped = apply_mapping(mapping, shaped.frame)
-            row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
-            errors = pl.concat([mapped.errors, row_errors])
-            work.errors.write(errors)
-            bad.append(errors.get_column(ROW))
-            good = ~pl.col(ROW).is_in(pl.concat([errors.get_column(ROW), join_errors.get_column(ROW)]).implode())
-            work.candidates.write(mapped.values.filter(good))
-            if fields:
-                work.keys.write(key_columns(mapped.values, mapped.source_text, fields)
-                                .with_columns(good.alias(_CANDIDATE)))
-        good = ~pl.col(ROW).is_in(pl.concat(bad).unique().implode())
-        kept = ~pl.col(ROW).is_in(pl.concat(set_aside).implode())
+        bad = [join_errors.get_column(ROW)]
+        set_aside: list[pl.Series] = []
+        filtered: list[pl.DataFrame] = []
+        for spec in mapping.specs:  # one target, or each target of the contract: their records united
+            target = mapping.branch(spec) if mapping.branches else mapping
+            aside = []
+            for shaped in shape(spec, frame, budget):  # slices of bounded size, each source record whole
+                filtered.append(shaped.filtered)
+                work.errors.write(shaped.too_many)
+                aside.append(shaped.filtered.get_column(ROW))
+                bad.append(shaped.too_many.get_column(ROW))
+                if shaped.frame.is_empty():
+                    continue
+                errors = _row_errors(target, schema, shaped.frame, raw.json_kinds)
+                work.errors.write(errors.errors)
+                bad.append(errors.errors.get_column(ROW))
+                good = ~pl.col(ROW).is_in(pl.concat([errors.errors.get_column(ROW),
+                                                     join_errors.get_column(ROW)]).implode())
+                work.candidates.write(errors.values.filter(good))
+                if fields:
+                    work.keys.write(key_columns(errors.values, errors.source_text, fields)
+                                    .with_columns(good.alias(_CANDIDATE)))
+            set_aside.append(pl.concat(aside).unique() if aside else pl.Series(ROW, [], dtype=pl.Int64))
+        bad_rows = pl.concat(bad).unique()
+        aside_rows = set_aside[0]
+        for other in set_aside[1:]:  # set aside only when no target keeps the record
+            aside_rows = aside_rows.filter(aside_rows.is_in(other.implode()))
+        if mapping.branches:  # a record one target quarantines is not published by the others either
+            work.dropped.append(bad_rows)
+            reasons = pl.concat(filtered).filter(pl.col(ROW).is_in(aside_rows.implode()))
+            filtered = [reasons.unique(ROW, keep="first", maintain_order=True).sort(ROW)]  # the first target's
+        for part in filtered:
+            work.filtered.write(part)
+        good = ~pl.col(ROW).is_in(bad_rows.implode())
+        kept = ~pl.col(ROW).is_in(aside_rows.implode())
         work.quarantine.write(raw.frame.filter(~good & kept))
         if fields:
             work.records.write(raw.frame.filter(good & kept))
 
 
-def _read_header(mapping: Mapping, raw: pl.DataFrame, work: _Work) -> None:
-    """The file is refused when columns the mapping reads are missing, out of order (``column_order:
-    mapping``), or when it has columns no field reads and the mapping says ``extra_columns: reject``; with
-    ``warn`` those columns are only named."""
-    missing = missing_columns(mapping, raw)
-    policy = mapping.spec.source.extra_columns
-    extra = extra_columns(mapping, raw) if policy != "ignore" and not missing else []
-    misplaced = misordered_column(mapping, raw) if not missing else None
-    if missing:
-        work.refused = ("missing-column", missing)
-        work.similar = similar_columns(mapping, raw, missing)
-    elif misplaced:
-        work.refused = ("column-order", [misplaced])
-    elif extra and policy == "reject":
-        work.refused = ("extra-column", extra)
-    else:
-        work.extra = extra
+@dataclass(frozen=True)
+class _Checked:
+    values: pl.DataFrame
+    source_text: pl.DataFrame
+    errors: pl.DataFrame
+
+
+def _row_errors(mapping: Mapping, schema: RowSchema, frame: pl.DataFrame, kinds: pl.DataFrame | None) -> _Checked:
+    """A slice mapped and checked: its contract values and every error of its records (mapping, JSON type, row
+    rules; the JSON type's error replaces any other on that cell)."""
+    mapped = apply_mapping(mapping, frame)
+    row_errors = mapped.with_source_values(_drop_echoes(schema.check(mapped.values), mapped.errors))
+    errors = pl.concat([mapped.errors, row_errors])
+    json_errors = json_type_errors(mapping, kinds, frame)
+    if not json_errors.is_empty():
+        errors = pl.concat([json_errors, errors.join(json_errors, on=[ROW, "column"], how="anti")])
+    return _Checked(mapped.values, mapped.source_text, errors)
 
 
 def _sorted_quarantine(work: _Work, errors: pl.DataFrame, retracted: pl.Series) -> pl.DataFrame:
@@ -252,6 +270,9 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     contract = mapping.contract
     fields = unique_fields(contract)
     keys = work.keys.lazy()
+    dropped = pl.concat(work.dropped).unique() if work.dropped else pl.Series(ROW, [], dtype=pl.Int64)
+    if keys is not None and dropped.len():  # several targets: not a candidate when another target quarantines it
+        keys = keys.with_columns(pl.col(_CANDIDATE) & ~pl.col(ROW).is_in(dropped.implode()))
     repeated = repeated_values(keys, fields, work.rows_in) if keys is not None else {}
     duplicates = duplicate_errors(keys, fields, work.rows_in, repeated) if keys is not None else error_frame([])
     errors = pl.concat([*work.errors.batches(), duplicates]).sort([ROW, "column"], nulls_last=True)
@@ -262,8 +283,9 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     refused = work.refused
     metrics = DatasetMetrics(contract)
     published = 0
+    withheld = pl.concat([retracted, dropped]).unique()
     for batch in work.candidates.batches():
-        batch = batch.filter(~pl.col(ROW).is_in(retracted.implode())) if retracted.len() else batch
+        batch = batch.filter(~pl.col(ROW).is_in(withheld.implode())) if withheld.len() else batch
         metrics.add(batch.select(contract.field_names))
         published += batch.height
         if publish is not None and batch.height:
@@ -283,10 +305,10 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     if not filtered.is_empty():
         filtered.write_parquet(filtered_file, compression="lz4")
     records_published = None
-    if mapping.spec.rows:  # explode and unpivot: several published records may share one source record
+    if mapping.spec.rows or mapping.branches:  # several published records may share one source record
         candidates = work.candidates.lazy()
-        produced = candidates.select(pl.col(ROW).n_unique()).collect().item() if candidates is not None else 0
-        records_published = int(produced) - retracted.n_unique()
+        records_published = int(candidates.filter(~pl.col(ROW).is_in(withheld.implode())).select(
+            pl.col(ROW).n_unique()).collect().item()) if candidates is not None else 0
     outcome = ExtractOutcome(
         source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
         rows_published=published, rows_quarantined=quarantined.height,

@@ -8,6 +8,7 @@ column, a stable reason code (``rule``), the offending value as the agency sent 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import polars as pl
 
@@ -113,9 +114,17 @@ def type_names(detail: str) -> tuple[str, str]:
 EXAMPLE_MOMENT = dt.datetime(2026, 12, 31, 13, 45, 30)
 
 
+JSON_TYPES = {"string": ("a string", "une chaîne"), "number": ("a number", "un nombre"),
+              "boolean": ("a boolean", "un booléen"), "object": ("an object", "un objet"),
+              "array": ("an array", "un tableau")}
+_JSON_DETAIL = re.compile(r"^(\S+) \[JSON (\w+), (\w+) sent\]$")
+
+
 def format_examples(detail: str) -> tuple[str, list[str]]:
     """``date [%d/%m/%Y, %Y-%m-%d]`` -> the type and each format shown as the last moment of 2026 written that
-    way (``31/12/2026``); no formats for a detail without them."""
+    way (``31/12/2026``); no formats for a detail without them (nor for a JSON type's detail)."""
+    if json := _JSON_DETAIL.match(detail):
+        return json.group(1), []
     if not detail.endswith("]") or " [" not in detail:
         return detail, []
     kind, _, formats = detail[:-1].partition(" [")
@@ -132,7 +141,14 @@ def format_examples(detail: str) -> tuple[str, list[str]]:
 
 
 def _formats(detail: str) -> tuple[str, str, str]:
-    """The type, and what was expected in words in English and French (``expected like 31/12/2026``)."""
+    """The type, and what was expected in words in English and French (``expected like 31/12/2026``; for a
+    JSON value of another type, the JSON types sent and wanted)."""
+    if json := _JSON_DETAIL.match(detail):
+        kind, wanted, sent = json.groups()
+        (sent_en, sent_fr), (wanted_en, wanted_fr) = JSON_TYPES.get(sent, (sent, sent)), JSON_TYPES.get(
+            wanted, (wanted, wanted))
+        return (kind, f" (the file sends {sent_en} in JSON; {wanted_en} is expected)",
+                f" (le fichier envoie {sent_fr} JSON ; {wanted_fr} est attendu)")
     kind, shown = format_examples(detail)
     if not shown:
         return kind, "", ""

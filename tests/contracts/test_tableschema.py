@@ -72,7 +72,7 @@ def test_accord_and_frictionless_flag_the_same_cells(name, tmp_path):
 def test_import_reports_what_it_does_not_import(tmp_path):
     output = _import("irve", tmp_path)
     assert "not imported: field 'coordonneesXY': type 'geopoint' (imported as a string, unchecked)" in output
-    assert output[-1] == "40 fields imported, 6 item(s) not imported"
+    assert output[-1] == "1 contract(s), 40 fields imported, 6 item(s) not imported"
     contract = load_contract(tmp_path / "contracts" / "irve" / "1.0.0.yaml")
     fields = {f.name: f for f in contract.fields}
     assert fields["horaires"].pattern == r"^(?:(.*?)((\d{1,2}:\d{2})-(\d{1,2}:\d{2})|24/7))$"  # whole value
@@ -85,9 +85,12 @@ def test_import_reports_what_it_does_not_import(tmp_path):
     assert fields["implantation_station"].enum[:2] == ("Voirie", "Parking public")
     assert (fields["contact_operateur"].required, fields["contact_amenageur"].required) == (True, False)
     mapping = yaml.safe_load((tmp_path / "mappings" / "etalab" / "irve.yaml").read_text())
-    assert mapping["fields"]["gratuit"] == {"from": "gratuit", "trim": False, "boolean": {
-        "true": ["true", "True", "TRUE", "1"], "false": ["false", "False", "FALSE", "0"]}}  # Table Schema's only
-    assert mapping["fields"]["date_maj"] == {"from": "date_maj", "trim": False, "date": {"formats": ["%Y-%m-%d"]}}
+    assert (mapping["mapping_version"], mapping["source"]["pattern"]) == (2, "irve-*.csv")
+    [target] = mapping["targets"]
+    assert target["fields"]["gratuit"] == {"from": "gratuit", "trim": False, "steps": [{"boolean": {
+        "true": ["true", "True", "TRUE", "1"], "false": ["false", "False", "FALSE", "0"]}}]}  # Table Schema's only
+    assert target["fields"]["date_maj"] == {"from": "date_maj", "trim": False, "steps": [
+        {"date": {"formats": ["%Y-%m-%d"]}}]}
 
 
 def test_import_names_that_would_leave_the_project_are_refused(tmp_path):
@@ -104,8 +107,8 @@ def test_stationnement_true_and_false_values_go_to_the_mapping(tmp_path):
     descriptor = json.loads((FIXTURES / "stationnement" / "schema.json").read_text())
     imported = from_tableschema(descriptor, contract_id="stationnement", agency="etalab")
     [spec] = [f for f in descriptor["fields"] if "trueValues" in f]
-    assert imported.mapping["fields"][spec["name"]]["boolean"] == {"true": spec["trueValues"],
-                                                                   "false": spec["falseValues"]}
+    assert imported.mapping["targets"][0]["fields"][spec["name"]]["steps"] == [{"boolean": {
+        "true": spec["trueValues"], "false": spec["falseValues"]}}]
     assert imported.mapping["source"]["null_tokens"] == [""]
     assert imported.contract["schema"][0]["properties"][0]["primaryKey"] is True  # primaryKey: id
 
@@ -120,7 +123,8 @@ def test_import_export_import_is_stable_and_validates_the_examples_the_same_way(
                              agency="etalab")
     assert again.contract["schema"][0]["properties"] == first.contract["schema"][0]["properties"]
     # true/false values are the mapping's, not the contract's: an export cannot carry them
-    assert _without_booleans(again.mapping["fields"]) == _without_booleans(first.mapping["fields"])
+    assert _without_booleans(again.mapping["targets"][0]["fields"]) == _without_booleans(
+        first.mapping["targets"][0]["fields"])
     folder = shutil.copytree(FIXTURES / name, tmp_path / "exported")
     (folder / "schema.json").write_text(json.dumps(exported, default=str))
     for example in ("valide", "invalide"):
@@ -129,7 +133,8 @@ def test_import_export_import_is_stable_and_validates_the_examples_the_same_way(
 
 
 def _without_booleans(fields: dict) -> dict:
-    return {name: {k: v for k, v in spec.items() if k != "boolean"} for name, spec in fields.items()}
+    return {name: {**spec, "steps": [s for s in spec.get("steps", []) if "boolean" not in s]}
+            for name, spec in fields.items()}
 
 
 def test_patterns_keep_their_meaning_both_ways():

@@ -139,3 +139,27 @@ def test_a_sample_that_cannot_be_read_is_an_answer_not_a_crash(tmp_path):
                                       "--project-dir", str(ROOT)])
     assert result.exit_code == 2, result.output
     assert f"{broken}: the workbook cannot be read (ZipError:" in result.output
+
+
+def test_suggest_on_a_zip_delivery_drafts_a_delivery_mapping(tmp_path, registry):
+    """msa's zip: each contract drafted from the file of the zip that fits it; the draft loads as a delivery."""
+    from accord.mapping.loader import as_specs
+
+    result = runner.invoke(app, ["mapping", "suggest", str(SAMPLES / "msa" / "dossiers_2026-11.zip"),
+                                 "--contract", "person,benefit_payment", "--agency", "msa", "--project-dir", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    draft = yaml.safe_load(text)
+    assert draft["delivery"]["pattern"] == "dossiers_*.zip"
+    assert {k: v["pattern"] for k, v in draft["delivery"]["files"].items()} == {
+        "personnes": "personnes.csv", "versements": "versements.csv"}
+    assert [(t["contract"], t["file"]) for t in draft["targets"]] == [("person", "personnes"),
+                                                                       ("benefit_payment", "versements")]
+    assert draft["targets"][0]["fields"]["birth_date"] == {"from": "NAISSANCE",
+                                                           "steps": [{"date": {"formats": ["%d/%m/%Y"]}}]}
+    assert "# person: drafted from personnes.csv (8 of 9 fields found)" in text
+    # the payments miss payment_id, amount and status (cells like 01=250,00|15=250,00 need an explode)
+    assert "required contract fields not produced: payment_id, amount, status" in text
+    draft["targets"][1]["fields"].update(payment_id={"from": "DOSSIER"}, amount={"constant": 1},
+                                         status={"constant": "PAID"})
+    assert [s.file for s in as_specs(draft)] == ["personnes", "versements"]

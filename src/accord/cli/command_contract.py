@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -90,30 +92,29 @@ def _write_new(target: Path, text: str, force: bool) -> None:
 
 @app.command("import")
 def import_schema(
-    file: Annotated[Path, typer.Argument(help="a Table Schema or a JSON Schema (JSON or YAML)")],
-    source: Annotated[str, typer.Option("--from", help="the schema's standard: tableschema or jsonschema")
-                      ] = "tableschema",
-    contract_id: Annotated[str | None, typer.Option("--id", help="contract id (default: the file's name)")] = None,
+    file: Annotated[Path, typer.Argument(help="a Table Schema, a JSON Schema or a Data Package (JSON or YAML)")],
+    source: Annotated[str, typer.Option("--from", help="the schema's standard: tableschema, jsonschema or "
+                                                       "datapackage")] = "tableschema",
+    contract_id: Annotated[str | None, typer.Option("--id", help="contract id (default: the file's name; a data "
+                                                                 "package: each resource's name)")] = None,
     version: Annotated[str, typer.Option(help="contract version")] = "1.0.0",
     agency: Annotated[str | None, typer.Option(help="also write mappings/<agency>/<id>.yaml for files that "
                                                     "follow the schema as is")] = None,
     project_dir: Annotated[Path, typer.Option(help="folder with contracts/ and mappings/")] = Path("."),
     force: Annotated[bool, typer.Option("--force", help="replace existing files")] = False,
 ) -> None:
-    """Write an ODCS contract (and a default mapping) from a published schema; list what was not imported."""
+    """Write ODCS contracts (and a default mapping) from a published schema; list what was not imported."""
     import re
 
-    import yaml
-
+    from accord.contracts.datapackage import from_datapackage
     from accord.contracts.jsonschema import from_jsonschema
     from accord.contracts.semver import SEMVER
     from accord.contracts.tableschema import CONTRACT_ID, from_tableschema
     from accord.mapping.spec import AGENCY_ID
     from accord.yamlfile import load_yaml
 
-    readers = {"tableschema": from_tableschema, "jsonschema": from_jsonschema}
-    if source not in readers:
-        raise typer.BadParameter("--from must be tableschema or jsonschema", param_hint="--from")
+    if source not in ("tableschema", "jsonschema", "datapackage"):
+        raise typer.BadParameter("--from must be tableschema, jsonschema or datapackage", param_hint="--from")
     descriptor = load_yaml(file, ContractError).data
     name = contract_id or re.sub(r"[^a-z0-9_]+", "_", file.stem.lower()).strip("_")
     # each becomes part of a path under the project: never '..', '/' or anything but a plain name
@@ -121,22 +122,53 @@ def import_schema(
                               (version, SEMVER.pattern, "--version")):
         if not re.match(rule, value):
             raise typer.BadParameter(f"{value!r} does not match {rule}", param_hint=hint)
-    imported = readers[source](descriptor, contract_id=name, version=version, agency=agency or "agency")
-
-    def dump(data: dict[str, object]) -> str:
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
-
     header = f"# Imported from {file.name} ({source}) by accord contract import.\n"
-    target = project_dir / "contracts" / name / f"{version}.yaml"
-    _write_new(target, header + dump(imported.contract), force)
-    _load(target)  # what was written is a valid contract
+    options = {"version": version, "agency": agency or "agency"}
+    if source == "datapackage":
+        package = from_datapackage(descriptor, **options)
+        contracts, mapping, not_imported = package.contracts, package.mapping, package.not_imported
+        mapping_name = str(mapping["delivery"]["pattern"]).removesuffix("-*.zip")
+    else:
+        imported = (from_tableschema(descriptor, contract_id=name, **options) if source == "tableschema" else
+                    from_jsonschema(descriptor, contract_id=name, resolve=_schema_folder(file), **options))
+        contracts, mapping, not_imported = {name: imported.contract}, imported.mapping, imported.not_imported
+        mapping_name = name
+    for contract_name, contract in contracts.items():
+        target = project_dir / "contracts" / contract_name / f"{version}.yaml"
+        _write_new(target, header + _yaml(contract), force)
+        _load(target)  # what was written is a valid contract
     if agency:
-        _write_new(project_dir / "mappings" / agency / f"{name}.yaml",
-                   header + dump(imported.mapping), force)
-    for item in imported.not_imported:
-        console.print(f"not imported: {item}", markup=False, highlight=False)
-    console.print(f"{len(imported.contract['schema'][0]['properties'])} fields imported, "
-                  f"{len(imported.not_imported)} item(s) not imported", highlight=False)
+        _write_new(project_dir / "mappings" / agency / f"{mapping_name}.yaml", header + _yaml(mapping), force)
+    declared = [item for item in not_imported if " read as " in item]  # the standard's own declarations, kept
+    for item in not_imported:
+        label = "from the standard" if item in declared else "not imported"
+        console.print(f"{label}: {item}", markup=False, highlight=False)
+    fields = sum(len(c["schema"][0]["properties"]) for c in contracts.values())
+    read = f", {len(declared)} read from the standard's own declarations" if declared else ""
+    console.print(f"{len(contracts)} contract(s), {fields} fields imported, {len(not_imported) - len(declared)} "
+                  f"item(s) not imported{read}", highlight=False)
+
+
+def _yaml(data: dict[str, object]) -> str:
+    import yaml
+
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _schema_folder(file: Path) -> Callable[[str], dict[str, Any]]:
+    """How a JSON Schema's ``$ref`` to a sibling file (``phone.json``) is read: a plain file name in the schema's
+    own folder, never a path out of it or a URL."""
+    from accord.yamlfile import load_yaml
+
+    def resolve(ref: str) -> dict[str, Any]:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+\.(json|ya?ml)", ref) or ref.startswith("."):
+            raise ValueError("only a schema file beside this one is read")
+        data = load_yaml(file.parent / ref, ContractError).data
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON Schema object")
+        return data
+
+    return resolve
 
 
 @app.command("export")

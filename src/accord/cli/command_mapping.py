@@ -47,7 +47,8 @@ def lint(
 @app.command("suggest")
 def suggest(
     extract: Annotated[Path, typer.Argument(help="a sample extract", exists=True, dir_okay=False)],
-    contract: Annotated[str, typer.Option(help="contract id, e.g. person")],
+    contract: Annotated[str, typer.Option(help="contract id, e.g. person (a zip delivery: one or more, "
+                                               "person,benefit_payment)")],
     version: Annotated[int | None, typer.Option(
         help="contract major version (default: the one the other agencies' mappings use, else the latest "
              "active one)")] = None,
@@ -57,21 +58,36 @@ def suggest(
     project_dir: ProjectOption = None,
 ) -> None:
     """Draft a mapping from the extract's header and values, with confidence comments and TODOs; the draft
-    is linted and what is left to fix is listed."""
+    is linted and what is left to fix is listed. From a zip delivery: a delivery mapping, each contract drafted
+    from the file of the zip that fits it best."""
+    from accord.readers.kinds import kind_of
+
     dirs = project_dirs(project_dir)
     contracts = ContractRegistry.load(dirs.contracts)
-    majors = sorted(c.major for c in contracts.contracts if c.id == contract)
-    if not majors:
-        errors.print(f"no contract '{contract}'", markup=False)
+    wanted = [c.strip() for c in contract.split(",") if c.strip()]
+    unknown = [c for c in wanted if not any(k.id == c for k in contracts.contracts)]
+    delivery = kind_of(extract) == "zip"  # a workbook is a zip too, but not a delivery
+    if unknown or not wanted or (len(wanted) > 1 and not delivery):
+        errors.print(f"no contract '{', '.join(unknown)}'" if unknown else "give one contract (several for a zip "
+                     "delivery)", markup=False)
         raise typer.Exit(2)
     agency_id = agency or extract.parent.name
     if agency is None and not (dirs.mappings / agency_id).is_dir():
         errors.print(f"give --agency: the extract's folder '{agency_id}' is not an agency of {dirs.mappings}",
                      markup=False)
         raise typer.Exit(2)
-    target = contracts.resolve(contract, version or default_major(contracts, dirs.mappings, contract))
+    targets = [contracts.resolve(c, version or default_major(contracts, dirs.mappings, c)) for c in wanted]
     try:
-        text, findings = draft(extract, target, contracts, agency_id)
+        if delivery:
+            from accord.mapping.suggest import draft_findings
+            from accord.mapping.suggest_delivery import suggest_delivery
+
+            text = suggest_delivery(extract, targets, agency_id)
+            findings = draft_findings(text, contracts, agency_id, targets[0])
+            text += f"# lint: {len(findings)} problem(s); {text.count('TODO:')} TODO(s) to review\n"
+            text += "".join(f"#   {f}\n" for f in findings)
+        else:
+            text, findings = draft(extract, targets[0], contracts, agency_id)
     except AccordError as exc:  # the sample cannot be read
         errors.print(plain(exc.describe()))
         raise typer.Exit(2) from None
@@ -131,6 +147,6 @@ def _draft_lint(text: str, file: Path, contracts: ContractRegistry) -> list[obje
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=file.parent, delete=False, encoding="utf-8") as tmp:
         tmp.write(text)
     try:
-        return list(lint_mapping(Path(tmp.name), contracts))
+        return list(lint_mapping(Path(tmp.name), contracts, instead_of=file))
     finally:
         Path(tmp.name).unlink()

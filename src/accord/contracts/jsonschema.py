@@ -8,6 +8,7 @@ arrays of arrays or objects, ``oneOf``/``anyOf``, other keywords) is reported by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _SCALARS = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 _DATES = {"date": "date", "time": "time", "date-time": "timestamp"}
 _KNOWN = {"type", "format", "description", "title", "examples", "enum", "pattern", "minLength", "maxLength",
-          "minimum", "maximum"}
+          "minimum", "maximum", "constraints"}
 _ARRAY_OPTIONS = ("minItems", "maxItems", "uniqueItems")
 
 
@@ -71,20 +72,117 @@ def _import_property(name: str, spec: dict[str, Any], skipped: list[str], *, ite
     return prop
 
 
-def from_jsonschema(schema: dict[str, Any], *, contract_id: str, version: str = "1.0.0",
-                    agency: str = "agency") -> Imported:
-    """The ODCS contract of the record ``schema`` describes, a default mapping (JSON or NDJSON records), and
-    what was not imported."""
-    skipped: list[str] = []
+Resolve = Callable[[str], dict[str, Any]]
+NESTING = 3  # objects in objects flattened this deep; deeper ones are reported
+_STANDARD_TIMES = {"date": "date", "time": "time", "datetime": "timestamp"}  # HSDS ``datapackage_type``
+
+
+def _referenced(spec: dict[str, Any], resolve: Resolve | None, where: str, skipped: list[str]) -> dict[str, Any] | None:
+    """The schema a ``$ref`` names (resolved by ``resolve``), the spec itself without one, None when it cannot be
+    resolved (reported)."""
+    ref = spec.get("$ref")
+    if ref is None:
+        return spec
+    if resolve is not None and isinstance(ref, str):
+        try:
+            return resolve(ref)
+        except (OSError, ValueError) as exc:
+            skipped.append(f"{where}: $ref {ref!r} cannot be read ({exc})")
+            return None
+    skipped.append(f"{where}: $ref {ref!r} (no schema folder to resolve it from; not imported)")
+    return None
+
+
+def _is_object(spec: dict[str, Any]) -> bool:
+    kinds = spec.get("type")
+    return kinds == "object" or (isinstance(kinds, list) and "object" in kinds) or (
+        kinds is None and isinstance(spec.get("properties"), dict))
+
+
+def _declared(spec: dict[str, Any], where: str, notes: list[str]) -> dict[str, Any]:
+    """A property with the standard's own declarations as JSON Schema keywords: HSDS's ``datapackage_type``
+    (a date or time written as a string), its ``constraints.unique`` and ``example`` (each named in ``notes``)."""
+    spec = dict(spec)
+    standard = spec.pop("datapackage_type", None)
+    if standard in _STANDARD_TIMES and spec.get("type") == "string" and "format" not in spec:
+        spec["format"] = {"date": "date", "time": "time", "datetime": "date-time"}[standard]
+        notes.append(f"{where}: datapackage_type {standard!r} read as a {_STANDARD_TIMES[standard]}")
+    elif standard is not None and standard != spec.get("type"):
+        notes.append(f"{where}: datapackage_type {standard!r} (not imported)")
+    if "example" in spec:
+        spec.setdefault("examples", [spec.pop("example")])
+    spec.pop("name", None)  # the property's own name, repeated
+    return spec
+
+
+def _walk(schema: dict[str, Any], prefix: str, path: str, required_here: bool, depth: int, resolve: Resolve | None,
+          skipped: list[str], out: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """The fields of ``schema``'s properties, nested objects flattened (``organization`` -> the fields
+    ``organization__id`` read from ``organization.id``), appended to ``out``."""
     required = set(schema.get("required") or [])
-    properties, fields = [], {}
-    for name, spec in (schema.get("properties") or {}).items():
-        properties.append({"name": name, **_import_property(name, spec, skipped), "required": name in required})
-        fields[name] = {"from": name, "trim": False}  # dates and times: ISO 8601, the mapping's default
-    skipped += [f"schema: keyword {k!r}" for k in schema
-                if k not in {"$schema", "$id", "type", "title", "description", "properties", "required"}]
-    return Imported.of(schema, contract_id=contract_id, version=version, agency=agency, properties=properties,
-                       fields=fields, source={"pattern": "*.ndjson", "format": "ndjson"}, skipped=skipped)
+    for key, raw in (schema.get("properties") or {}).items():
+        name, source = f"{prefix}{key}", f"{path}{key}"
+        where = f"property {source!r}"
+        spec = _referenced(raw if isinstance(raw, dict) else {}, resolve, where, skipped)
+        if spec is None:
+            continue
+        items = spec.get("items") if isinstance(spec.get("items"), dict) else None
+        if _is_object(spec):
+            if depth >= NESTING:
+                skipped.append(f"{where}: an object nested deeper than {NESTING} levels (not imported)")
+                continue
+            inner: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            _walk(spec, f"{name}__", f"{source}.", required_here and key in required, depth + 1, resolve, skipped,
+                  inner)
+            skipped.append(f"{where}: an object, read as the fields "
+                           f"{', '.join(p['name'] for p, _ in inner) or '(none)'} (read from {source}.<key>)")
+            out += inner
+            continue
+        if items is not None and (_is_object(items) or "$ref" in items):
+            what = items.get("$ref") or "objects"
+            skipped.append(f"{where}: an array of {what}: not a field of this contract (import {what} as a "
+                           "contract of its own, its records linking to this one by id)")
+            continue
+        notes: list[str] = []
+        declared = _declared(spec, where, notes)
+        prop = {"name": name, **_import_property(name, declared, skipped),
+                "required": required_here and key in required}
+        constraints = spec.get("constraints")
+        constraints = constraints if isinstance(constraints, dict) else {}
+        if constraints.get("unique") is True and depth == 0:  # a nested object's id repeats across records
+            prop["unique"] = True
+            notes.append(f"{where}: constraints.unique read as unique")
+        notes += [f"{where}: constraints.{k} (not imported)" for k in constraints if k != "unique"]
+        skipped += notes
+        out.append((prop, {"from": source, "trim": False}))
+
+
+def from_jsonschema(schema: dict[str, Any], *, contract_id: str, version: str = "1.0.0",
+                    agency: str = "agency", resolve: Resolve | None = None) -> Imported:
+    """The ODCS contract of the record ``schema`` describes, a default mapping (NDJSON records, JSON types kept
+    strictly), and what was not imported or was read from the standard's own declarations.
+
+    Nested objects become flattened fields; an array of objects is left to a contract of its own (reported).
+    ``$ref`` to another schema file is read through ``resolve`` (the importing command reads the schema's folder).
+    HSDS's ``tabular_required`` names fields required in the tabular form: they are required here too; a
+    required ``id`` with ``constraints.unique`` is the key."""
+    skipped: list[str] = []
+    fields: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    _walk(schema, "", "", True, 0, resolve, skipped, fields)
+    tabular = [str(n) for n in schema.get("tabular_required") or []]
+    for prop, _ in fields:
+        if prop["name"] in tabular and not prop["required"]:
+            prop["required"] = True
+            skipped.append(f"property {prop['name']!r}: tabular_required read as required")
+        if prop["name"] == "id" and prop.get("unique") and prop["required"]:
+            prop.update(primaryKey=True, primaryKeyPosition=1)
+    known = {"$schema", "$id", "type", "title", "description", "properties", "required", "tabular_required", "name"}
+    skipped += [f"schema: keyword {k!r}" for k in schema if k not in known]
+    # JSON's own meaning: "" is a string (not missing), a value keeps its JSON type
+    source = {"pattern": f"{contract_id}-*.ndjson", "format": "ndjson", "json_types": "strict", "null_tokens": []}
+    return Imported.of(schema, contract_id=contract_id, version=version, agency=agency,
+                       properties=[p for p, _ in fields], fields={p["name"]: e for p, e in fields}, source=source,
+                       skipped=skipped)
 
 
 def _property(field: Field) -> dict[str, Any]:

@@ -36,6 +36,7 @@ LISTS = ("list", "array")  # v2 ``list`` (items in delimited text) and ``array``
 DEFAULT_TRUE = ["true", "True", "TRUE", "1"]
 DEFAULT_FALSE = ["false", "False", "FALSE", "0"]
 DEFAULT_FORMATS = {"date": "%Y-%m-%d", "time": "%H:%M:%S", "datetime": "%Y-%m-%dT%H:%M:%SZ"}
+FRACTIONAL = {"datetime": ["%Y-%m-%dT%H:%M:%S%.fZ"]}  # ISO 8601 with fractions of a second, as frictionless reads
 _KNOWN_FIELD_KEYS = {"name", "type", "format", "title", "description", "example", "constraints", "trueValues",
                      "falseValues", "decimalChar", "groupChar", "bareNumber", "delimiter", "itemType", "arrayItem"}
 _ITEM_SETTINGS = ("date", "number", "boolean")  # mapping settings that, for an array, read each item
@@ -63,9 +64,17 @@ class Imported:
             "schema": [{"name": contract_id, "physicalName": contract_id, "logicalType": "object",
                         "description": description, "properties": properties}],
         }
-        mapping = {"mapping_version": 1, "agency": agency, "contract": contract_id,
-                   "contract_version": int(version.split(".")[0]), "source": source, "fields": fields}
+        target = {"contract": contract_id, "contract_version": int(version.split(".")[0]),
+                  "fields": {name: _v2_entry(entry) for name, entry in fields.items()}}
+        mapping = {"mapping_version": 2, "agency": agency, "source": source, "targets": [target]}
         return cls(contract, mapping, skipped)
+
+
+def _v2_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A field entry with its reading (date, number or boolean settings) as mapping version 2's parse step."""
+    steps = [{kind: entry[kind]} for kind in _ITEM_SETTINGS if kind in entry]
+    kept = {k: v for k, v in entry.items() if k not in _ITEM_SETTINGS}
+    return {**kept, "steps": steps} if steps else kept
 
 
 def contract_pattern(pattern: str) -> str:
@@ -129,7 +138,7 @@ def _property(spec: dict[str, Any], position: int | None, skipped: list[str]) ->
         skipped.append(f"{where}: format {fmt!r}")
     if ts_type in DEFAULT_FORMATS:
         if fmt in ("default", None):
-            entry["date"] = {"formats": [DEFAULT_FORMATS[ts_type]]}
+            entry["date"] = {"formats": [DEFAULT_FORMATS[ts_type], *FRACTIONAL.get(ts_type, [])]}
         elif fmt == "any":
             skipped.append(f"{where}: format 'any' (read as the day-first family of formats)")
             entry["date"] = {"day_first": True}
@@ -233,7 +242,7 @@ def from_tableschema(descriptor: dict[str, Any], *, contract_id: str, version: s
         _foreign_key(fk, properties, skipped)
     skipped += [f"schema: property {k!r}" for k in descriptor if k not in _KNOWN_SCHEMA_KEYS | {"foreignKeys"}
                 and not isinstance(descriptor[k], list | dict)]
-    source = {"pattern": "*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
+    source = {"pattern": f"{contract_id}-*.csv", "format": "csv", "encoding": "utf-8", "delimiter": ",",
               "null_tokens": [str(v) for v in descriptor.get("missingValues", [""])],
               "column_order": "mapping"}  # Table Schema matches a file's columns to its fields in order
     return Imported.of(descriptor, contract_id=contract_id, version=version, agency=agency, properties=properties,

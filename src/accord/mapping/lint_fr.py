@@ -86,8 +86,14 @@ _FORMS: list[tuple[str, str]] = [
     (r"add an entry under 'fields' for each \(from, constant, \.\.\.\)",
      "ajoutez une entrée sous « fields » pour chacun (from, constant, ...)"),
     (rf"agency {Q} does not match the folder {Q}", r"l'organisme « \1 » ne correspond pas au dossier « \2 »"),
-    (r"contract (\S+) v(\d+) is already the target at position (\d+)",
-     r"le contrat \1 v\2 est déjà la cible en position \3"),
+    (rf"pattern {Q} overlaps pattern {Q} of (\S+): a file named {Q} would match both, and intake refuses such a "
+     "file as ambiguous", r"le motif « \1 » recoupe le motif « \2 » de \3 : un fichier nommé « \4 » correspondrait "
+     "aux deux, et l'intake refuse un tel fichier comme ambigu"),
+    (r"give each mapping file of the agency its own file names",
+     "donnez à chaque fichier de mapping de l'organisme ses propres noms de fichiers"),
+    (r"contract (\S+) v(\d+) is already the target at position (\d+), which reads the file (\S+): the targets of "
+     r"one contract read the same file", r"le contrat \1 v\2 est déjà la cible en position \3, qui lit le fichier "
+     r"\4 : les cibles d'un même contrat lisent le même fichier"),
     # lint with a sample
     (rf"column {Q} is not in the sample (.*)", r"la colonne « \1 » n'est pas dans l'échantillon \2"),
     (r"the sample's columns: (.*)", r"colonnes de l'échantillon : \1"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,24 @@ from accord.yamlfile import PathPart, YamlDocument, load_yaml
 
 @dataclass(frozen=True)
 class Mapping:
-    """A loaded mapping: its spec, the contract it targets, and where it came from."""
+    """A loaded mapping: its spec, the contract it targets, and where it came from. A file that targets one
+    contract several times gives one ``Mapping`` whose ``branches`` are the other targets: each source record
+    makes the records of every target, united (``specs``)."""
 
     spec: MappingSpec
     contract: Contract
     file: Path
     sha256: str
+    branches: tuple[MappingSpec, ...] = ()
+
+    @property
+    def specs(self) -> tuple[MappingSpec, ...]:
+        """Every target of the contract in the file, in order."""
+        return (self.spec, *self.branches)
+
+    def branch(self, spec: MappingSpec) -> Mapping:
+        """This mapping with one of its targets alone."""
+        return replace(self, spec=spec, branches=())
 
     @property
     def agency(self) -> str:
@@ -45,8 +57,13 @@ class Mapping:
 
     @property
     def field_sources(self) -> dict[str, str]:
-        """Contract field -> the agency column(s) it is read from, as shown in error reports."""
-        return {name: " + ".join(spec.source_columns) for name, spec in self.spec.fields.items()}
+        """Contract field -> the agency column(s) it is read from, as shown in error reports (several targets:
+        each target's, joined by ' | ')."""
+        found: dict[str, dict[str, None]] = {}
+        for spec in self.specs:
+            for name, field in spec.fields.items():
+                found.setdefault(name, {})[" + ".join(field.source_columns)] = None
+        return {name: " | ".join(sources) for name, sources in found.items()}
 
 
 def as_specs(data: dict[str, Any]) -> list[MappingSpec]:
@@ -104,8 +121,16 @@ def load_mapping_file(file: Path, contracts: ContractRegistry) -> list[Mapping]:
                            line=first.line if first else None, path=first.path if first else "")
     sha = hashlib.sha256(file.read_bytes()).hexdigest()
     v1 = doc.data.get("mapping_version", 1) == 1
-    return [Mapping(spec=_resolved(t.spec, t.contract, doc, i, v1), contract=t.contract, file=file, sha256=sha)
-            for i, t in enumerate(targets) if t.spec is not None and t.contract is not None]
+    loaded: dict[str, Mapping] = {}
+    for i, target in enumerate(targets):
+        if target.spec is None or target.contract is None:
+            continue
+        spec = _resolved(target.spec, target.contract, doc, i, v1)
+        key = f"{target.contract.id}/{target.contract.major}"
+        earlier = loaded.get(key)
+        loaded[key] = replace(earlier, branches=(*earlier.branches, spec)) if earlier else Mapping(
+            spec=spec, contract=target.contract, file=file, sha256=sha)
+    return list(loaded.values())
 
 
 def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from accord.mapping.compile import condition
-from accord.mapping.spec import Condition, FilterSpec, MappingSpec, RowOperation, UnpivotSpec
+from accord.mapping.spec import Condition, ExplodeSpec, FilterSpec, MappingSpec, RowOperation, UnpivotSpec
 from accord.reasons import ERROR_COLUMNS, ROW, error_frame
 
 FILTERED_COLUMNS = pl.Schema({ROW: pl.Int64(), "reason": pl.String()})
@@ -67,9 +67,22 @@ def _filter(frame: pl.DataFrame, spec: FilterSpec, null_tokens: list[str]) -> tu
     return frame.filter(keep), reason
 
 
-def _explode(frame: pl.DataFrame, column: str, separator: str) -> pl.DataFrame:
-    parts = pl.col(column).str.split(separator)
-    return frame.with_columns(parts).explode(column).with_columns(pl.col(column).str.strip_chars())
+def _parts(spec: ExplodeSpec) -> pl.Expr:
+    """The cell's parts, as a list (a NUL, which no read value holds, marks where a pattern cuts)."""
+    if spec.pattern is not None:
+        return pl.col(spec.column).str.replace_all(spec.pattern, "\x00").str.split("\x00")
+    return pl.col(spec.column).str.split(spec.separator or "")
+
+
+def _explode(frame: pl.DataFrame, spec: ExplodeSpec) -> pl.DataFrame:
+    frame = frame.with_columns(_parts(spec))
+    exploded = [spec.column]
+    if spec.index:
+        positions = pl.int_ranges(0, pl.col(spec.column).list.len(), dtype=pl.Int64).list.eval(
+            pl.element().cast(pl.String))
+        frame = frame.with_columns(positions.alias(spec.index))
+        exploded.append(spec.index)
+    return frame.explode(exploded).with_columns(pl.col(spec.column).str.strip_chars())
 
 
 def _filled(column: str, null_tokens: list[str]) -> pl.Expr:
@@ -99,8 +112,9 @@ def _reason(operation: RowOperation, filtered_reason: str | None) -> str:
 def _made(operation: RowOperation, null_tokens: list[str]) -> pl.Expr | None:
     """How many records ``operation`` makes of each record (None: at most one, a filter)."""
     if operation.explode is not None:
-        column, separator = operation.explode.column, operation.explode.separator
-        return pl.col(column).str.count_matches(separator, literal=True).fill_null(0) + 1
+        explode = operation.explode
+        cut = explode.pattern or explode.separator or ""
+        return pl.col(explode.column).str.count_matches(cut, literal=explode.pattern is None).fill_null(0) + 1
     if operation.unpivot is not None:
         spec = operation.unpivot
         if spec.keep_empty:
@@ -183,7 +197,7 @@ def _shape(spec: MappingSpec, frame: pl.DataFrame, start: int, budget: RecordBud
         if operation.filter is not None:
             frame, reason = _filter(frame, operation.filter, null_tokens)
         elif operation.explode is not None:
-            frame = _explode(frame, operation.explode.column, operation.explode.separator)
+            frame = _explode(frame, operation.explode)
         elif operation.unpivot is not None:
             frame = _unpivot(frame, operation.unpivot, null_tokens)
         gone = before.filter(~before.is_in(frame.get_column(ROW).unique().implode()))

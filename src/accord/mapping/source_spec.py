@@ -35,6 +35,10 @@ class SourceSpec(Strict):
         False, description="true: read the file exactly as declared; false (the default): the same table saved "
                            "another way (another separator or encoding, a workbook for a CSV mapping or the "
                            "reverse) is read anyway, and the report says so")
+    json_types: Literal["strict", "coerce"] = Field(
+        "strict", description="JSON and NDJSON: strict (the default): a value read as it is must have the JSON type "
+                              "of its field (the string \"12\" is not an integer, the number 12 is not text); "
+                              "coerce: read every value's text as the field's type, as for a CSV file")
     column_order: Literal["any", "mapping"] = Field(
         "any", description="mapping: the columns the mapping reads must come in the file in the order the "
                            "mapping reads them (other columns may sit between them); any: in any order")

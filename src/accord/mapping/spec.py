@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+import polars as pl
 from pydantic import Field, model_validator
 
 from accord.mapping.base import Strict
 from accord.mapping.source_spec import SourceSpec
 from accord.mapping.steps import PARSE_STEPS, Scalar, Step
+from accord.regex import regex_problem
 
 AGENCY_ID = r"^[a-z][a-z0-9_]{1,31}$"
+JSON_FORMATS = ("json", "ndjson")
 
 
 class ItemsSpec(Strict):
@@ -116,6 +119,8 @@ class FieldSources(Strict):
     trim: bool = True
     null_tokens: list[str] = Field(default_factory=list)
     items: ItemsSpec | None = Field(None, description="for an array field: how the cell holds its items")
+    optional: bool = Field(False, description="the columns this field reads may be absent from the file: an "
+                                              "absent column is read as empty, and the report names it")
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldSources:
@@ -174,10 +179,20 @@ class FieldSpec(FieldSources):
         return list(dict.fromkeys(columns))
 
 
+TEMPLATE_FORMS = ("number",)  # {NUM:number}: how a column is written in a template
+
+
 def template_columns(template: str) -> list[str]:
-    """The columns a template reads, in order: ``'{NUM} {RUE}'`` reads NUM and RUE; ``{{`` and ``}}`` are
-    literal braces."""
-    return [name for kind, name in template_parts(template) if kind == "column"]
+    """The columns a template reads, in order: ``'{NUM} {RUE}'`` reads NUM and RUE (``{NUM:number}`` reads
+    NUM); ``{{`` and ``}}`` are literal braces."""
+    return [template_column(name)[0] for kind, name in template_parts(template) if kind == "column"]
+
+
+def template_column(part: str) -> tuple[str, str | None]:
+    """A template's column part as (column, form): ``NUM:number`` -> ``("NUM", "number")``; a name with a colon
+    and no known form after it is a column name."""
+    name, _, form = part.rpartition(":")
+    return (name, form) if name and form in TEMPLATE_FORMS else (part, None)
 
 
 def template_parts(template: str) -> list[tuple[str, str]]:
@@ -227,10 +242,29 @@ class FilterSpec(Strict):
 
 
 class ExplodeSpec(Strict):
-    """One cell ``a;b;c`` becomes three records, each with one part (trimmed) and the source row's number."""
+    """One cell ``a;b;c`` becomes three records, each with one part (trimmed) and the source row's number. The
+    parts are cut at a fixed ``separator`` or wherever a regular expression (``pattern``) matches;
+    ``index`` names a new column holding each part's position (0 for the first part)."""
 
     column: str
-    separator: str = Field(min_length=1)
+    separator: str | None = Field(None, min_length=1, description="fixed text between the parts: ';'")
+    pattern: str | None = Field(None, min_length=1, description="a regular expression matching what lies between "
+                                                                "the parts: '\\s*(;|,| and )\\s*'")
+    index: str | None = Field(None, min_length=1, description="new column: the part's position, 0 for the first")
+
+    @model_validator(mode="after")
+    def _one_cut(self) -> ExplodeSpec:
+        if (self.separator is None) == (self.pattern is None):
+            raise ValueError("give exactly one of 'separator' (fixed text) or 'pattern' (a regular expression)")
+        if self.pattern is not None and (problem := regex_problem(self.pattern)):
+            raise ValueError(f"pattern {self.pattern!r}: {problem}")
+        if self.pattern is not None and _matches_empty(self.pattern):
+            raise ValueError(f"pattern {self.pattern!r} matches empty text, so it would cut between every character")
+        return self
+
+
+def _matches_empty(pattern: str) -> bool:
+    return bool(pl.select(pl.lit("").str.contains(f"^(?:{pattern})$")).item())
 
 
 class UnpivotSpec(Strict):
@@ -270,6 +304,8 @@ class RowOperation(Strict):
 
     @property
     def produces(self) -> list[str]:
+        if self.explode is not None:
+            return [self.explode.index] if self.explode.index else []
         return [self.unpivot.name, self.unpivot.value] if self.unpivot else []
 
 
@@ -373,6 +409,23 @@ class MappingSpec(Strict):
         for spec in self.fields.values():
             seen.update(dict.fromkeys(c for c in spec.source_columns if c not in made))
         return list(seen)
+
+    @property
+    def optional_columns(self) -> list[str]:
+        """The source columns a file may lack (read as empty): every one of a JSON or NDJSON source (a key
+        absent from a record is null there), else those only ``optional`` fields read."""
+        if self.source.format in JSON_FORMATS:
+            return self.source_columns
+        needed = {c for spec in self.fields.values() if not spec.optional for c in spec.source_columns}
+        needed.update(c for operation in self.rows for c in operation.reads)
+        needed.update(c for j in self.joins for c in j.on)
+        return [c for c in self.source_columns if c not in needed]
+
+    @property
+    def required_columns(self) -> list[str]:
+        """The source columns a file must have."""
+        optional = set(self.optional_columns)
+        return [c for c in self.source_columns if c not in optional]
 
     @property
     def read_columns(self) -> list[str]:

@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from accord.mapping.base import Strict
 from accord.mapping.source_spec import SourceSpec
-from accord.mapping.spec import AGENCY_ID, FieldSources
+from accord.mapping.spec import AGENCY_ID, JSON_FORMATS, FieldSources
 from accord.mapping.steps import BooleanSpec, CodesSpec, DateSpec, NumberSpec, RegexExtract, RegexReplace
 from accord.yamlfile import PathPart
 
@@ -83,7 +83,10 @@ def upgrade(data: dict[str, Any]) -> tuple[dict[str, Any], Remap]:
     remap[("targets", 0, "fields")] = ("fields",)
     target = {"contract": data.get("contract"), "contract_version": data.get("contract_version"),
               "fields": v2_fields}
-    document = {"mapping_version": 2, "agency": data.get("agency"), "source": data.get("source"),
+    source = data.get("source")
+    if isinstance(source, dict) and source.get("format") in JSON_FORMATS and "json_types" not in source:
+        source = {**source, "json_types": "coerce"}  # version 1 read JSON values as text: it keeps that meaning
+    document = {"mapping_version": 2, "agency": data.get("agency"), "source": source,
                 "targets": [target]}
     return document, remap
 

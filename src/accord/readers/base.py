@@ -16,11 +16,14 @@ from accord.reasons import ERROR_COLUMNS, RESERVED_COLUMNS, ROW, error_frame
 @dataclass
 class RawExtract:
     """``frame``: one String column per source column plus ``_source_row``; ``malformed``: records that
-    could not be parsed at all, as error records (rule ``malformed-record``)."""
+    could not be parsed at all, as error records (rule ``malformed-record``); ``json_kinds`` (JSON sources):
+    the JSON type of each value (``string``, ``number``, ``boolean``, ``object``, ``array``; null for null or
+    absent), one column per source column plus ``_source_row``."""
 
     frame: pl.DataFrame
     malformed: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ERROR_COLUMNS))
     encoding: str | None = None
+    json_kinds: pl.DataFrame | None = None
 
     @property
     def rows_in(self) -> int:
@@ -93,4 +96,6 @@ def concat_batches(batches: Iterable[RawExtract]) -> RawExtract:
     parts = list(batches)
     frame = pl.concat([p.frame for p in parts], how="vertical") if parts else pl.DataFrame(schema={ROW: pl.Int64})
     malformed = pl.concat([p.malformed for p in parts]) if parts else pl.DataFrame(schema=ERROR_COLUMNS)
-    return RawExtract(frame=frame, malformed=malformed, encoding=parts[0].encoding if parts else None)
+    kinds = [p.json_kinds for p in parts if p.json_kinds is not None]
+    return RawExtract(frame=frame, malformed=malformed, encoding=parts[0].encoding if parts else None,
+                      json_kinds=pl.concat(kinds) if kinds else None)

@@ -1,4 +1,9 @@
-"""JSON array of objects and NDJSON (one object per line). Nested values are kept as JSON text.
+"""JSON array of objects and NDJSON (one object per line). Nested values are kept as JSON text, and each key of
+a nested object is also a column of its own, named by its path: ``{"address": {"city": "Laval"}}`` gives the
+columns ``address`` (the object as JSON text) and ``address.city`` (``Laval``).
+
+Every value's JSON type (string, number, boolean, object, array) is kept beside the text
+(``RawExtract.json_kinds``), so a mapping can tell the string ``"12"`` from the number ``12``.
 
 Numbers are kept as the agency wrote them (``1.10`` stays ``1.10``; an integer of thousands of digits is
 text like any other value, bounded by ``max_field_chars``). A record is malformed, not published, when it is
@@ -17,11 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping.source_spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract, checked_header
 from accord.readers.text import BLOCK_BYTES, TextStream, decode, iter_utf8
+from accord.reasons import ROW
 
 NDJSON_BATCH_LINES = 50_000
 Malformed = list[tuple[int, str, str]]
@@ -83,6 +91,34 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _flat(obj: dict[str, Any]) -> dict[str, Any]:
+    """The record's keys and, for every nested object, its keys as ``parent.key`` (depth already bounded;
+    a key written with a dot at the top level wins over the same path through objects)."""
+    flat: dict[str, Any] = {}
+    stack = [("", obj)]
+    while stack:
+        prefix, item = stack.pop()
+        for key, value in item.items():
+            name = prefix + key
+            flat.setdefault(name, value)
+            if isinstance(value, dict) and value:
+                stack.append((name + ".", value))
+    return flat
+
+
+def _kind(value: Any) -> str | None:
+    """The JSON type of a parsed value (None for null)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, _Number):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, dict) else "array"
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -111,8 +147,13 @@ def _record(text: str, limits: Limits) -> tuple[dict[str, Any] | None, str]:
 
 def _assemble(file: Path, names: list[str], objects: list[tuple[int, dict[str, Any]]], malformed: Malformed,
               encoding: str, limits: Limits) -> RawExtract:
-    records: list[tuple[int, list[str | None]]] = [(row, [_text(obj.get(n)) for n in names]) for row, obj in objects]
-    return build_extract(file, names, records, malformed, limits, encoding)
+    flat = [(row, _flat(obj)) for row, obj in objects]
+    records: list[tuple[int, list[str | None]]] = [(row, [_text(obj.get(n)) for n in names]) for row, obj in flat]
+    extract = build_extract(file, names, records, malformed, limits, encoding)
+    kinds = {name: [_kind(obj.get(name)) for _, obj in flat] for name in names}
+    extract.json_kinds = pl.DataFrame({ROW: [row for row, _ in flat], **kinds},
+                                      schema={ROW: pl.Int64, **dict.fromkeys(names, pl.String)})
+    return extract
 
 
 def _lines(text: TextStream) -> Iterator[tuple[int, str]]:
@@ -135,7 +176,7 @@ def read_ndjson(file: Path, source: SourceSpec, limits: Limits) -> Iterator[RawE
     for number, line in _lines(scan):
         value, problem = _record(line, limits)
         if value is not None:
-            keys.update(dict.fromkeys(value))
+            keys.update(dict.fromkeys(_flat(value)))
             if len(keys) > limits.max_columns:
                 break
         elif not first_problem:
@@ -183,5 +224,5 @@ def read_json(file: Path, source: SourceSpec, limits: Limits) -> RawExtract:
             objects.append((number, item))
     keys: dict[str, None] = {}
     for _, obj in objects:
-        keys.update(dict.fromkeys(obj))
+        keys.update(dict.fromkeys(_flat(obj)))
     return _assemble(file, list(keys), objects, malformed, encoding, limits)
