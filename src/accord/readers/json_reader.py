@@ -18,6 +18,7 @@ records. A JSON array is parsed whole, within ``max_json_bytes``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,14 +92,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_PLAIN_KEY = re.compile(r"[^\s.\x00-\x1f][^.\x00-\x1f]*(?<!\s)")
+
+
 def _flat(obj: dict[str, Any]) -> dict[str, Any]:
-    """The record's keys and, for every nested object, its keys as ``parent.key`` (depth already bounded;
-    a key written with a dot at the top level wins over the same path through objects)."""
+    """The record's keys and, for every nested object, its plain keys (not blank, no dot, no control character,
+    no space at either end) as ``parent.key``; depth already bounded, and a key written with a dot at the top
+    level wins over the same path through objects."""
     flat: dict[str, Any] = {}
     stack = [("", obj)]
     while stack:
         prefix, item = stack.pop()
         for key, value in item.items():
+            if prefix and not _PLAIN_KEY.fullmatch(key):
+                continue  # still in the object's JSON text, the column of its parent
             name = prefix + key
             flat.setdefault(name, value)
             if isinstance(value, dict) and value:
