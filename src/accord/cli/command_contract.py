@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from accord.cli.console import console, errors, report_findings
-from accord.contracts import Contract, lint_contract, load_contract
+from accord.contracts import Contract, ContractRegistry, lint_contract, load_contract
 from accord.errors import ContractError
 
 app = typer.Typer(help="Work with data contracts.", no_args_is_help=True)
@@ -193,3 +193,45 @@ def export_schema(
         typer.echo(to_sql(contract, dialect), nl=False)
     else:
         raise typer.BadParameter("--to must be tableschema, jsonschema or sql", param_hint="--to")
+
+
+@app.command("propose")
+def propose(
+    file: Annotated[Path, typer.Argument(help="the proposed contract version (a contract file)")],
+    data_dir: Annotated[str | None, typer.Option(help="data directory whose archive holds the agencies' extracts "
+                                                      "(default $ACCORD_DATA_DIR or ./data)")] = None,
+    project_dir: Annotated[Path, typer.Option(help="folder with contracts/ and mappings/")] = Path("."),
+    report: Annotated[Path | None, typer.Option(help="write impact.html, impact.fr.html and impact.json "
+                                                     "here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    extracts: Annotated[int, typer.Option(min=1, max=20, help="latest archived extracts measured per agency")] = 1,
+) -> None:
+    """What the proposed version would cost each agency mapping onto its contract: the mapping's lint against
+    it, required fields it does not fill, and what its latest archived extracts would become. Exit 0: no agency
+    is affected; 1: some are. Reads the archive; writes nothing but the report."""
+    from accord.governance.impact import measure_impact
+    from accord.governance.report import write_impact_pages
+    from accord.settings import data_dirs, project_dirs
+
+    proposed = _load(file)
+    dirs = project_dirs(project_dir)
+    data = data_dirs(data_dir)
+    archived = not data.is_local or data.archive.is_dir()  # no data directory yet: the mappings only
+    impact = measure_impact(proposed, ContractRegistry.load(dirs.contracts), dirs.mappings,
+                            data if archived else None, extracts=extracts)
+    if as_json:
+        typer.echo(json.dumps(impact.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for agency in impact.agencies:
+            moved = sum(e.to_quarantine for e in agency.extracts)
+            back = sum(e.to_published for e in agency.extracts)
+            state = "affected" if agency.impacted else "not affected"
+            console.print(f"{agency.agency}: {state}: {len(agency.findings)} lint finding(s), unfilled required: "
+                          f"{', '.join(agency.unfilled) or 'none'}, {moved} record(s) to quarantine, {back} back "
+                          f"to published", markup=False, highlight=False)
+            for finding in agency.findings:
+                console.print(f"  {finding}", markup=False, highlight=False)
+    if report is not None:
+        for written in write_impact_pages(impact, report):
+            console.print(f"wrote {written}", highlight=False)
+    raise typer.Exit(1 if impact.impacted else 0)

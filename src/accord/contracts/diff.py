@@ -24,6 +24,7 @@ class Change:
     field: str | None
     bump: str  # "major" (breaking), "minor" or "patch"
     message: str
+    was: str | None = None  # a renamed field's old name
 
     @property
     def breaking(self) -> bool:
@@ -63,7 +64,8 @@ class ContractDiff:
     def to_json(self) -> dict[str, Any]:
         return {
             "contract": self.contract, "old_version": self.old_version, "new_version": self.new_version,
-            "changes": [{**dataclasses.asdict(c), "breaking": c.breaking} for c in self.changes],
+            "changes": [{**{k: v for k, v in dataclasses.asdict(c).items() if k != "was" or v is not None},
+                         "breaking": c.breaking} for c in self.changes],
             "required_bump": self.required_bump, "actual_bump": self.actual_bump, "ok": self.ok,
         }
 
@@ -173,7 +175,8 @@ def diff_contracts(old: Contract, new: Contract) -> ContractDiff:
     for gone in removed:
         twins = [f for f in added if _same_but_name(gone, f)]
         if len(twins) == 1:
-            changes.append(Change("field-renamed", twins[0].name, "major", f"{gone.name} renamed to {twins[0].name}"))
+            changes.append(Change("field-renamed", twins[0].name, "major", f"{gone.name} renamed to {twins[0].name}",
+                                  was=gone.name))
             added.remove(twins[0])
         else:
             changes.append(Change("field-removed", gone.name, "major", f"{gone.name} removed"))
