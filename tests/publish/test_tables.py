@@ -106,7 +106,8 @@ def test_manifest_validates_and_describes_the_tables(mappings, data, person, pse
     manifest = read_manifest(data, person)
     schema = json.loads((ROOT / "docs" / "schemas" / "manifest.schema.json").read_text())
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(manifest)
-    assert manifest["contract"] == {"id": "person", "version": "1.0.0", "major": 1, "sha256": person.sha256}
+    assert manifest["contract"] == {"id": "person", "version": "1.0.0", "major": 1, "sha256": person.sha256,
+                                    "status": "active"}
     agencies, integrated = manifest["tables"][AGENCIES], manifest["tables"][INTEGRATED]
     assert agencies["version"] == Table(data, person, AGENCIES).version() == 2  # one commit per publication
     assert [(p["agency"], p["rows"], len(p["submissions"])) for p in agencies["partitions"]] == [

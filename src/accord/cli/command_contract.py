@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -235,3 +236,61 @@ def propose(
         for written in write_impact_pages(impact, report):
             console.print(f"wrote {written}", highlight=False)
     raise typer.Exit(1 if impact.impacted else 0)
+
+
+def _actor(actor: str | None) -> str:
+    import getpass
+
+    return actor or os.environ.get("ACCORD_OPERATOR") or getpass.getuser()
+
+
+@app.command("publish")
+def publish_version(
+    contract_id: Annotated[str, typer.Argument(help="contract id, e.g. person")],
+    version: Annotated[str, typer.Argument(help="the proposed version to publish, e.g. 2.0.0")],
+    sunset: Annotated[str | None, typer.Option(help="ISO date after which the older majors are no longer "
+                                                     "produced")] = None,
+    actor: Annotated[str | None, typer.Option(help="who publishes, for the audit trail (default "
+                                                    "$ACCORD_OPERATOR or the login name)")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="data directory (its database keeps the audit "
+                                                       "trail)")] = None,
+    project_dir: Annotated[Path, typer.Option(help="folder with contracts/")] = Path("."),
+) -> None:
+    """Publish a proposed contract version beside the older majors, which become deprecated until --sunset
+    (an operator's action; doing it again changes nothing)."""
+    from accord.governance.lifecycle import publish
+    from accord.intake.landing import store_for
+    from accord.settings import data_dirs, project_dirs
+
+    try:
+        steps = publish(project_dirs(project_dir).contracts, contract_id, version,
+                        store_for(data_dirs(data_dir).create()), _actor(actor), sunset)
+    except (ContractError, ValueError) as exc:
+        errors.print(exc.describe() if isinstance(exc, ContractError) else f"--sunset: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    for step in steps:
+        console.print(f"{step.contract} {step.version}: {step.action}" + ("" if step.done else " (already)"),
+                      markup=False, highlight=False)
+
+
+@app.command("retire")
+def retire_major(
+    contract_id: Annotated[str, typer.Argument(help="contract id, e.g. person")],
+    major: Annotated[int, typer.Argument(help="the major version to retire, e.g. 1")],
+    actor: Annotated[str | None, typer.Option(help="who retires it, for the audit trail")] = None,
+    data_dir: Annotated[str | None, typer.Option(help="data directory (its manifest is marked retired)")] = None,
+    project_dir: Annotated[Path, typer.Option(help="folder with contracts/")] = Path("."),
+) -> None:
+    """Retire a deprecated major: no longer produced; its published tables stay readable, marked retired."""
+    from accord.governance.lifecycle import retire
+    from accord.intake.landing import store_for
+    from accord.settings import data_dirs, project_dirs
+
+    dirs = data_dirs(data_dir).create()
+    try:
+        step = retire(project_dirs(project_dir).contracts, contract_id, major, store_for(dirs), _actor(actor), dirs)
+    except ContractError as exc:
+        errors.print(exc.describe(), markup=False)
+        raise typer.Exit(2) from None
+    console.print(f"{step.contract} {step.version}: retired" + ("" if step.done else " (already)"), markup=False,
+                  highlight=False)

@@ -104,10 +104,17 @@ def suggest(
 def upgrade(
     paths: Annotated[list[Path], typer.Argument(help="version 1 mapping files, or mappings/ folders")],
     write: Annotated[bool, typer.Option(help="replace each file (default: print the version 2 text)")] = False,
+    to_contract: Annotated[str | None, typer.Option(
+        "--to-contract", help="draft a target for this contract major beside the old one, e.g. person/2")] = None,
+    replace: Annotated[bool, typer.Option(help="with --to-contract: drop the old major's target")] = False,
     project_dir: ProjectOption = None,
 ) -> None:
     """Rewrite version 1 mappings as version 2 (one target; the steps in version 1's order, so the output is
-    the same); the result is linted before anything is written."""
+    the same); the result is linted before anything is written. With --to-contract, draft the mapping for a
+    new major of a contract from the contract diff, with a TODO for what the diff cannot decide."""
+    if to_contract is not None:
+        _to_contract(paths, to_contract, write, replace, project_dir)
+        return
     from accord.errors import MappingError
     from accord.mapping.spec_v1 import upgraded_text
     from accord.yamlfile import load_yaml
@@ -138,6 +145,35 @@ def upgrade(
             typer.echo(text, nl=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _to_contract(paths: list[Path], to_contract: str, write: bool, replace: bool, project_dir: Path | None) -> None:
+    from accord.errors import ContractError, MappingError
+    from accord.governance.migrate import draft_migration
+    from accord.yamlfile import load_yaml
+
+    contract_id, _, major = to_contract.partition("/")
+    contracts = ContractRegistry.load(project_dirs(project_dir).contracts)
+    try:
+        new = contracts.resolve(contract_id, int(major.removeprefix("v")))
+    except (ContractError, ValueError) as exc:
+        raise typer.BadParameter(f"{to_contract}: {exc}", param_hint="--to-contract") from None
+    for file in [f for p in paths for f in (sorted(p.glob("*/*.yaml")) if p.is_dir() else [p])]:
+        doc = load_yaml(file, MappingError)
+        data = doc.data if isinstance(doc.data, dict) else {}
+        olds = [t for t in (data.get("targets") or [data]) if isinstance(t, dict) and t.get("contract") == new.id
+                and isinstance(t.get("contract_version"), int) and t["contract_version"] < new.major]
+        if not olds:
+            console.print(f"{file}: no target of an older major of {new.id}", markup=False, highlight=False)
+            continue
+        old = contracts.resolve(new.id, olds[0]["contract_version"])
+        migration = draft_migration(file.read_text("utf-8"), data, old, new, replace=replace)
+        if write:
+            file.write_text(migration.text, encoding="utf-8")
+            console.print(f"upgraded {file} to {new.label}: {len(migration.todos)} TODO(s)", markup=False,
+                          highlight=False)
+        else:
+            typer.echo(migration.text, nl=False)
 
 
 def _draft_lint(text: str, file: Path, contracts: ContractRegistry) -> list[object]:

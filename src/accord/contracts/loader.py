@@ -139,4 +139,5 @@ def load_contract(file: Path) -> Contract:
         max_null_percent=null_limits,
         survivorship=_survivorship(obj),
         foreign_keys=tuple(foreign_key for p in obj.get("properties") or [] for foreign_key in _foreign_keys(p)),
+        sunset=str(sunset) if (sunset := custom_property(data, "sunset")) else None,
     )

@@ -113,10 +113,18 @@ class Contract:
     max_null_percent: tuple[tuple[str, float], ...] = ()
     survivorship: Survivorship = Survivorship()
     foreign_keys: tuple[ForeignKey, ...] = ()
+    sunset: str | None = None  # ISO date after which a deprecated version is no longer produced
 
     @property
     def major(self) -> int:
         return int(self.version.split(".", 1)[0])
+
+    def produced_on(self, day: str) -> bool:
+        """Whether submissions are processed against this version on ``day`` (ISO date): not while it is
+        proposed, not once retired, not after its sunset."""
+        if self.status in ("proposed", "retired"):
+            return False
+        return self.sunset is None or day < self.sunset
 
     @property
     def field_names(self) -> list[str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from accord.contracts import Contract, ContractRegistry
 from accord.contracts.codelists import reference_table
+from accord.contracts.lifecycle import produced
 from accord.contracts.loader import contracts_root
 from accord.errors import MappingError
 from accord.mapping.code_files import read_code_file
@@ -123,8 +124,8 @@ def load_mapping_file(file: Path, contracts: ContractRegistry) -> list[Mapping]:
     v1 = doc.data.get("mapping_version", 1) == 1
     loaded: dict[str, Mapping] = {}
     for i, target in enumerate(targets):
-        if target.spec is None or target.contract is None:
-            continue
+        if target.spec is None or target.contract is None or not produced(target.contract):
+            continue  # not produced: a proposal, a retired version or one past its sunset
         spec = _resolved(target.spec, target.contract, doc, i, v1)
         key = f"{target.contract.id}/{target.contract.major}"
         earlier = loaded.get(key)
