@@ -15,6 +15,8 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,  # not exported; needed to tie a result to its partition
 )
 
+from accord.contracts import ContractRegistry
+from accord.contracts.lifecycle import produced
 from accord.integrate import OrphanReport
 from accord.links import file_link
 from accord.mapping.health import HealthReport, MappingHealth
@@ -153,6 +155,46 @@ def mapping_checks(specs: list[dg.AssetCheckSpec]) -> dg.AssetChecksDefinition:
                                       severity=evaluation.severity, metadata=evaluation.metadata)
 
     return _checks
+
+
+FEEDS_ACTIVE = "feeds_active_major"
+
+
+def lifecycle_check_specs(pairs: list[tuple[str, str]], served: set[str]) -> list[dg.AssetCheckSpec]:
+    """A ``feeds_active_major_<agency>`` check on each served contract version an agency's mappings name."""
+    return [dg.AssetCheckSpec(f"{FEEDS_ACTIVE}_{agency}", asset=submissions_key(target),
+                              description=f"agency {agency} feeds the newest active major of {target.split('/')[0]} "
+                                          "(WARN while it feeds a deprecated one before its sunset, ERROR after)")
+            for agency, target in pairs if target in served]
+
+
+def lifecycle_checks(specs: list[dg.AssetCheckSpec]) -> dg.AssetChecksDefinition:
+    """The ``feeds_active_major`` checks, on demand: does each agency feed the newest active major of each
+    contract it maps (``accord.contracts.lifecycle``)?"""
+
+    @dg.multi_asset_check(specs=specs, can_subset=True, name=FEEDS_ACTIVE,
+                          description="each agency feeds the newest active major of the contracts it maps")
+    def _checks(context: dg.AssetCheckExecutionContext, accord: AccordResource) -> Iterator[dg.AssetCheckResult]:
+        registry = accord.contracts()
+        for key in context.selected_asset_check_keys:
+            contract_id, major = key.asset_key.path[0], int(key.asset_key.path[1].removeprefix("v"))
+            passed, severity, why = feeds_active(registry, contract_id, major)
+            yield dg.AssetCheckResult(asset_key=key.asset_key, check_name=key.name, passed=passed, severity=severity,
+                                      metadata={"status": why})
+
+    return _checks
+
+
+def feeds_active(registry: ContractRegistry, contract_id: str, major: int) -> tuple[bool, dg.AssetCheckSeverity, str]:
+    """(passed, severity, why) for an agency whose mapping names ``contract_id`` major ``major``."""
+    fed = registry.resolve(contract_id, major)
+    newest = max((c.major for c in registry.contracts if c.id == contract_id and c.status == "active"), default=None)
+    if fed.status == "active" and (newest is None or major >= newest):
+        return True, dg.AssetCheckSeverity.WARN, f"{fed.label} is the newest active major"
+    if produced(fed):
+        return False, dg.AssetCheckSeverity.WARN, (f"{fed.label} is {fed.status}, produced until its sunset "
+                                                   f"({fed.sunset or 'not set'}); migrate to {contract_id} v{newest}")
+    return False, dg.AssetCheckSeverity.ERROR, f"{fed.label} is {fed.status}: no longer produced"
 
 
 def _mapping_evaluation(health: MappingHealth) -> dg.AssetCheckEvaluation:

@@ -11,7 +11,7 @@ import dagster as dg
 from accord.contracts import ContractRegistry
 from accord.mapping.health import declared_pairs
 from accord.settings import DATA_DIR_ENV, PROJECT_DIR_ENV, project_dirs
-from pipelines.checks import mapping_check_specs, mapping_checks
+from pipelines.checks import lifecycle_check_specs, lifecycle_checks, mapping_check_specs, mapping_checks
 from pipelines.factories import (
     agencies_asset,
     contract_key,
@@ -42,6 +42,7 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
     served = {contract_key(c) for c in contracts}
     pairs = declared_pairs(project.mappings)
     mapping_specs = mapping_check_specs(pairs, served)
+    lifecycle_specs = lifecycle_check_specs(pairs, served)
     for contract in contracts:
         mapped = any(target == contract_key(contract) for _, target in pairs)
         submissions = submissions_asset(contract, mapped)
@@ -51,7 +52,7 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
         published += [agencies.key, integrated.key]
         summarised += [integrated.key] if mapped else []  # an unmapped contract's tables may not materialize
         own = dg.AssetSelection.assets(submissions.key) - dg.AssetSelection.checks(*(  # mapping checks: on demand
-            spec.key for spec in mapping_specs if spec.asset_key == submissions.key))
+            spec.key for spec in [*mapping_specs, *lifecycle_specs] if spec.asset_key == submissions.key))
         jobs.append(dg.define_asset_job(submission_job_name(contract_key(contract)), selection=own,
                                         partitions_def=partitions_for(contract),
                                         description=f"process submissions of {contract.label} (one partition "
@@ -61,7 +62,8 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
                                   description="publish the agencies tables, integrated datasets and the summary")
     return dg.Definitions(
         assets=[*assets, summary],
-        asset_checks=[mapping_checks(mapping_specs)] if mapping_specs else [],
+        asset_checks=[*([mapping_checks(mapping_specs)] if mapping_specs else []),
+                      *([lifecycle_checks(lifecycle_specs)] if lifecycle_specs else [])],
         jobs=[*jobs, publish],
         sensors=[landing_sensor(served, jobs, {c.key for c in mapping_specs}), publication_sensor(jobs, publish),
                  publication_sensor(jobs, publish, dg.DagsterRunStatus.FAILURE)],

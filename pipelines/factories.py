@@ -38,6 +38,7 @@ from pipelines.checks import (
 from pipelines.resources import AccordResource
 
 UNMAPPED_TAG = "accord/mapped"
+STATUS_TAG = "accord/status"  # the contract version's lifecycle status: proposed, active, deprecated, retired
 PUBLISHED_AGENCIES = "published_agencies"  # metadata of an agencies table: the agencies this run committed
 RETRIES = dg.RetryPolicy(max_retries=2, delay=2, backoff=dg.Backoff.EXPONENTIAL)  # publication steps
 FORBIDDEN_IN_KEYS = ("...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0")  # Dagster refuses them in a key
@@ -135,17 +136,23 @@ def submission_materialization(result: SubmissionResult, key: dg.AssetKey, parti
     }))
 
 
-def unmapped_note(mapped: bool) -> tuple[str, dict[str, str]]:
-    """The description prefix and tags of a contract's assets when no mapping file names it."""
+def unmapped_note(contract: Contract, mapped: bool) -> tuple[str, dict[str, str]]:
+    """The description prefix and tags of a contract's assets: its lifecycle status (``accord/status``; a
+    proposed, deprecated or retired version says so first) and, when no mapping file names it, UNMAPPED."""
+    notes = {"proposed": "PROPOSED: not produced until it is published. ",
+             "deprecated": f"DEPRECATED: produced until its sunset, {contract.sunset or 'not set'}. ",
+             "retired": "RETIRED: no longer produced; its tables stay readable. "}
+    note, tags = notes.get(contract.status, ""), {STATUS_TAG: contract.status}
     if mapped:
-        return "", {}
-    return "UNMAPPED: no agency mapping feeds this contract yet; nothing is published. ", {UNMAPPED_TAG: "no"}
+        return note, tags
+    return note + "UNMAPPED: no agency mapping feeds this contract yet; nothing is published. ", {
+        **tags, UNMAPPED_TAG: "no"}
 
 
 def submissions_asset(contract: Contract, mapped: bool = True) -> dg.AssetsDefinition:
     key = dg.AssetKey([*contract_prefix(contract), "submissions"])
     parts = partitions_for(contract)
-    note, tags = unmapped_note(mapped)
+    note, tags = unmapped_note(contract, mapped)
 
     @dg.multi_asset(
         name=f"{contract_slug(contract)}_submissions", partitions_def=parts, can_subset=True,
@@ -197,7 +204,7 @@ def submissions_asset(contract: Contract, mapped: bool = True) -> dg.AssetsDefin
 def agencies_asset(contract: Contract, upstream: dg.AssetKey, mapped: bool = True) -> dg.AssetsDefinition:
     """``mapped``: a mapping file named the contract when the code location loaded. An unmapped contract's table
     is not materialized while nothing is published (grey, never a green empty table)."""
-    note, tags = unmapped_note(mapped)
+    note, tags = unmapped_note(contract, mapped)
 
     @dg.asset(key=dg.AssetKey([*contract_prefix(contract), AGENCIES]), deps=[upstream], output_required=mapped,
               group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES, tags=tags,
@@ -235,7 +242,7 @@ def integrated_asset(contract: Contract, agencies: dg.AssetKey, mapped: bool = T
     checks = [dg.AssetCheckSpec(FOREIGN_KEYS_CHECK, asset=key, description="values of " + ", ".join(
         f"{fk.column} found in {fk.references}" for fk in contract.foreign_keys))] if contract.foreign_keys else []
 
-    note, tags = unmapped_note(mapped)
+    note, tags = unmapped_note(contract, mapped)
 
     @dg.asset(key=key, deps=[agencies, *dict.fromkeys(targets)], check_specs=checks,
               group_name=contract_slug(contract), kinds={"deltalake"}, retry_policy=RETRIES, tags=tags,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from accord.contracts import ContractRegistry
 from accord.mapping import MappingSet, current_mappings
 from accord.mapping.health import HealthReport, current_health
 from accord.settings import DataDirs, ProjectDirs, data_dirs, project_dirs
@@ -27,6 +28,10 @@ class AccordResource(dg.ConfigurableResource):  # type: ignore[misc]
         """The mappings as they are on disk now (loaded again only when a file changed)."""
         project = self.project
         return current_mappings(project.contracts, project.mappings)
+
+    def contracts(self) -> ContractRegistry:
+        """The contracts as they are on disk now (their lifecycle status included)."""
+        return ContractRegistry.load(self.project.contracts)
 
     def mapping_health(self) -> HealthReport:
         """Whether each agency's mappings load, per contract (``accord.mapping.health``), for the scan above."""

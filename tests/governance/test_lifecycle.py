@@ -15,6 +15,7 @@ from accord.agency import publish_agency
 from accord.cli import app
 from accord.contracts import ContractRegistry
 from accord.governance.audit import events
+from accord.governance.changes import contract_changes
 from accord.intake import Intake
 from accord.intake.landing import store_for
 from accord.integrate import integrate
@@ -61,6 +62,8 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
     # 1. the proposal's impact (exact figures: tests/governance/test_impact.py)
     proposed = cli.invoke(app, ["contract", "propose", str(project / "contracts/person/2.0.0.yaml"), *common])
     assert proposed.exit_code == 1 and "rrn: affected" in proposed.output
+    again = cli.invoke(app, ["contract", "propose", str(project / "contracts/person/2.0.0.yaml"), *common])
+    assert again.exit_code == 1  # measured again: the saved report is replaced, the trail says "proposed" once
 
     # 2. published beside 1.0.0, which is deprecated until its sunset; again: nothing changes
     published = cli.invoke(app, ["contract", "publish", "person", "2.0.0", "--sunset", "2027-01-31", *common])
@@ -71,6 +74,13 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
     registry = ContractRegistry.load(project / "contracts")
     v1, v2 = registry.resolve("person", 1), registry.resolve("person", 2)
     assert (v1.status, v1.sunset, v2.status) == ("deprecated", "2027-01-31", "active")
+    [coming] = contract_changes(registry, {"rrn": [v1]}, data)  # what rrn's portal page and API say now
+    assert (coming.version, coming.status, coming.deadline, coming.impact["to_quarantine"]) == (
+        "2.0.0", "active", "2027-01-31", 3)
+    view = cli.invoke(app, ["contract", "changes", "--agency", "rrn", *common])
+    assert " ".join(view.output.split()) == (
+        "rrn feeds benefit_payment v1.0.0, person v1.0.0 person 2.0.0 (active, deadline 2027-01-31): to migrate: 3 "
+        "record(s) of its latest file would be quarantined, unfilled: updated_at")
     assert "# Shared contract: a person known to a public agency." in v1.file.read_text()  # comments kept
 
     # 3. rrn migrates: a person v2 target beside v1, its one TODO (updated_at) filled by the agency
@@ -115,6 +125,32 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
 
     # 6. the audit trail: who did what, once each
     trail = [(e.actor, e.action, e.contract, e.version, e.detail) for e in events(store_for(data), "person")]
-    assert trail == [("op-token-7", "published", "person", "2.0.0", ""),
+    assert trail == [("op-token-7", "proposed", "person", "2.0.0", ""),
+                     ("op-token-7", "published", "person", "2.0.0", ""),
                      ("op-token-7", "deprecated", "person", "1.0.0", "sunset 2027-01-31"),
                      ("op-token-7", "retired", "person", "1.0.0", "")]
+
+
+def test_the_feeds_active_major_check_follows_the_lifecycle(tmp_path, monkeypatch):
+    """What Dagster's ``feeds_active_major_<agency>`` checks say of person v1 before, during and after 2.0.0."""
+    import dagster as dg
+
+    from accord.governance.lifecycle import publish, retire
+    from accord.intake.store import SubmissionStore
+    from pipelines.checks import feeds_active
+
+    contracts = shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    store = SubmissionStore.sqlite(tmp_path / "records.sqlite")
+    assert feeds_active(ContractRegistry.load(contracts), "person", 1) == (
+        True, dg.AssetCheckSeverity.WARN, "person v1.0.0 is the newest active major")
+    publish(contracts, "person", "2.0.0", store, "op", sunset="2027-01-31")
+    monkeypatch.setenv("ACCORD_TODAY", "2027-01-30")
+    assert feeds_active(ContractRegistry.load(contracts), "person", 1) == (
+        False, dg.AssetCheckSeverity.WARN,
+        "person v1.0.0 is deprecated, produced until its sunset (2027-01-31); migrate to person v2")
+    monkeypatch.setenv("ACCORD_TODAY", "2027-01-31")
+    assert feeds_active(ContractRegistry.load(contracts), "person", 1)[:2] == (False, dg.AssetCheckSeverity.ERROR)
+    retire(contracts, "person", 1, store, "op")
+    assert feeds_active(ContractRegistry.load(contracts), "person", 1) == (
+        False, dg.AssetCheckSeverity.ERROR, "person v1.0.0 is retired: no longer produced")
+    assert feeds_active(ContractRegistry.load(contracts), "person", 2)[0] is True

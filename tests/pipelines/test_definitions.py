@@ -28,13 +28,16 @@ def test_definitions_build_the_asset_graph_and_checks(tmp_path):
     mappings = {"benefit_payment/v1": ["cba", "msa", "rrn"], "person/v1": ["cba", "msa", "nho", "rrn"],
                 "person/v2": []}  # who maps onto what, read from the files' contract and contract_version
     assert checks == sorted([f"{c}/submissions:{name}" for c in contracts for name in per_submission] + [
-        f"{c}/submissions:mapping_loads_{agency}" for c in contracts for agency in mappings[c]])
-    assert all((graph.get_check_spec(c).partitions_def is not None) == (not c.name.startswith("mapping_loads"))
+        f"{c}/submissions:{check}_{agency}" for c in contracts for agency in mappings[c]
+        for check in ("mapping_loads", "feeds_active_major")])
+    on_demand = ("mapping_loads", "feeds_active_major")
+    assert all((graph.get_check_spec(c).partitions_def is not None) == (not c.name.startswith(on_demand))
                for c in graph.asset_check_keys)
     # a contract no mapping names is labelled, and its tables are left out of the summary's inputs
     for kind in ("submissions", "agencies", "integrated"):
         node = graph.get(dg.AssetKey(["person", "v2", kind]))
-        assert node.tags.get("accord/mapped") == "no" and node.description.startswith("UNMAPPED: ")
+        assert node.tags.get("accord/mapped") == "no" and node.tags["accord/status"] == "proposed"
+        assert node.description.startswith("PROPOSED: not produced until it is published. UNMAPPED: ")
         assert "accord/mapped" not in graph.get(dg.AssetKey(["person", "v1", kind])).tags
     assert {k.to_user_string() for k in graph.get(dg.AssetKey(["run_summary"])).parent_keys} == {
         "benefit_payment/v1/integrated", "person/v1/integrated"}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from accord.contracts import ContractRegistry, load_contract
 from accord.errors import ContractError
-from accord.governance.audit import ContractEvent, now, record
+from accord.governance.audit import ContractEvent, events, now, record
 from accord.intake.store import SubmissionStore
 from accord.publish.manifest import manifest_key, read_manifest, write_manifest
 from accord.settings import DataDirs
@@ -68,6 +68,14 @@ def _version_file(contracts_dir: Path, contract_id: str, version: str) -> Path:
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", contract_id) or not file.is_file():
         raise ContractError(f"no contract file contracts/{contract_id}/{version}.yaml")
     return file
+
+
+def proposed(store: SubmissionStore, contract_id: str, version: str, actor: str) -> bool:
+    """Record that ``version`` was proposed (its impact measured), once; whether this call recorded it."""
+    if any(e.action == "proposed" and e.version == version for e in events(store, contract_id)):
+        return False
+    record(store, ContractEvent(now(), actor, "proposed", contract_id, version))
+    return True
 
 
 def publish(contracts_dir: Path, contract_id: str, version: str, store: SubmissionStore, actor: str,

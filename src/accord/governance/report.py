@@ -49,14 +49,19 @@ def render_impact(report: ImpactReport, lang: str) -> str:
         changes=report.diff.changes if report.diff else [])
 
 
+def impact_pages(report: ImpactReport) -> dict[str, str]:
+    """``impact.html`` (English) and ``impact.fr.html`` (French), each linking to the other."""
+    return {"impact.html": render_impact(report, "en"), "impact.fr.html": render_impact(report, "fr")}
+
+
 def write_impact_pages(report: ImpactReport, folder: Path) -> list[Path]:
     """``impact.html`` and ``impact.fr.html`` (each linking to the other) and ``impact.json`` in ``folder``."""
     import json
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for lang, name in (("en", "impact.html"), ("fr", "impact.fr.html")):
-        (folder / name).write_text(render_impact(report, lang), encoding="utf-8")
+    for name, html in impact_pages(report).items():
+        (folder / name).write_text(html, encoding="utf-8")
         written.append(folder / name)
     (folder / "impact.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
