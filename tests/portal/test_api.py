@@ -140,11 +140,13 @@ def test_an_operator_acts_for_a_named_agency_and_sees_them_all(client, tokens):
 def test_the_openapi_description_lists_every_route(client, tokens):
     spec = client.get("/api/openapi.json").json()
     assert sorted(spec["paths"]) == ["/api/v1/checks", "/api/v1/checks/{check_id}",
-                                     "/api/v1/checks/{check_id}/errors.csv", "/api/v1/submissions",
+                                     "/api/v1/checks/{check_id}/errors.csv", "/api/v1/contract-changes",
+                                     "/api/v1/submissions",
                                      "/api/v1/submissions/{submission_id}",
                                      "/api/v1/submissions/{submission_id}/errors.csv", "/api/v1/uploads/{upload_id}"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "<code>/api/v1/submissions/{submission_id}/errors.csv</code>" in docs.text
+    assert "<code>/api/v1/contract-changes</code>" in docs.text
 
 
 def test_the_contract_follows_the_file_name_unless_one_is_chosen(client, tokens):
