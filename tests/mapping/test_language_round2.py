@@ -175,3 +175,35 @@ def test_one_contract_targeted_twice_unites_the_records_of_both_targets(tmp_path
         (2, "person_id", "unique"), (4, "given_name", "required"), (5, "person_id", "unique")]
     assert (frames.rows_in, frames.records_published, frames.rows_published, frames.rows_quarantined,
             frames.rows_filtered) == (5, 2, 3, 3, 0)
+
+
+def test_a_json_array_of_objects_explodes_into_records_of_its_own_contract(tmp_path):
+    """HSDS nests a service's phones; the phone contract (imported from phone.json) is fed from the array, each
+    phone linked to its service by the service's id, with a stable id from the service and the item's index."""
+    from accord.contracts import load_contract
+    from accord.contracts.jsonschema import from_jsonschema
+    from tests.contracts.test_hsds import _resolve, _schema
+    from tests.helpers import write_contract
+
+    imported = from_jsonschema(_schema("phone"), contract_id="phone", agency="web", resolve=_resolve)
+    phone = load_contract(write_contract(tmp_path / "contracts", imported.contract))
+    services = [{"id": "ac148810-d857-441c-9679-408f346de14b",
+                 "phones": [{"id": "x", "number": "+44 1234 234567", "type": "voice", "extension": 100},
+                            {"number": "555 0100", "extension": "12"}]},
+                {"id": "e94c9f38-1e8f-4564-91d4-d53501ab1765", "phones": []},
+                {"id": "3a19ff88-4620-4d17-9830-ac1d859eb5d5"}]
+    extract = tmp_path / "service-2026-12.ndjson"
+    extract.write_text("".join(json.dumps(s) + "\n" for s in services), encoding="utf-8")
+    fields = {"id": {"id": {"columns": ["id", "N"]}}, "service_id": {"from": "id"},
+              "number": {"from": "phones.number"}, "type": {"from": "phones.type"},
+              "extension": {"from": "phones.extension"}}
+    mapping = _mapping(phone, fields, rows=[{"explode": {"column": "phones", "json": True, "index": "N"}}],
+                       format="ndjson")
+    assert "phones.number" not in mapping.spec.source_columns  # an item's key, made by the explode
+    frames = process_extract(extract, mapping, row_schema(phone))
+    assert frames.published.select("_source_row", "service_id", "number", "type", "extension").rows() == [
+        (1, "ac148810-d857-441c-9679-408f346de14b", "+44 1234 234567", "voice", 100.0),
+        (1, "ac148810-d857-441c-9679-408f346de14b", "555 0100", None, 12.0)]
+    assert frames.published["id"].n_unique() == 2
+    assert frames.filtered.rows() == [(2, "no item in phones"), (3, "no item in phones")]
+    assert (frames.rows_in, frames.records_published, frames.rows_published, frames.rows_filtered) == (3, 1, 2, 2)

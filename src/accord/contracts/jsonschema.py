@@ -141,7 +141,8 @@ def _walk(schema: dict[str, Any], prefix: str, path: str, required_here: bool, d
         if items is not None and (_is_object(items) or "$ref" in items):
             what = items.get("$ref") or "objects"
             skipped.append(f"{where}: an array of {what}: not a field of this contract (import {what} as a "
-                           "contract of its own, its records linking to this one by id)")
+                           f"contract of its own and feed it from the array: explode: {{column: {source}, json: "
+                           "true}, its records linking to this one by id)")
             continue
         notes: list[str] = []
         declared = _declared(spec, where, notes)

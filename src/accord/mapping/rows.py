@@ -7,6 +7,8 @@ record is accounted for once: published (all its records are), quarantined (one 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,22 +69,45 @@ def _filter(frame: pl.DataFrame, spec: FilterSpec, null_tokens: list[str]) -> tu
     return frame.filter(keep), reason
 
 
+def _items(text: str | None) -> list[str] | None:
+    """A JSON array's items, each as JSON text (None: not an array). The cell is JSON the reader wrote."""
+    try:
+        value = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return [json.dumps(item, ensure_ascii=False) for item in value] if isinstance(value, list) else None
+
+
 def _parts(spec: ExplodeSpec) -> pl.Expr:
     """The cell's parts, as a list (a NUL, which no read value holds, marks where a pattern cuts)."""
+    if spec.as_json:
+        return pl.col(spec.column).map_elements(_items, return_dtype=pl.List(pl.String), skip_nulls=True)
     if spec.pattern is not None:
         return pl.col(spec.column).str.replace_all(spec.pattern, "\x00").str.split("\x00")
     return pl.col(spec.column).str.split(spec.separator or "")
 
 
-def _explode(frame: pl.DataFrame, spec: ExplodeSpec) -> pl.DataFrame:
+def _item_key(column: str, name: str) -> pl.Expr:
+    """``phones.number`` of an exploded JSON item: its key ``number`` (JSON text for an object or array)."""
+    key = name.removeprefix(f"{column}.")
+    path = f"$.{key}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) else "$['" + key.replace("'", "\\'") + "']"
+    return pl.col(column).str.json_path_match(path).alias(name)
+
+
+def _explode(frame: pl.DataFrame, spec: ExplodeSpec, reads: list[str]) -> pl.DataFrame:
     frame = frame.with_columns(_parts(spec))
+    if spec.as_json:  # no item: no record (the source record is filtered, with the reason)
+        frame = frame.filter(pl.col(spec.column).list.len() > 0)
     exploded = [spec.column]
     if spec.index:
         positions = pl.int_ranges(0, pl.col(spec.column).list.len(), dtype=pl.Int64).list.eval(
             pl.element().cast(pl.String))
         frame = frame.with_columns(positions.alias(spec.index))
         exploded.append(spec.index)
-    return frame.explode(exploded).with_columns(pl.col(spec.column).str.strip_chars())
+    frame = frame.explode(exploded)
+    if spec.as_json:
+        return frame.with_columns(_item_key(spec.column, c) for c in reads if c.startswith(f"{spec.column}."))
+    return frame.with_columns(pl.col(spec.column).str.strip_chars())
 
 
 def _filled(column: str, null_tokens: list[str]) -> pl.Expr:
@@ -106,6 +131,8 @@ def _reason(operation: RowOperation, filtered_reason: str | None) -> str:
         return filtered_reason
     if operation.unpivot is not None:
         return f"no value in any of {', '.join(operation.unpivot.columns)}"
+    if operation.explode is not None and operation.explode.as_json:
+        return f"no item in {operation.explode.column}"
     return "no part left after explode"
 
 
@@ -113,6 +140,8 @@ def _made(operation: RowOperation, null_tokens: list[str]) -> pl.Expr | None:
     """How many records ``operation`` makes of each record (None: at most one, a filter)."""
     if operation.explode is not None:
         explode = operation.explode
+        if explode.as_json:
+            return _parts(explode).list.len().fill_null(0).clip(lower_bound=1)
         cut = explode.pattern or explode.separator or ""
         return pl.col(explode.column).str.count_matches(cut, literal=explode.pattern is None).fill_null(0) + 1
     if operation.unpivot is not None:
@@ -197,7 +226,7 @@ def _shape(spec: MappingSpec, frame: pl.DataFrame, start: int, budget: RecordBud
         if operation.filter is not None:
             frame, reason = _filter(frame, operation.filter, null_tokens)
         elif operation.explode is not None:
-            frame = _explode(frame, operation.explode)
+            frame = _explode(frame, operation.explode, spec.read_columns)
         elif operation.unpivot is not None:
             frame = _unpivot(frame, operation.unpivot, null_tokens)
         gone = before.filter(~before.is_in(frame.get_column(ROW).unique().implode()))

@@ -250,12 +250,15 @@ class ExplodeSpec(Strict):
     separator: str | None = Field(None, min_length=1, description="fixed text between the parts: ';'")
     pattern: str | None = Field(None, min_length=1, description="a regular expression matching what lies between "
                                                                 "the parts: '\\s*(;|,| and )\\s*'")
+    as_json: bool = Field(False, alias="json", description="the cell is a JSON array: one record per item; an "
+                                                           "item's keys are the columns <column>.<key>")
     index: str | None = Field(None, min_length=1, description="new column: the part's position, 0 for the first")
 
     @model_validator(mode="after")
     def _one_cut(self) -> ExplodeSpec:
-        if (self.separator is None) == (self.pattern is None):
-            raise ValueError("give exactly one of 'separator' (fixed text) or 'pattern' (a regular expression)")
+        if [self.separator is not None, self.pattern is not None, self.as_json].count(True) != 1:
+            raise ValueError("give exactly one of 'separator' (fixed text), 'pattern' (a regular expression) or "
+                             "'json: true' (a JSON array)")
         if self.pattern is not None and (problem := regex_problem(self.pattern)):
             raise ValueError(f"pattern {self.pattern!r}: {problem}")
         if self.pattern is not None and _matches_empty(self.pattern):
@@ -400,14 +403,18 @@ class MappingSpec(Strict):
 
     @property
     def source_columns(self) -> list[str]:
-        """The extract's columns this target reads (columns the row operations make are not the file's)."""
+        """The extract's columns this target reads (columns the row operations make are not the file's, nor the
+        keys of the items a JSON explode makes: ``phones.number``)."""
         made: set[str] = set()
+        items: tuple[str, ...] = ()
         seen: dict[str, None] = dict.fromkeys(c for j in self.joins for c in j.on)
         for operation in self.rows:
-            seen.update(dict.fromkeys(c for c in operation.reads if c not in made))
+            seen.update(dict.fromkeys(c for c in operation.reads if c not in made and not c.startswith(items)))
             made.update(operation.produces)
+            if operation.explode is not None and operation.explode.as_json:
+                items += (f"{operation.explode.column}.",)
         for spec in self.fields.values():
-            seen.update(dict.fromkeys(c for c in spec.source_columns if c not in made))
+            seen.update(dict.fromkeys(c for c in spec.source_columns if c not in made and not c.startswith(items)))
         return list(seen)
 
     @property
