@@ -1,6 +1,6 @@
 """Child process for the kill test: make agency x's partition hold version A, then B, then A... forever, each
 change one commit of the staged parts (``commit_parts``, as ``publish_agency`` does), then rewrite the
-manifest."""
+manifest, and say which version it committed."""
 
 from __future__ import annotations
 
@@ -39,4 +39,5 @@ while True:
         present = agency_submissions(table, "x")
         commit_parts(table, "x", wanted, sorted(set(wanted) | present), {})
         write_manifest(dirs, contract, build_manifest(dirs, contract, "0" * 12))
+    print(f"committed {'AB'[i % 2]}", flush=True)  # the kill test waits for the first one
     i += 1

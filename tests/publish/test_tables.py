@@ -46,6 +46,9 @@ def test_killed_publisher_leaves_old_or_new_version(where, tmp_path, payment, re
         child = subprocess.Popen([sys.executable, str(ROOT / "tests" / "publish" / "publish_loop.py"), location,
                                   str(ROOT), str(attempt)], stdout=subprocess.PIPE, env=env)
         assert child.stdout is not None and child.stdout.readline().strip() == b"ready"
+        # the first commit is done (odd attempts start with B), then the kill lands anywhere in what follows: on a
+        # slow store (the S3 server) a fixed delay alone could kill every attempt before its first commit
+        assert child.stdout.readline().startswith(b"committed ")
         time.sleep(rng.uniform(0.2, 1.5))
         child.send_signal(signal.SIGKILL)
         child.wait()
