@@ -19,8 +19,9 @@ import polars as pl
 from accord.contracts.model import Field
 from accord.contracts.types import polars_dtype
 from accord.mapping.loader import Mapping
-from accord.mapping.spec import Condition, FieldSpec, IdSpec, ItemsSpec, ValueRef, template_column, template_parts
+from accord.mapping.spec import Condition, FieldSpec, IdSpec, ItemsSpec, ValueRef
 from accord.mapping.steps import PARSE_STEPS, CodesSpec, NumberSpec, ReplaceSpec, Step
+from accord.mapping.templates import template_expr
 from accord.reasons import ERROR_COLUMNS, ROW
 
 _RAW = "__raw__"
@@ -36,7 +37,6 @@ _JSON_SCALAR = (r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
 _JSON_ARRAY = rf"^\s*\[\s*(?:(?:{_JSON_SCALAR})(?:\s*,\s*(?:{_JSON_SCALAR}))*)?\s*\]\s*$"  # of scalars only
 _JSON_SOURCES = ("json", "ndjson", "parquet")
 _JSON_TEXT = ("json", "ndjson")
-_SEPARATORS = " \t,;:-/|"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -101,44 +101,7 @@ def condition(cond: Condition, null_tokens: list[str]) -> pl.Expr:
 
 
 def _template(spec: FieldSpec, null_tokens: list[str]) -> pl.Expr:
-    """Literal text and columns. Text vanishes with the empty columns it stands by: text before the first
-    column is written when that column has a value, text after the last column when that one has, and text
-    between two columns (a separator) when the column after it has a value and some column before it has one
-    (when none before has, only what opens the next column is written: the text without its leading spaces
-    and , ; : - / |).
-    So ``{NUM}-{UNIT}`` gives ``12`` when UNIT is empty, never ``12-``. ``{NUM:number}`` writes a number
-    without a zero fraction (``12.0`` -> ``12``, ``12.50`` -> ``12.5``). An all-blank result is empty."""
-    parts = template_parts(spec.template or "")
-    columns = [i for i, (kind, _) in enumerate(parts) if kind == "column"]
-    if not columns:
-        return pl.lit(spec.template).cast(pl.String)
-    values: dict[int, pl.Expr] = {}
-    for i in columns:
-        name, form = template_column(parts[i][1])
-        value = _clean(pl.col(name), spec, null_tokens)
-        if form == "number":
-            value = value.str.replace(r"^([+-]?\d+)\.(\d*?)0+$", "$1.$2").str.strip_suffix(".")
-        values[i] = pl.when(value != "").then(value)
-    written: list[pl.Expr] = []
-    for i, (kind, text) in enumerate(parts):
-        if kind == "column":
-            written.append(values[i].fill_null(""))
-            continue
-        after = next((c for c in columns if c > i), None)
-        before = [c for c in columns if c < i]
-        if after is None:  # after the last column
-            shown = values[before[-1]].is_not_null()
-        elif not before:  # before the first column
-            shown = values[after].is_not_null()
-        else:  # a separator; with nothing before it, only what opens the next column: ' (' -> '('
-            earlier = pl.any_horizontal([values[c].is_not_null() for c in before])
-            written.append(pl.when(values[after].is_not_null() & earlier).then(pl.lit(text))
-                           .when(values[after].is_not_null()).then(pl.lit(text.lstrip(_SEPARATORS)))
-                           .otherwise(pl.lit("")))
-            continue
-        written.append(pl.when(shown).then(pl.lit(text)).otherwise(pl.lit("")))
-    joined = pl.concat_str(written).str.strip_chars()
-    return pl.when(joined == "").then(None).otherwise(joined)
+    return template_expr(spec.template or "", lambda name: _clean(pl.col(name), spec, null_tokens))
 
 
 def _stable_id(spec: FieldSpec, ident: IdSpec, null_tokens: list[str]) -> pl.Expr:

@@ -24,7 +24,7 @@ from accord.errors import ContractError, MappingError
 from accord.findings import Finding
 from accord.intake.limits import Limits
 from accord.mapping.code_files import read_code_file
-from accord.mapping.overlap import witness
+from accord.mapping.overlap import overlap_findings
 from accord.mapping.spec import Condition, FieldSpec, MappingFile, MappingSpec, TargetSpec
 from accord.mapping.spec_v1 import MappingSpecV1, Remap, remap_path, upgrade
 from accord.mapping.steps import PARSE_STEPS
@@ -351,41 +351,6 @@ def lint_document(doc: YamlDocument, contracts: ContractRegistry) -> tuple[list[
     return out.findings, targets
 
 
-def _claimed_pattern(data: Any) -> tuple[tuple[str, ...], str] | None:
-    """Where a mapping document says which landing files it claims, and the pattern (None: it says nothing)."""
-    if not isinstance(data, dict):
-        return None
-    for key in ("source", "delivery"):
-        block = data.get(key)
-        if isinstance(block, dict) and isinstance(block.get("pattern", "*"), str):
-            return (key, "pattern"), str(block.get("pattern", "*"))
-    return None
-
-
-def _overlap_findings(doc: YamlDocument, instead_of: Path | None) -> list[Finding]:
-    """An error when another mapping file of the agency claims files this one claims: intake would refuse
-    every such file as ambiguous (the files still load: intake says so of each such file)."""
-    found: list[Finding] = []
-    mine = _claimed_pattern(doc.data)
-    if mine is None:
-        return found
-    for other in sorted(doc.file.parent.glob("*.yaml")):
-        if other.resolve() in (doc.file.resolve(), instead_of.resolve() if instead_of else None):
-            continue
-        try:
-            theirs = _claimed_pattern(load_yaml(other, MappingError).data)
-        except MappingError:
-            continue  # that file's own lint says why it does not load
-        name = witness(mine[1], theirs[1]) if theirs else None
-        if name is not None and theirs is not None:
-            found.append(Finding(
-                str(doc.file), doc.line(mine[0]), format_path(mine[0]),
-                f"pattern '{mine[1]}' overlaps pattern '{theirs[1]}' of {other.name}: a file named '{name}' would "
-                "match both, and intake refuses such a file as ambiguous", column=doc.column(mine[0]),
-                hint="give each mapping file of the agency its own file names"))
-    return found
-
-
 def collector_for(doc: YamlDocument) -> FindingCollector:
     """A collector for findings on the version 2 form of ``doc``, named at the lines of the file as written."""
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -399,6 +364,6 @@ def lint_mapping(file: Path, contracts: ContractRegistry, *, instead_of: Path | 
         doc = load_yaml(file, MappingError)
     except MappingError as exc:
         return [Finding(str(file), exc.line, exc.path, exc.message)]
-    return lint_document(doc, contracts)[0] + _overlap_findings(doc, instead_of)
+    return lint_document(doc, contracts)[0] + overlap_findings(doc, instead_of)
 
 

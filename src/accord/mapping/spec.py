@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 from accord.mapping.base import Strict
 from accord.mapping.source_spec import SourceSpec
 from accord.mapping.steps import PARSE_STEPS, Scalar, Step
+from accord.mapping.templates import template_columns
 from accord.regex import regex_problem
 
 AGENCY_ID = r"^[a-z][a-z0-9_]{1,31}$"
@@ -177,49 +178,6 @@ class FieldSpec(FieldSources):
             columns.append(self.otherwise.from_)
         columns += [s.replace.find_column for s in self.steps if s.replace and s.replace.find_column]
         return list(dict.fromkeys(columns))
-
-
-TEMPLATE_FORMS = ("number",)  # {NUM:number}: how a column is written in a template
-
-
-def template_columns(template: str) -> list[str]:
-    """The columns a template reads, in order: ``'{NUM} {RUE}'`` reads NUM and RUE (``{NUM:number}`` reads
-    NUM); ``{{`` and ``}}`` are literal braces."""
-    return [template_column(name)[0] for kind, name in template_parts(template) if kind == "column"]
-
-
-def template_column(part: str) -> tuple[str, str | None]:
-    """A template's column part as (column, form): ``NUM:number`` -> ``("NUM", "number")``; a name with a colon
-    and no known form after it is a column name."""
-    name, _, form = part.rpartition(":")
-    return (name, form) if name and form in TEMPLATE_FORMS else (part, None)
-
-
-def template_parts(template: str) -> list[tuple[str, str]]:
-    """``'{NUM} {RUE}'`` -> ``[("column", "NUM"), ("text", " "), ("column", "RUE")]``."""
-    parts: list[tuple[str, str]] = []
-    text, i = "", 0
-    while i < len(template):
-        pair = template[i:i + 2]
-        if pair in ("{{", "}}"):
-            text, i = text + pair[0], i + 2
-            continue
-        if template[i] == "{":
-            end = template.find("}", i)
-            if end < 0 or end == i + 1 or "{" in template[i + 1:end]:
-                raise ValueError(f"template {template!r}: '{{' at {i + 1} does not open a column name, "
-                                 "like {NUM}; write {{ for a brace")
-            if text:
-                parts.append(("text", text))
-            parts.append(("column", template[i + 1:end]))
-            text, i = "", end + 1
-            continue
-        if template[i] == "}":
-            raise ValueError(f"template {template!r}: '}}' at {i + 1} closes nothing; write }}}} for a brace")
-        text, i = text + template[i], i + 1
-    if text:
-        parts.append(("text", text))
-    return parts
 
 
 class FilterSpec(Strict):
