@@ -30,7 +30,7 @@ from accord.contracts.types import polars_schema
 from accord.errors import AccordError, ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping import Mapping, absent_notes, apply_mapping
-from accord.mapping.header import judge_header
+from accord.mapping.header import HeaderVerdict, judge_header
 from accord.mapping.joins import join_batch, prepared
 from accord.mapping.json_types import json_type_errors
 from accord.mapping.rows import FILTERED_COLUMNS, RecordBudget, shape
@@ -98,12 +98,8 @@ class _Work:
         self.keys = WorkParts(folder / "keys")
         self.filtered = WorkParts(folder / "filtered")  # source records a filter set aside, with the reason
         self.rows_in = 0
-        self.header_read = False
-        self.refused: tuple[str, list[str]] | None = None  # (reason, columns) when the header refuses the file
-        self.similar: dict[str, str] = {}  # a missing column -> the file's unread column that resembles it
+        self.header: HeaderVerdict | None = None  # what the first batch's header decided (refused, extra, absent)
         self.notes: list[dict[str, str]] = []  # how the file was read unlike the mapping says (en, fr)
-        self.extra: list[str] = []  # columns no field reads, when the mapping lets them pass
-        self.absent: list[str] = []  # optional columns the file lacks, read as empty
         self.dropped: list[pl.Series] = []  # several targets: source records one of them quarantines
 
     def close(self) -> None:
@@ -161,21 +157,19 @@ def _first_pass(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, li
     for raw in iter_extract(delivery.base if delivery else file, source, limits):
         work.rows_in += raw.rows_in
         frame, join_errors = _joined(raw.frame, mapping, delivery)
-        if not work.header_read:
-            work.header_read = True
-            header = judge_header(mapping, frame)
-            work.refused, work.similar, work.extra, work.absent = (header.refused, header.similar, header.extra,
-                                                                   header.absent)
-            work.notes += absent_notes(work.absent)
-            if work.refused:  # nothing can be mapped: every record is quarantined, with the reason
-                row, (reason, columns) = mapping.spec.source.header_row, work.refused
-                work.errors.write(error_frame([(row, None, reason, work.similar.get(c), c) for c in columns]))
+        first = work.header is None
+        header = work.header = work.header or judge_header(mapping, frame)
+        if first:
+            work.notes += absent_notes(header.absent)
+            if header.refused:  # nothing can be mapped: every record is quarantined, with the reason
+                row, (reason, columns) = mapping.spec.source.header_row, header.refused
+                work.errors.write(error_frame([(row, None, reason, header.similar.get(c), c) for c in columns]))
         work.errors.write(raw.malformed)
-        if work.refused:
+        if header.refused:
             work.quarantine.write(raw.frame)
             continue
-        if work.absent:
-            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in work.absent)
+        if header.absent:
+            frame = frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in header.absent)
         work.errors.write(join_errors)
         bad = [join_errors.get_column(ROW)]
         set_aside: list[pl.Series] = []
@@ -280,7 +274,8 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     if keys is not None and not duplicates.is_empty():
         retracted = keys.filter(pl.col(_CANDIDATE) & pl.col(ROW).is_in(duplicates.get_column(ROW).unique().implode())
                                 ).select(ROW).collect().get_column(ROW)
-    refused = work.refused
+    header = work.header or HeaderVerdict()
+    refused = header.refused
     metrics = DatasetMetrics(contract)
     published = 0
     withheld = pl.concat([retracted, dropped]).unique()
@@ -312,9 +307,9 @@ def _process(file: Path, mapping: Mapping, schema: RowSchema, work: _Work, work_
     outcome = ExtractOutcome(
         source_file=file.name, source_sha256=sha, received_at=when, rows_in=work.rows_in,
         rows_published=published, rows_quarantined=quarantined.height,
-        rejected=f"{refused[0]}: " + ", ".join(f"{c} ({work.similar[c]}?)" if c in work.similar else c
+        rejected=f"{refused[0]}: " + ", ".join(f"{c} ({header.similar[c]}?)" if c in header.similar else c
                                                for c in refused[1]) if refused else None,
-        rejection_reason=refused[0] if refused else None, extra_columns=work.extra,
+        rejection_reason=refused[0] if refused else None, extra_columns=header.extra,
         rule_counts=dict(errors.group_by("rule").len().sort("rule").rows()), read_notes=work.notes,
         metrics=metrics.result(_published_duplicates(keys, repeated, retracted)),
         errors=errors_file if not errors.is_empty() else None,

@@ -19,7 +19,7 @@ import polars as pl
 from accord.contracts.model import Field
 from accord.contracts.types import polars_dtype
 from accord.mapping.loader import Mapping
-from accord.mapping.spec import Condition, FieldSpec, IdSpec, ItemsSpec, ValueRef
+from accord.mapping.spec import JSON_FORMATS, Condition, FieldSpec, IdSpec, ItemsSpec, ValueRef
 from accord.mapping.steps import PARSE_STEPS, CodesSpec, NumberSpec, ReplaceSpec, Step
 from accord.mapping.templates import template_expr
 from accord.reasons import ERROR_COLUMNS, ROW
@@ -36,7 +36,6 @@ _JSON_SCALAR = (r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"'
                 r"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null")
 _JSON_ARRAY = rf"^\s*\[\s*(?:(?:{_JSON_SCALAR})(?:\s*,\s*(?:{_JSON_SCALAR}))*)?\s*\]\s*$"  # of scalars only
 _JSON_SOURCES = ("json", "ndjson", "parquet")
-_JSON_TEXT = ("json", "ndjson")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -334,7 +333,7 @@ def _typed(expr: pl.Expr, field: Field, spec: FieldSpec, source_format: str) -> 
             return pl.coalesce([_timestamp(expr, f, field.default_timezone) for f in _date_formats(field, spec)])
         case "integer" | "number":
             number = spec.setting("number")
-            if field.logical_type == "integer" and number is None and source_format in _JSON_TEXT:
+            if field.logical_type == "integer" and number is None and source_format in JSON_FORMATS:
                 expr = expr.str.replace(r"^([+-]?\d+)\.0+$", "$1")  # JSON's integer 12.0 is the integer 12
             return _number(expr, field, number, dtype)
         case "boolean":
