@@ -236,13 +236,10 @@ def propose(
         for written in write_impact_pages(impact, report):
             console.print(f"wrote {written}", highlight=False)
     if archived:  # the portal shows each agency its part, the operators the whole report
-        from accord.governance.changes import save_impact
         from accord.governance.lifecycle import proposed as record_proposed
-        from accord.governance.report import impact_pages
         from accord.intake.landing import store_for
 
-        save_impact(impact, data, impact_pages(impact))
-        record_proposed(store_for(data), proposed.id, proposed.version, _actor(None))
+        record_proposed(impact, data, store_for(data), _actor(None))
     raise typer.Exit(1 if impact.impacted else 0)
 
 
@@ -313,22 +310,21 @@ def list_changes(
 ) -> None:
     """The migration view: per agency, the contract versions it feeds and the newer ones proposed or published,
     with the deadline and what is left to migrate (from the saved impact report)."""
-    from accord.governance.changes import contract_changes
+    from accord.governance.changes import contract_changes, fed_contracts
     from accord.mapping.loader import scan_mappings
     from accord.settings import data_dirs, project_dirs
 
     project = project_dirs(project_dir)
     registry = ContractRegistry.load(project.contracts)
-    fed: dict[str, dict[str, Contract]] = {}
-    for mapping in scan_mappings(project.mappings, registry).mappings:
-        if agency is None or mapping.agency == agency:
-            fed.setdefault(mapping.agency, {})[mapping.contract.label] = mapping.contract
-    found = contract_changes(registry, {a: list(c.values()) for a, c in fed.items()}, data_dirs(data_dir))
+    fed = fed_contracts(m for m in scan_mappings(project.mappings, registry).mappings
+                        if agency is None or m.agency == agency)
+    found = contract_changes(registry, fed, data_dirs(data_dir))
     if as_json:
         typer.echo(json.dumps([c.to_json() for c in found], indent=2, ensure_ascii=False))
         return
     for name, contracts in sorted(fed.items()):
-        console.print(f"{name} feeds {', '.join(sorted(contracts))}", markup=False, highlight=False)
+        console.print(f"{name} feeds {', '.join(sorted(c.label for c in contracts))}", markup=False,
+                      highlight=False)
         for change in (c for c in found if c.impact.get("agency") == name):
             left = (f"to migrate: {change.impact.get('to_quarantine', 0)} record(s) of its latest file would be "
                     f"quarantined, unfilled: {', '.join(change.impact.get('unfilled', [])) or 'none'}"

@@ -74,7 +74,7 @@ def _import_property(name: str, spec: dict[str, Any], skipped: list[str], *, ite
 
 Resolve = Callable[[str], dict[str, Any]]
 NESTING = 3  # objects in objects flattened this deep; deeper ones are reported
-_STANDARD_TIMES = {"date": "date", "time": "time", "datetime": "timestamp"}  # HSDS ``datapackage_type``
+_STANDARD_FORMATS = {"date": "date", "time": "time", "datetime": "date-time"}  # HSDS ``datapackage_type``
 
 
 def _referenced(spec: dict[str, Any], resolve: Resolve | None, where: str, skipped: list[str]) -> dict[str, Any] | None:
@@ -104,11 +104,12 @@ def _declared(spec: dict[str, Any], where: str, notes: list[str]) -> dict[str, A
     (a date or time written as a string), its ``constraints.unique`` and ``example`` (each named in ``notes``)."""
     spec = dict(spec)
     standard = spec.pop("datapackage_type", None)
-    if standard in _STANDARD_TIMES and spec.get("type") == "string" and "format" not in spec:
-        spec["format"] = {"date": "date", "time": "time", "datetime": "date-time"}[standard]
-        notes.append(f"{where}: datapackage_type {standard!r} read as a {_STANDARD_TIMES[standard]}")
-    elif standard is not None and standard != spec.get("type"):
-        notes.append(f"{where}: datapackage_type {standard!r} (not imported)")
+    wanted = _STANDARD_FORMATS.get(str(standard))
+    if wanted is not None and spec.get("type") == "string" and "format" not in spec:
+        spec["format"] = wanted
+        notes.append(f"{where}: datapackage_type {standard!r} read as a {_DATES[wanted]}")
+    elif standard is not None and standard != spec.get("type") and (wanted is None or spec.get("format") != wanted):
+        notes.append(f"{where}: datapackage_type {standard!r} (not imported)")  # said by neither type nor format
     if "example" in spec:
         spec.setdefault("examples", [spec.pop("example")])
     spec.pop("name", None)  # the property's own name, repeated

@@ -5,12 +5,14 @@ saved in the data directory). The portal's page and ``GET /api/v1/contract-chang
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord.contracts import Contract, ContractRegistry
 from accord.contracts.diff import diff_contracts
 from accord.governance.impact import ImpactReport
+from accord.mapping import Mapping
 from accord.settings import REPORTS, DataDirs
 
 GOVERNANCE = f"{REPORTS}/governance"
@@ -61,10 +63,19 @@ def _yours(saved: dict[str, Any] | None, agency: str) -> dict[str, Any] | None:
     return None
 
 
+def fed_contracts(mappings: Iterable[Mapping]) -> dict[str, list[Contract]]:
+    """Agency -> the contract versions its mappings feed today (each once)."""
+    fed: dict[str, dict[str, Contract]] = {}
+    for mapping in mappings:
+        fed.setdefault(mapping.agency, {})[mapping.contract.label] = mapping.contract
+    return {agency: list(contracts.values()) for agency, contracts in fed.items()}
+
+
 def contract_changes(registry: ContractRegistry, fed: dict[str, list[Contract]], dirs: DataDirs,
                      ) -> list[ContractChange]:
     """For each agency (``fed``: agency -> the contract versions its mappings feed today), every newer major of
-    those contracts that is proposed or active, newest first."""
+    those contracts that is proposed or active, newest first. Each saved report is read once."""
+    reports: dict[str, dict[str, Any] | None] = {}
     found = []
     for agency, contracts in sorted(fed.items()):
         for current in contracts:
@@ -74,8 +85,9 @@ def contract_changes(registry: ContractRegistry, fed: dict[str, list[Contract]],
                 new = registry.resolve(current.id, major)
                 if new.status not in ("proposed", "active"):
                     continue
-                saved = saved_impact(dirs, new.id, new.version)
-                yours = _yours(saved, agency)
+                if new.label not in reports:
+                    reports[new.label] = saved_impact(dirs, new.id, new.version)
+                yours = _yours(reports[new.label], agency)
                 found.append(ContractChange(
                     contract=new.id, version=new.version, status=new.status, feeds=current.version,
                     deadline=current.sunset if new.status == "active" else None,

@@ -177,10 +177,11 @@ def measure_impact(proposed: Contract, contracts: ContractRegistry, mappings_dir
     archived submissions (none when ``dirs`` is None or the archive holds none)."""
     mappings = [m for m in scan_mappings(mappings_dir, contracts).mappings if m.spec.contract == proposed.id]
     agencies = []
-    diff = None
+    diffs: dict[str, ContractDiff] = {}  # from each version the mappings feed (most feed the same one)
     for mapping in sorted(mappings, key=lambda m: (m.agency, str(m.file))):
-        diff = diff_contracts(mapping.contract, proposed)
-        renamed = renames(diff)
+        if mapping.contract.label not in diffs:
+            diffs[mapping.contract.label] = diff_contracts(mapping.contract, proposed)
+        renamed = renames(diffs[mapping.contract.label])
         moved = proposed_mapping(mapping, proposed, renamed)
         try:
             doc = load_yaml(mapping.file, MappingError)
@@ -195,4 +196,5 @@ def measure_impact(proposed: Contract, contracts: ContractRegistry, mappings_dir
         if dirs is not None:
             _measure_extracts(impact, dirs, mapping, moved, renamed, extracts)
         agencies.append(impact)
-    return ImpactReport(proposed.id, proposed.version, diff, agencies)
+    newest = max((m.contract for m in mappings), key=lambda c: c.major, default=None)  # the report's diff
+    return ImpactReport(proposed.id, proposed.version, diffs[newest.label] if newest else None, agencies)

@@ -19,6 +19,9 @@ from pathlib import Path
 from accord.contracts import ContractRegistry, load_contract
 from accord.errors import ContractError
 from accord.governance.audit import ContractEvent, events, now, record
+from accord.governance.changes import save_impact
+from accord.governance.impact import ImpactReport
+from accord.governance.report import impact_pages
 from accord.intake.store import SubmissionStore
 from accord.publish.manifest import manifest_key, read_manifest, write_manifest
 from accord.settings import DataDirs
@@ -70,11 +73,13 @@ def _version_file(contracts_dir: Path, contract_id: str, version: str) -> Path:
     return file
 
 
-def proposed(store: SubmissionStore, contract_id: str, version: str, actor: str) -> bool:
-    """Record that ``version`` was proposed (its impact measured), once; whether this call recorded it."""
-    if any(e.action == "proposed" and e.version == version for e in events(store, contract_id)):
+def proposed(report: ImpactReport, dirs: DataDirs, store: SubmissionStore, actor: str) -> bool:
+    """Keep a proposal's measured impact where the portal shows it (replacing an earlier measure) and record
+    that the version was proposed, once; whether this call recorded it."""
+    save_impact(report, dirs, impact_pages(report))
+    if any(e.action == "proposed" and e.version == report.proposed for e in events(store, report.contract)):
         return False
-    record(store, ContractEvent(now(), actor, "proposed", contract_id, version))
+    record(store, ContractEvent(now(), actor, "proposed", report.contract, report.proposed))
     return True
 
 

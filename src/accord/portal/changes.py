@@ -16,10 +16,9 @@ from accord.access import Principal
 from accord.contracts import load_contract
 from accord.errors import ContractError
 from accord.governance.audit import ContractEvent, events
-from accord.governance.changes import ContractChange, contract_changes, impact_key, save_impact
+from accord.governance.changes import ContractChange, contract_changes, fed_contracts, impact_key
 from accord.governance.impact import measure_impact
 from accord.governance.lifecycle import proposed
-from accord.governance.report import impact_pages
 from accord.portal.deps import bearer, page, state
 from accord.portal.pages import Signed
 from accord.portal.problems import PortalError, not_found
@@ -33,8 +32,7 @@ CONTRACT_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def changes_for(portal: Portal, principal: Principal) -> list[ContractChange]:
-    fed = {agency: list({m.contract.label: m.contract for m in portal.mappings_of(agency)}.values())
-           for agency in portal.visible(principal)}
+    fed = fed_contracts(m for agency in portal.visible(principal) for m in portal.mappings_of(agency))
     return contract_changes(portal.registry(), fed, portal.dirs)
 
 
@@ -79,8 +77,7 @@ async def measure(request: Request, current: Signed, contract: Annotated[str, Fo
         raise PortalError(409, "not-proposed", f"{candidate.label} is {candidate.status}, not proposed")
     report = await run_in_threadpool(measure_impact, candidate, portal.registry(), portal.project.mappings,
                                      portal.dirs)
-    save_impact(report, portal.dirs, impact_pages(report))
-    proposed(portal.store, candidate.id, candidate.version, current.principal.token_id)
+    proposed(report, portal.dirs, portal.store, current.principal.token_id)
     return RedirectResponse("/changes", status_code=303)
 
 
