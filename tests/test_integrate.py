@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from accord.agency import run_agency
-from accord.integrate import deduplicate, integrate
+from accord.integrate import deduplicate, integrate, survivorship
 from tests.helpers import table_frame
 
 T1 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
@@ -33,6 +33,22 @@ def test_agency_precedence_then_latest_submission(person):
         {"person_id": "P3", "_agency": "zzz", "_ingested_at": T2, "_source_file": "z", "_source_row": 2},
     ])
     assert _winners(frame, person) == [("P1", "nho", "n", 2), ("P2", "rrn", "r-12", 2), ("P3", "zzz", "z", 1)]
+
+
+def test_keys_already_unique_and_in_order_are_kept_as_they_are(person):
+    """No sort when the keys strictly increase (an extract in file-number order): the same rows as sorting."""
+    frame = _frame([{"person_id": f"P{i}", "_agency": "rrn", "_ingested_at": T1, "_source_file": "r",
+                     "_source_row": i + 2} for i in range(5)])
+    assert survivorship._increasing(frame, person.primary_key)
+    assert survivorship.winners(frame, person) == (None, None)
+    shuffled = frame[[3, 0, 4, 1, 2]]
+    assert not survivorship._increasing(shuffled, person.primary_key)
+    assert deduplicate(shuffled, person).equals(deduplicate(frame, person))
+    assert deduplicate(frame, person).get_column("_merged_count").to_list() == [1] * 5
+    repeated = frame.with_columns(pl.Series("person_id", ["P0", "P1", "P1", "P2", "P3"]))
+    assert not survivorship._increasing(repeated, person.primary_key)
+    assert _winners(repeated, person) == [("P0", "rrn", "r", 1), ("P1", "rrn", "r", 2), ("P2", "rrn", "r", 1),
+                                          ("P3", "rrn", "r", 1)]
 
 
 def test_latest_updated_at_wins(registry):
@@ -102,6 +118,7 @@ def test_integrating_by_key_ranges_gives_the_same_dataset(mappings, data, person
     integrate(person, data, pseudonym_key)
     whole = table_frame(data, person)
     monkeypatch.setattr(module, "ROWS_PER_RANGE", 4)
+    monkeypatch.setattr(module, "IN_MEMORY_ROWS", 4)
     (data.published / "person" / "v1" / "integrated").rename(data.published / "person" / "v1" / "integrated.whole")
     result = integrate(person, data, pseudonym_key)  # a rebuild, range by range
     ranged = table_frame(data, person)
@@ -109,3 +126,20 @@ def test_integrating_by_key_ranges_gives_the_same_dataset(mappings, data, person
     assert (result.records_before_dedup, result.rows, result.rows_by_agency) == (26, 24, {"cba": 8, "nho": 6,
                                                                                         "rrn": 10})
     assert ranged.schema == table_frame(data, person, "agencies").schema | {"_merged_count": pl.Int64}
+
+
+def test_a_table_held_in_memory_is_cut_into_files_of_at_most_rows_per_range(mappings, data, person, pseudonym_key,
+                                                                            monkeypatch):
+    """Below IN_MEMORY_ROWS the union is deduplicated at once, then cut into files of even size, each a key range
+    of its own in key order, as a range-by-range build lays them out."""
+    from accord.integrate import build
+    from accord.publish.tables import INTEGRATED, Table
+
+    monkeypatch.setattr(build, "ROWS_PER_RANGE", 5)  # the file size; the union stays below IN_MEMORY_ROWS
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    result = integrate(person, data, pseudonym_key)
+    files = sorted(Table(data, person, INTEGRATED).files(), key=lambda f: f["min.person_id"])
+    assert (result.rows, result.files_written) == (24, 5)
+    assert [f["num_records"] for f in files] == [5, 5, 5, 5, 4]
+    assert all(a["max.person_id"] < b["min.person_id"] for a, b in zip(files, files[1:], strict=False))

@@ -20,6 +20,7 @@ DECEMBER = "personnes_2026-12.csv"  # RRN-0002 and RRN-0010 again (new addresses
 @pytest.fixture
 def ranged(monkeypatch):
     monkeypatch.setattr(key_ranges, "ROWS_PER_RANGE", 4)  # 23 people in November: six files of at most 4
+    monkeypatch.setattr(key_ranges, "IN_MEMORY_ROWS", 4)  # built range by range, as a large table is
 
 
 def _november(mappings, data, person, pseudonym_key, tmp_path):

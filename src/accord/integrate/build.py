@@ -38,7 +38,7 @@ from accord.integrate.foreign_keys import (
     targets_now,
 )
 from accord.integrate.key_ranges import ROWS_PER_RANGE, FileRanges, in_ranges
-from accord.integrate.survivorship import MERGED, deduplicate
+from accord.integrate.survivorship import MERGED, winners
 from accord.publish.delta_files import commit_files, write_file
 from accord.publish.manifest import build_manifest, write_manifest
 from accord.publish.parquet import dataset_schema
@@ -239,17 +239,26 @@ class _OrphanFilter:
 
 def _pieces(contract: Contract, plan: _Plan, work: Path) -> Iterator[pl.DataFrame]:
     """The plan's records deduplicated, in key order, cut into the rows of one file each: at most
-    ROWS_PER_RANGE, never across two runs of key ranges."""
+    ROWS_PER_RANGE, never across two runs of key ranges. Each file's rows are gathered when it is cut, so
+    memory holds the records and one file more, not a second copy of the records."""
     for records in in_ranges(plan.records, plan.batches, contract, plan.rows, work):
-        merged = deduplicate(records, contract)
-        if not merged.height:
+        index, merged = winners(records, contract)
+        height = records.height if index is None else index.len()
+        if not height:
             continue
-        run = plan.cuts.search_sorted(merged.get_column(contract.primary_key[0]), side="right") \
-            if contract.primary_key and plan.cuts.len() else pl.zeros(merged.height, dtype=pl.UInt32, eager=True)
-        for _, piece in merged.with_columns(run.alias("_run")).partition_by(
-                "_run", as_dict=True, include_key=False, maintain_order=True).items():
-            size = -(-piece.height // -(-piece.height // ROWS_PER_RANGE))  # files of even size
-            yield from (piece.slice(start, size) for start in range(0, piece.height, size))
+        if contract.primary_key and plan.cuts.len():
+            first = records.get_column(contract.primary_key[0])
+            run = plan.cuts.search_sorted(first if index is None else first.gather(index), side="right")
+            ends = run.rle().struct.field("len").cum_sum().to_list()  # runs follow each other in key order
+        else:
+            ends = [height]
+        for start, end in zip([0, *ends[:-1]], ends, strict=True):
+            size = -(-(end - start) // -(-(end - start) // ROWS_PER_RANGE))  # files of even size
+            for low in range(start, end, size):
+                length = min(size, end - low)
+                rows = records.slice(low, length) if index is None else records[index.slice(low, length)]
+                count = pl.lit(1, dtype=pl.Int64) if merged is None else merged.slice(low, length)
+                yield rows.with_columns(count.alias(MERGED))
 
 
 def _rows_by_agency(integrated: Table) -> dict[str, int]:

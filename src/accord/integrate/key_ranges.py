@@ -25,6 +25,7 @@ from accord.publish.parquet import dataset_schema
 from accord.publish.stream import WorkParts
 
 ROWS_PER_RANGE = 250_000
+IN_MEMORY_ROWS = 2_000_000  # up to this many records, all at once: no range files written and read back
 
 
 def _bounds(records: pl.LazyFrame, column: str, ranges: int) -> pl.Series:
@@ -43,7 +44,7 @@ def in_ranges(records: pl.LazyFrame, batches: Callable[[], Iterator[pl.DataFrame
     """The records, one key range at a time in key order (all at once when they are few; ``rows`` is how
     many there are, or an estimate). ``batches`` gives the same records batch by batch, in bounded memory."""
     names = dataset_schema(contract).names
-    if rows <= ROWS_PER_RANGE or not contract.primary_key:
+    if rows <= max(ROWS_PER_RANGE, IN_MEMORY_ROWS) or not contract.primary_key:
         yield records.select(names).collect()
         return
     column = contract.primary_key[0]

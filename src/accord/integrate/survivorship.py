@@ -28,19 +28,35 @@ def survivor_order(contract: Contract) -> tuple[list[pl.Expr], list[bool]]:
     return keys, descending
 
 
-def deduplicate(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
-    """One row per primary key (all rows kept when the contract has none), sorted by key. The key and order
-    columns alone are sorted once, by key then survivorship, so each key's winner comes first; the whole rows
-    are gathered once, winners only."""
+def winners(frame: pl.DataFrame, contract: Contract) -> tuple[pl.Series | None, pl.Series | None]:
+    """Which rows of ``frame`` survive, in key order: their indexes, and how many records each stands for.
+    ``None`` for both when every row survives as it is (no primary key, or keys already unique and in order:
+    agencies' extracts often come sorted by their file number, and nothing then needs sorting or gathering).
+    The key and order columns alone are sorted, by key then survivorship, so each key's winner comes first."""
     key = contract.primary_key
-    if not key:
-        return frame.with_columns(pl.lit(1, dtype=pl.Int64).alias(MERGED))
+    if not key or _increasing(frame, key):
+        return None, None
     order, descending = survivor_order(contract)
     names = [f"_order{i}" for i in range(len(order))]
     ranking = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_index"), *key,
                            *(expr.alias(name) for expr, name in zip(order, names, strict=True)))
     ranked = ranking.sort([*key, *names], descending=[False] * len(key) + descending,
                           nulls_last=[False] * len(key) + [True] * len(names))
-    winners = ranked.with_columns(pl.len().over(key).cast(pl.Int64).alias(MERGED)).unique(
+    kept = ranked.with_columns(pl.len().over(key).cast(pl.Int64).alias(MERGED)).unique(
         subset=key, keep="first", maintain_order=True)
-    return frame[winners.get_column("_index")].with_columns(winners.get_column(MERGED))
+    return kept.get_column("_index"), kept.get_column(MERGED)
+
+
+def _increasing(frame: pl.DataFrame, key: list[str]) -> bool:
+    """A one-column key with no null whose values strictly increase row after row (so each is unique)."""
+    if len(key) != 1 or frame.height < 2:
+        return len(key) == 1 and frame.get_column(key[0]).null_count() == 0
+    column = frame.get_column(key[0])
+    return column.null_count() == 0 and bool((column.slice(1) > column.slice(0, frame.height - 1)).all())
+
+
+def deduplicate(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """One row per primary key (all rows kept when the contract has none), sorted by key, with ``MERGED``."""
+    index, merged = winners(frame, contract)
+    kept = frame if index is None else frame[index]
+    return kept.with_columns(pl.lit(1, dtype=pl.Int64).alias(MERGED) if merged is None else merged)
