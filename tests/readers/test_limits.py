@@ -7,11 +7,13 @@ import subprocess
 import sys
 import time
 
+import polars as pl
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accord.readers.csv_reader import sniff_delimiter
-from accord.readers.text import TextStream
+from accord.readers.text import NUMPY_BYTES, TextStream, count_byte
 from tests.conftest import ROOT
 
 
@@ -73,3 +75,35 @@ def test_the_delimiter_sniffer_is_linear_on_a_hostile_first_line():
     assert sniff_delimiter("a\tb\n1\t2\n") == "\t"
     assert sniff_delimiter("a|b,c\n1|2,3\n4|5\n") == "|"  # the delimiter that splits every line the same way
     assert sniff_delimiter("single\n") == ","
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(data=st.binary(max_size=64), byte=st.sampled_from([b"\n", b";", b"\r", b"\x00", "é".encode()]),
+       copies=st.sampled_from([1, 20_000, 40_000]))
+def test_count_byte_counts_as_bytes_count_does_above_and_below_the_numpy_size(data, byte, copies):
+    big = data * copies  # up to 2.5 MiB: counted by numpy from NUMPY_BYTES on (one byte), else by bytes.count
+    assert count_byte(big, byte) == big.count(byte)
+
+
+def test_lines_ended_by_crlf_are_read_at_once_and_a_lone_carriage_return_takes_the_exact_parser(tmp_path):
+    """Blocks above NUMPY_BYTES are counted by numpy: the same records as the same file in 64 KiB blocks."""
+    from accord.intake.limits import Limits
+    from accord.mapping.source_spec import SourceSpec
+    from accord.readers.csv_reader import iter_csv
+    from accord.reasons import ROW
+
+    lines = [f"P{i:06d};Nom {i}" for i in range(60_000)]
+    for name, body in {"crlf": "\r\n".join(lines), "lone-cr": "\r\n".join(lines[:100] + ["P9\rX;Y"] + lines[100:])
+                       }.items():
+        file = tmp_path / f"{name}.csv"
+        file.write_bytes(("id;name\r\n" + body + "\r\n").encode())
+        assert file.stat().st_size > NUMPY_BYTES
+        source = SourceSpec(format="csv", delimiter=";", encoding="utf-8")
+        read, small = list(iter_csv(file, source, Limits())), list(iter_csv(file, source, Limits(), block_bytes=65_536))
+        whole, bad = pl.concat([r.frame for r in read]), pl.concat([r.malformed for r in read])
+        assert whole.equals(pl.concat([r.frame for r in small])) and bad.equals(pl.concat([r.malformed for r in small]))
+        assert whole.height == 60_000
+        assert whole.row(100) == ((103, "P000100", "Nom 100") if name == "lone-cr" else (102, "P000100", "Nom 100"))
+        assert bad.select(ROW, "rule", "detail").rows() == ([(
+            102, "malformed-record", "a carriage return (CR) inside a value that is not quoted")] if name == "lone-cr"
+            else [])

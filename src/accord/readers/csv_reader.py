@@ -26,12 +26,13 @@ from accord.errors import ExtractRejected
 from accord.intake.limits import Limits
 from accord.mapping.source_spec import SourceSpec
 from accord.readers.base import RawExtract, build_extract, checked_header, finish
-from accord.readers.text import BLOCK_BYTES, TextStream, iter_utf8
+from accord.readers.text import BLOCK_BYTES, TextStream, count_byte, iter_utf8
 from accord.reasons import ROW
 
 DELIMITERS = ",;\t|"
 EXACT_BATCH_RECORDS = 100_000
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 _SPARE_SEPARATORS = "\x1f\x1e\x1d\x1c\x01\x02\x03\x04"
 
 
@@ -59,7 +60,7 @@ def _one_record_per_line(piece: bytes, quote: str) -> str | None:
     no lone carriage return), to read it line by line; None when the exact parser is needed."""
     if quote.encode() in piece or b"\x00" in piece:
         return None
-    if b"\r" in piece and piece.count(b"\r") != piece.count(b"\r\n"):
+    if b"\r" in piece and _LONE_CR.search(piece):
         return None
     return next((c for c in _SPARE_SEPARATORS if c.encode() not in piece), None)
 
@@ -89,7 +90,7 @@ def _lines(piece: bytes, separator: str, first_line: int) -> pl.DataFrame:
 
 
 def _line_count(piece: bytes) -> int:
-    return piece.count(b"\n") + (not piece.endswith(b"\n"))
+    return count_byte(piece, b"\n") + (not piece.endswith(b"\n"))
 
 
 def _split(piece: bytes, separator: str, first_line: int, count: int, names: list[str], delimiter: str,
@@ -97,7 +98,7 @@ def _split(piece: bytes, separator: str, first_line: int, count: int, names: lis
     """The records of ``piece``: at once when every line has the header's width (the usual case), else line
     by line, ragged lines reported and empty ones skipped."""
     width = len(names) - 1
-    if piece.count(delimiter.encode()) == width * count:
+    if count_byte(piece, delimiter.encode()) == width * count:
         try:
             frame: pl.DataFrame | None = _parse(piece, names, delimiter)
         except pl.exceptions.PolarsError:
