@@ -28,7 +28,7 @@ from accord.intake import Intake
 from accord.intake.store import MAX_ATTEMPTS, PENDING, Submission, SubmissionStore
 from accord.mapping import Mapping
 from accord.process import ExtractOutcome, stream_extract
-from accord.publish.parquet import received_at, to_table
+from accord.publish.parquet import received_at, repeating_columns, staged_schema, to_table
 from accord.publish.pseudonym import PseudonymKey
 from accord.publish.quarantine import error_report, write_errors_csv
 from accord.publish.stream import ParquetStream
@@ -166,7 +166,9 @@ class _Stager:
         self.metadata = {"agency": mapping.agency, "source_file": submission.file_name,
                          "source_sha256": submission.sha256, "submission_id": submission.submission_id,
                          "mapping_file": f"{mapping.agency}/{mapping.file.name}", "mapping_sha256": mapping.sha256}
-        self.stream = ParquetStream(work / "staged.parquet")
+        contract = mapping.contract
+        self.stream = ParquetStream(work / "staged.parquet",
+                                    repeating_columns(contract, staged_schema(contract).names))
 
     def __call__(self, values: pl.DataFrame) -> None:
         self.stream.write(to_table(values, self.mapping.contract, self.key, self.lineage, self.metadata))

@@ -169,3 +169,19 @@ def test_vacuum_removes_files_no_retained_version_needs(mappings, data, person, 
     assert accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect().height == 24
     with pytest.raises(Exception, match=r"(?i)not found|no such file|does not exist"):
         accord.read("person", 1, as_of=0, data_dir=data.root, project_dir=ROOT).collect()
+
+
+def test_columns_whose_values_never_repeat_are_written_without_a_dictionary(mappings, data, person, pseudonym_key):
+    """The key, the unique fields and the source row are written plain (a dictionary of values that never repeat
+    only costs time and bytes); the other columns keep their dictionary. In both tables."""
+    import pyarrow.parquet as pq
+
+    run_agency(mappings["rrn/person"], data, dataset_rules=False)
+    integrate(person, data, pseudonym_key)
+    for kind in (AGENCIES, INTEGRATED):
+        file = Table(data, person, kind).open().file_uris()[0]
+        columns = pq.ParquetFile(file.removeprefix("file://")).metadata.row_group(0)
+        dictionary = {columns.column(i).path_in_schema for i in range(columns.num_columns)
+                      if "RLE_DICTIONARY" in columns.column(i).encodings}
+        assert {"person_id", "sin", "_source_row"}.isdisjoint(dictionary), kind
+        assert {"family_name", "sex", "province", "_source_file"} <= dictionary, kind

@@ -34,7 +34,7 @@ from deltalake import CommitProperties
 from deltalake import Schema as DeltaSchema
 from deltalake.transaction import AddAction, RemoveAction, create_table_with_add_actions
 
-from accord.publish.parquet import AGENCY, dataset_schema
+from accord.publish.parquet import AGENCY, dataset_schema, repeating_columns
 from accord.publish.tables import SUBMISSION_COLUMN, Table
 
 _RANGED = (pl.String, pl.Date)
@@ -124,7 +124,8 @@ def write_file(table: Table, frame: pl.DataFrame, schema: pa.Schema, work: Path)
     """Write ``frame`` as one new data file of ``table`` (not yet committed): its add action."""
     name = _file_name()
     local = work / name
-    pq.write_table(frame.select(schema.names).to_arrow().cast(schema), local, compression="zstd")
+    pq.write_table(frame.select(schema.names).to_arrow().cast(schema), local, compression="zstd",
+                   use_dictionary=repeating_columns(table.contract, schema.names))
     size = local.stat().st_size
     table.dirs.storage.put_file(local, f"{table.key}/{name}", move=True)
     return _added(name, size, file_stats(frame), {})

@@ -51,8 +51,10 @@ class _OneAhead:
 
 
 class ParquetStream:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, dictionary: list[str] | None = None) -> None:
+        """``dictionary``: the columns to dictionary-encode (default: every column)."""
         self.path = path
+        self.dictionary = True if dictionary is None else dictionary
         self._temporary = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
         self._writer: pq.ParquetWriter | None = None
         self._background = _OneAhead()
@@ -63,7 +65,8 @@ class ParquetStream:
         table = batch.to_arrow() if isinstance(batch, pl.DataFrame) else batch
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pyarrow.parquet.ParquetWriter(self._temporary, table.schema, compression="zstd")
+            self._writer = pyarrow.parquet.ParquetWriter(self._temporary, table.schema, compression="zstd",
+                                                         use_dictionary=self.dictionary)
         writer = self._writer
         self._background.submit(lambda: writer.write_table(table, row_group_size=max(1, table.num_rows)))
 
