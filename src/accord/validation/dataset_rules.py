@@ -301,11 +301,11 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
     context = _context(where)
     batch = (context.data_sources.add_pandas("accord").add_dataframe_asset(dataset)
              .add_batch_definition_whole_dataframe("whole"))
-    suite = context.suites.add(gx.ExpectationSuite(name=f"{contract.id}.v{contract.major}"))
-    for spec in specs:
-        if spec.metric in metrics:
-            suite.add_expectation(ExpectColumnValuesToBeBetween(
-                column=spec.metric, min_value=spec.min_value, max_value=spec.max_value))
+    # the expectations given with the suite: added one by one, the store serialised the whole suite at each
+    # (0.42 of 1.4 s, the profile of one validation)
+    suite = context.suites.add(gx.ExpectationSuite(name=f"{contract.id}.v{contract.major}", expectations=[
+        ExpectColumnValuesToBeBetween(column=spec.metric, min_value=spec.min_value, max_value=spec.max_value)
+        for spec in specs if spec.metric in metrics]))
     validation = context.validation_definitions.add(gx.ValidationDefinition(data=batch, suite=suite, name=dataset))
     result = validation.run(batch_parameters={"dataframe": pd.DataFrame([metrics])})
     stored = [k for k in context.validation_results_store.list_keys()
