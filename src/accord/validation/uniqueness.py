@@ -100,9 +100,16 @@ def duplicated_counts(keys: pl.LazyFrame, fields: list[str], rows: int) -> dict[
 
 
 def _repeated_values(chunk: pl.LazyFrame, field: str, counted: bool = False) -> pl.LazyFrame:
-    """The values of ``field`` held by more than one record (with ``n``, how many, when ``counted``); a group-by
-    runs on every core where ``is_duplicated`` does not (0.2 s against 0.95 s on 2,000,000 values)."""
-    groups = chunk.group_by(field).agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+    """The values of ``field`` held by more than one record (with ``n``, how many, when ``counted``).
+
+    A group-by runs on every core where ``is_duplicated`` does not (0.2 s against 0.95 s on 2,000,000 values).
+    It groups the values' 64-bit hashes first (integers: 0.20 s against 0.37 s CPU for the strings themselves,
+    2,000,000 file numbers), then the values themselves among the few records whose hash repeats, so a hash
+    collision never makes a duplicate."""
+    hashed = chunk.with_columns(pl.col(field).hash(seed=0).alias("_hash"))
+    repeating = hashed.group_by("_hash").agg(pl.len().alias("n")).filter(pl.col("n") > 1).select("_hash")
+    groups = hashed.join(repeating, on="_hash", how="semi").group_by(field).agg(pl.len().alias("n")).filter(
+        pl.col("n") > 1)
     return groups if counted else groups.select(field)
 
 
