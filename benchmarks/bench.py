@@ -1,7 +1,8 @@
 """accord's benchmark (``make bench``): on one generated extract, the floor (polars read -> Parquet), a
 hand-written pandas harmonisation, accord's engine alone, cold and in a warm worker, ``accord check`` and
-``accord run`` (Dagster), each in a fresh process, repeated; median, spread, CPU seconds and peak RSS, and
-the ratios to the floor; results in benchmarks/results/.
+``accord run`` (Dagster), each in a fresh process, repeated in rounds (every step once per round, so a slower
+spell of the machine weighs on all steps alike); median, spread, CPU seconds and peak RSS, and the ratios to the
+floor and to ``polars_hand``; results in benchmarks/results/.
 
     python benchmarks/bench.py --rows 200000 --repeat 3
     python benchmarks/bench.py --scenario incremental --rows 10000000    # integration after a new submission
@@ -141,13 +142,19 @@ def main() -> None:
     }
     results = {}
     sizes: dict[str, float] = {}
-    for name in args.steps.split(","):
-        command, prepare = steps[name]
-        answers = (0, 1) if name.startswith("accord_check") else (0,)
-        runs = [measure(command, env, prepare, answers, inner=name == "accord_warm") for _ in range(args.repeat)]
-        if name == "accord_run":  # before the next steps replace the data directory
-            sizes = published_sizes(data, extract.stat().st_size)
-            print(f"published bytes {sizes}", flush=True)
+    names = args.steps.split(",")
+    measured: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
+    for round_ in range(args.repeat):  # interleaved: a slower spell of the machine weighs on every step alike
+        for name in names:
+            command, prepare = steps[name]
+            answers = (0, 1) if name.startswith("accord_check") else (0,)
+            wall, _, cpu = measure(command, env, prepare, answers, inner=name == "accord_warm")
+            measured[name].append((wall, _, cpu))
+            print(f"round {round_ + 1} {name:18} wall {wall:7.2f} s  CPU {cpu:7.2f} s", flush=True)
+            if name == "accord_run" and round_ == args.repeat - 1:  # before the next steps replace the data
+                sizes = published_sizes(data, extract.stat().st_size)
+                print(f"published bytes {sizes}", flush=True)
+    for name, runs in measured.items():
         seconds = [r[0] for r in runs]
         results[name] = {"median_s": round(statistics.median(seconds), 3), "min_s": round(min(seconds), 3),
                          "max_s": round(max(seconds), 3), "peak_rss_mb": round(max(r[1] for r in runs), 1),
