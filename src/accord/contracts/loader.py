@@ -27,13 +27,18 @@ def contracts_root(file: Path) -> Path:
 
 def lint_contract(file: Path) -> list[Finding]:
     """Every problem in a contract file (empty list: the contract is valid)."""
+    return _linted(file)[1]
+
+
+def _linted(file: Path) -> tuple[Any, list[Finding]]:
+    """The contract file's data (read once) and its problems."""
     try:
         doc = load_yaml(file, ContractError)
     except ContractError as exc:
-        return [Finding(str(file), exc.line, exc.path, exc.message)]
+        return None, [Finding(str(file), exc.line, exc.path, exc.message)]
     if not isinstance(doc.data, dict):
-        return [Finding(str(file), 1, "", "a contract must be a YAML mapping")]
-    return schema_findings(doc) or accord_findings(doc, contracts_root(file))
+        return None, [Finding(str(file), 1, "", "a contract must be a YAML mapping")]
+    return doc.data, schema_findings(doc) or accord_findings(doc, contracts_root(file))
 
 
 def _field(prop: dict[str, Any], root: Path, name: str | None = None) -> Field:
@@ -115,12 +120,12 @@ def _foreign_keys(prop: dict[str, Any]) -> list[ForeignKey]:
 
 def load_contract(file: Path) -> Contract:
     """Load and validate one contract file; ``ContractError`` names the file, line and field path."""
-    errors = [f for f in lint_contract(file) if f.severity == "error"]
+    data, findings = _linted(file)
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ContractError(first.message + more, file=file, line=first.line, path=first.path)
-    data = load_yaml(file, ContractError).data
     obj = data["schema"][0]
     min_rows, null_limits = _quality(obj)
     root = contracts_root(file)
