@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import polars as pl
 
@@ -142,4 +143,4 @@ def test_a_table_held_in_memory_is_cut_into_files_of_at_most_rows_per_range(mapp
     files = sorted(Table(data, person, INTEGRATED).files(), key=lambda f: f["min.person_id"])
     assert (result.rows, result.files_written) == (24, 5)
     assert [f["num_records"] for f in files] == [5, 5, 5, 5, 4]
-    assert all(a["max.person_id"] < b["min.person_id"] for a, b in zip(files, files[1:], strict=False))
+    assert all(a["max.person_id"] < b["min.person_id"] for a, b in itertools.pairwise(files))

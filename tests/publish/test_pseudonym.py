@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import string
 
 import polars as pl
 import pytest
@@ -123,6 +124,13 @@ def test_column_hmac_equals_the_standard_library(pseudonym_key):
     assert repeated.to_list() == [pseudonym(pseudonym_key, "046454286"), None] + [pseudonym(pseudonym_key,
                                                                                            "046454286")] * 2
     assert distinct.to_list() == [pseudonym(pseudonym_key, "046454286"), None, pseudonym(pseudonym_key, "bélanger")]
+    # many digests, every base64url character among them, encoded from the hexadecimal digest by numpy
+    many = [f"{n:09d}" for n in range(100_000_000, 100_000_000 + 3000 * 7919, 7919)]
+    keyed = pseudonymise(pl.Series("sin", [*many[:1500], None, *many[1500:]]), pseudonym_key).to_list()
+    assert keyed == [pseudonym(pseudonym_key, v) for v in many[:1500]] + [None] + [
+        pseudonym(pseudonym_key, v) for v in many[1500:]]
+    assert set("".join(p for p in keyed if p)) == set(string.ascii_letters + string.digits + "-_")
+    assert pseudonymise(pl.Series("sin", [None, None], dtype=pl.String), pseudonym_key).to_list() == [None, None]
 
 
 def test_column_normalisation_equals_the_per_value_rule():

@@ -8,7 +8,6 @@ import sys
 import time
 
 import polars as pl
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -93,7 +92,7 @@ def test_lines_ended_by_crlf_are_read_at_once_and_a_lone_carriage_return_takes_t
     from accord.reasons import ROW
 
     lines = [f"P{i:06d};Nom {i}" for i in range(60_000)]
-    for name, body in {"crlf": "\r\n".join(lines), "lone-cr": "\r\n".join(lines[:100] + ["P9\rX;Y"] + lines[100:])
+    for name, body in {"crlf": "\r\n".join(lines), "lone-cr": "\r\n".join([*lines[:100], "P9\rX;Y", *lines[100:]])
                        }.items():
         file = tmp_path / f"{name}.csv"
         file.write_bytes(("id;name\r\n" + body + "\r\n").encode())

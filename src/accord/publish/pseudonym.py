@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -23,6 +24,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import polars_hash as plh
@@ -108,12 +110,59 @@ def pseudonym(key: PseudonymKey, value: object) -> str:
 
 
 def _keyed(column: pl.Series, key: PseudonymKey) -> pl.Series:
-    """``pseudonym`` of each normalised value, in compiled code (polars-hash for the HMAC); nulls stay null."""
-    text = _normalised(column).to_frame("text")
-    hexes = plh.col("text").chash.hmac_sha256(key=key.secret.decode("utf-8"))
-    short = hexes.str.slice(0, 2 * PSEUDONYM_BYTES).str.decode("hex").bin.encode("base64")
-    # 16 bytes are 22 base64 characters and two "=" of padding; base64url swaps two of the alphabet's
-    return text.select(short.str.slice(0, B64_CHARS).str.replace_many(["+", "/"], ["-", "_"])).to_series()
+    """``pseudonym`` of each normalised value, in compiled code (polars-hash for the HMAC, numpy for the
+    base64url of its first 128 bits); nulls stay null."""
+    hexes = _normalised(column).to_frame("text").select(
+        plh.col("text").chash.hmac_sha256(key=key.secret.decode("utf-8"))).to_series()
+    digests = hexes.drop_nulls()
+    if digests.is_empty():
+        return hexes
+    encoded = _b64url_of_hex(digests)
+    if not hexes.has_nulls():
+        return encoded
+    at = hexes.is_not_null().arg_true()
+    return pl.Series(hexes.name, [None] * hexes.len(), dtype=pl.String).scatter(at, encoded)
+
+
+_B64URL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@functools.cache
+def _hex_pairs() -> Any:
+    """The byte two lower-case hexadecimal digits stand for, indexed by the digits read as one little-endian
+    16-bit number (one lookup per byte)."""
+    import numpy as np
+
+    digits = b"0123456789abcdef"
+    table = np.zeros(65536, dtype=np.uint8)
+    for high, first in enumerate(digits):
+        for low, second in enumerate(digits):
+            table[first | second << 8] = high << 4 | low
+    return table
+
+
+def _b64url_of_hex(hexes: pl.Series) -> pl.Series:
+    """The first ``PSEUDONYM_BYTES`` of each 64-character hexadecimal digest (no null) in base64url without
+    padding, as arrays of bytes: 0.03 s per 400,000 digests, against 0.12 s for polars' hex decoding, base64
+    and replacements, string by string."""
+    import numpy as np
+    import pyarrow as pa
+
+    text = hexes.to_arrow().cast(pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset:text.offset + len(text) + 1]
+    if not (np.diff(offsets) == 64).all():
+        raise ValueError("an HMAC-SHA256 digest is 64 hexadecimal characters")
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, 64)
+    padded = np.zeros((len(data), 18), dtype=np.uint8)  # 16 bytes and 2 of zeros: six groups of three
+    padded[:, :PSEUDONYM_BYTES] = _hex_pairs()[np.ascontiguousarray(data[:, :2 * PSEUDONYM_BYTES]).view(np.uint16)]
+    groups = padded.reshape(-1, 6, 3)
+    first, second, third = groups[:, :, 0], groups[:, :, 1], groups[:, :, 2]
+    sextets = np.stack([first >> 2, ((first & 3) << 4) | (second >> 4), ((second & 15) << 2) | (third >> 6),
+                        third & 63], axis=2).reshape(-1, 24)[:, :B64_CHARS]
+    chars = np.frombuffer(_B64URL, dtype=np.uint8)[sextets]
+    ends = np.arange(0, B64_CHARS * (len(data) + 1), B64_CHARS, dtype=np.int64)
+    array = pa.Array.from_buffers(pa.large_string(), len(data), [None, pa.py_buffer(ends), pa.py_buffer(chars)])
+    return pl.Series(hexes.name, array, dtype=pl.String)
 
 
 def pseudonymise(column: pl.Series, key: PseudonymKey) -> pl.Series:
