@@ -8,6 +8,7 @@ import sys
 import time
 
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -106,3 +107,24 @@ def test_lines_ended_by_crlf_are_read_at_once_and_a_lone_carriage_return_takes_t
         assert bad.select(ROW, "rule", "detail").rows() == ([(
             102, "malformed-record", "a carriage return (CR) inside a value that is not quoted")] if name == "lone-cr"
             else [])
+
+
+def test_windows_1252_blocks_without_its_own_bytes_are_copied_as_latin_1_and_read_the_same(tmp_path):
+    """Blocks with no byte in 0x80-0x9F are decoded as Latin-1 (a copy); a block with one (the euro sign, curly
+    quotes) by the Windows-1252 codec; an undefined byte is still refused at its offset. Blocks above and below
+    NUMPY_BYTES."""
+    from accord.errors import ExtractRejected
+    from accord.readers.text import iter_utf8
+
+    windows_only = "€ 12\u2019"  # the euro sign and a curly quote: bytes 0x80 and 0x92
+    text = "".join(f"{i};Côté;Évelyne;{windows_only if i == 70_000 else 'ok'}\r\n" for i in range(150_000))
+    file = tmp_path / "w.csv"
+    file.write_bytes(text.encode("cp1252"))
+    assert file.stat().st_size > 2 * NUMPY_BYTES
+    for size in (65_536, 2 * NUMPY_BYTES):
+        assert b"".join(iter_utf8(file, "cp1252", size=size).pieces).decode("utf-8") == text
+    bad = bytearray(text.encode("cp1252"))
+    bad[1_500_000] = 0x81  # undefined in Windows-1252, defined in Latin-1
+    file.write_bytes(bytes(bad))
+    with pytest.raises(ExtractRejected, match="bytes at offset 1500000 are not valid cp1252"):
+        b"".join(iter_utf8(file, "cp1252", size=2 * NUMPY_BYTES).pieces)

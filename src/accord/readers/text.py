@@ -46,6 +46,19 @@ def count_byte(data: bytes, byte: bytes) -> int:
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord(byte)))
 
 
+def _latin_1_alike(block: bytes) -> bool:
+    """No byte of ``block`` lies in 0x80-0x9F, the only bytes where Windows-1252 and Latin-1 differ (and the
+    five Windows-1252 leaves undefined): Latin-1 then decodes it to the same text, as a plain copy (0.02 s
+    against 0.24 s for Python's Windows-1252 codec on 145 MB)."""
+    if len(block) < NUMPY_BYTES:
+        return not _WINDOWS_ONLY.search(block)
+    import numpy as np
+    return not np.any((np.frombuffer(block, dtype=np.uint8) & 0xE0) == 0x80)
+
+
+_WINDOWS_ONLY = re.compile(b"[\x80-\x9f]")
+
+
 def read_blocks(file: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
     with file.open("rb") as handle:
         while block := handle.read(size):
@@ -225,6 +238,7 @@ def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES,
     first = next(read_blocks(file, 1_000_000), b"")
     chosen = _chosen(file, encoding, first, lambda: read_blocks(file, size))
     already_utf8 = codecs.lookup(chosen).name == "utf-8"  # validated, passed on as they are
+    windows_1252 = codecs.lookup(chosen).name == "cp1252"
 
     def chunks() -> Iterator[bytes]:
         decoder = codecs.getincrementaldecoder(chosen)()
@@ -232,7 +246,8 @@ def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES,
         for block in itertools.chain(read_blocks(file, size), [b""]):
             pending = len(decoder.getstate()[0])
             try:
-                text = decoder.decode(block, final=not block)
+                text = block.decode("latin-1") if windows_1252 and _latin_1_alike(block) else \
+                    decoder.decode(block, final=not block)
             except UnicodeDecodeError as exc:
                 raise ExtractRejected(f"bytes at offset {start - pending + exc.start} are not valid {chosen}"
                                       + _looks_like(first, chosen), reason="encoding", file=file) from None
