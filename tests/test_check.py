@@ -53,6 +53,10 @@ def test_reports_on_each_sample(tmp_path, agency, contract, name, code, rows, va
     # dataset rules are in the report without Great Expectations; Data Docs only with --data-docs
     assert report["dataset_rules"] and all(o["success"] for o in report["dataset_rules"])
     assert not (tmp_path / "data_docs").exists()
+    # the problem groups in one order every time (a group-by has none of its own)
+    ordered = [tuple((g[k] is None, g[k] or "") for k in ("column", "source_column", "rule"))  # nulls last
+               for g in report["group_counts"]]
+    assert ordered == sorted(ordered) and sum(g["count"] for g in report["group_counts"]) == errors.height
 
 
 def test_terminal_output_in_french_and_english():

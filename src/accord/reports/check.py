@@ -134,7 +134,8 @@ def check_extract(file: Path, mapping: Mapping, docs_dir: Path | None = None) ->
         rows_published=outcome.rows_published if outcome.rejected is None else 0,
         rows_quarantined=outcome.rows_quarantined, rejected=outcome.rejected, rule_counts=outcome.rule_counts,
         errors=with_messages(table.head(MAX_REPORT_ERRORS), mapping.examples).to_dicts(), errors_total=table.height,
-        group_counts=table.group_by("column", "source_column", "rule").agg(pl.len().alias("count")).to_dicts(),
+        group_counts=table.group_by("column", "source_column", "rule").agg(pl.len().alias("count")).sort(
+            "column", "source_column", "rule", nulls_last=True).to_dicts(),  # in the same order every time
         dataset_rules=[asdict(o) for o in dataset.outcomes] if dataset else [],
         checked_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), extra_columns=outcome.extra_columns,
         read_notes=outcome.read_notes,
