@@ -1,8 +1,10 @@
 """Key ranges: how the integrated table stays bounded in memory and how a change re-writes only what it touches.
 
-**Building.** Above ``ROWS_PER_RANGE`` records, the records are first distributed into ranges of the (first)
-key column, whose bounds come from a sample of the keys; each range is then deduplicated on its own and written
-in key order, so only one range is in memory at a time.
+**Building.** Up to ``IN_MEMORY_ROWS`` records are deduplicated at once (writing them to range files and
+reading them back cost more than the deduplication: 3.8 of 6.7 CPU seconds at 2 M records). Above that, the
+records are first distributed into ranges of the (first) key column, whose bounds come from a sample of the
+keys; each range is then deduplicated on its own and written in key order, so only one range is in memory at
+a time. Either way the files hold at most ``ROWS_PER_RANGE`` records.
 
 **Layout.** Each file of the integrated table holds one range of the first key column, the files one after
 another in key order: a file holds the keys from its own minimum up to (not including) the next file's
@@ -41,8 +43,8 @@ def _bounds(records: pl.LazyFrame, column: str, ranges: int) -> pl.Series:
 
 def in_ranges(records: pl.LazyFrame, batches: Callable[[], Iterator[pl.DataFrame]], contract: Contract, rows: int,
               work: Path) -> Iterator[pl.DataFrame]:
-    """The records, one key range at a time in key order (all at once when they are few; ``rows`` is how
-    many there are, or an estimate). ``batches`` gives the same records batch by batch, in bounded memory."""
+    """The records, one key range at a time in key order (all at once up to ``IN_MEMORY_ROWS``; ``rows`` is
+    how many there are, or an estimate). ``batches`` gives the same records batch by batch, in bounded memory."""
     names = dataset_schema(contract).names
     if rows <= max(ROWS_PER_RANGE, IN_MEMORY_ROWS) or not contract.primary_key:
         yield records.select(names).collect()

@@ -121,7 +121,7 @@ def _keyed(column: pl.Series, key: PseudonymKey) -> pl.Series:
     if not hexes.has_nulls():
         return encoded
     at = hexes.is_not_null().arg_true()
-    return pl.Series(hexes.name, [None] * hexes.len(), dtype=pl.String).scatter(at, encoded)
+    return pl.repeat(None, hexes.len(), dtype=pl.String, eager=True).alias(hexes.name).scatter(at, encoded)
 
 
 _B64URL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -129,8 +129,8 @@ _B64URL = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 @functools.cache
 def _hex_pairs() -> Any:
-    """The byte two lower-case hexadecimal digits stand for, indexed by the digits read as one little-endian
-    16-bit number (one lookup per byte)."""
+    """The byte two lower-case hexadecimal digits stand for, indexed by the two digits read as one
+    little-endian 16-bit number (one lookup per byte)."""
     import numpy as np
 
     digits = b"0123456789abcdef"
@@ -143,7 +143,7 @@ def _hex_pairs() -> Any:
 
 def _b64url_of_hex(hexes: pl.Series) -> pl.Series:
     """The first ``PSEUDONYM_BYTES`` of each 64-character hexadecimal digest (no null) in base64url without
-    padding, as arrays of bytes: 0.03 s per 400,000 digests, against 0.12 s for polars' hex decoding, base64
+    padding, as arrays of bytes: 0.05 s per 400,000 digests, against 0.12 s for polars' hex decoding, base64
     and replacements, string by string."""
     import numpy as np
     import pyarrow as pa
@@ -154,7 +154,7 @@ def _b64url_of_hex(hexes: pl.Series) -> pl.Series:
         raise ValueError("an HMAC-SHA256 digest is 64 hexadecimal characters")
     data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(-1, 64)
     padded = np.zeros((len(data), 18), dtype=np.uint8)  # 16 bytes and 2 of zeros: six groups of three
-    padded[:, :PSEUDONYM_BYTES] = _hex_pairs()[np.ascontiguousarray(data[:, :2 * PSEUDONYM_BYTES]).view(np.uint16)]
+    padded[:, :PSEUDONYM_BYTES] = _hex_pairs()[np.ascontiguousarray(data[:, :2 * PSEUDONYM_BYTES]).view("<u2")]
     groups = padded.reshape(-1, 6, 3)
     first, second, third = groups[:, :, 0], groups[:, :, 1], groups[:, :, 2]
     sextets = np.stack([first >> 2, ((first & 3) << 4) | (second >> 4), ((second & 15) << 2) | (third >> 6),
