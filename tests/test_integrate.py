@@ -144,3 +144,19 @@ def test_a_table_held_in_memory_is_cut_into_files_of_at_most_rows_per_range(mapp
     assert (result.rows, result.files_written) == (24, 5)
     assert [f["num_records"] for f in files] == [5, 5, 5, 5, 4]
     assert all(a["max.person_id"] < b["min.person_id"] for a, b in itertools.pairwise(files))
+
+
+def test_records_held_in_too_much_parquet_are_built_by_key_ranges(mappings, data, person, pseudonym_key, monkeypatch):
+    """Few records but more Parquet than IN_MEMORY_BYTES (wide records): built range by range, the same rows."""
+    from accord.integrate import key_ranges
+
+    for name in ("rrn/person", "nho/person", "cba/person"):
+        run_agency(mappings[name], data, dataset_rules=False)
+    monkeypatch.setattr(key_ranges, "ROWS_PER_RANGE", 4)  # ranges of about 4; the files' own limit stays
+    at_once = integrate(person, data, pseudonym_key, rebuild=True)
+    whole = table_frame(data, person).sort("person_id")
+    monkeypatch.setattr(key_ranges, "IN_MEMORY_BYTES", 1)
+    ranged = integrate(person, data, pseudonym_key, rebuild=True)
+    assert (at_once.files_written, at_once.rows) == (1, 24)
+    assert ranged.files_written > 1 and ranged.rows == 24
+    assert table_frame(data, person).sort("person_id").equals(whole)

@@ -79,6 +79,7 @@ class _Plan:
     replaced: list[dict[str, Any]]
     kept: int
     cuts: pl.Series  # first keys of the 2nd, 3rd... runs of ranges: no new file spans two runs
+    stored_bytes: int = 0  # Parquet bytes the records are read from (an estimate for a partial rebuild)
 
 
 def integrated_schema(contract: Contract) -> pa.Schema:
@@ -135,8 +136,9 @@ def _full(contract: Contract, agencies: Table, integrated: Table, source_version
     else:
         records = agencies.scan(source_version)
     rows = records.select(pl.len()).collect().item()
+    stored = sum(int(f["size_bytes"]) for f in agencies.files()) if source_version >= 0 else 0
     return _Plan(records, lambda: agencies.batches(source_version, size=ROWS_PER_RANGE), rows, rows,
-                 integrated.files(), 0, pl.Series([], dtype=pl.String))
+                 integrated.files(), 0, pl.Series([], dtype=pl.String), stored)
 
 
 def _partial(contract: Contract, key: PseudonymKey, agencies: Table, integrated: Table, last: dict[str, Any],
@@ -161,7 +163,8 @@ def _partial(contract: Contract, key: PseudonymKey, agencies: Table, integrated:
                  lambda: agencies.batches(source_version, size=ROWS_PER_RANGE, where=span),
                  int(sum(f["num_records"] for f in replaced) * share) + changed.len(), total, replaced,
                  len(layout.files) - len(replaced), pl.Series([layout.lows[run[0]] for run in runs[1:]],
-                                                              dtype=layout.lows.dtype))
+                                                              dtype=layout.lows.dtype),
+                 int(sum(int(f["size_bytes"]) for f in replaced) * share))
 
 
 def _changed_keys(agencies: Table, before: int, now: int, column: str) -> pl.Series | None:
@@ -241,7 +244,7 @@ def _pieces(contract: Contract, plan: _Plan, work: Path) -> Iterator[pl.DataFram
     """The plan's records deduplicated, in key order, cut into the rows of one file each: at most
     ROWS_PER_RANGE, never across two runs of key ranges. Each file's rows are gathered when it is cut, so
     memory holds the records and one file more, not a second copy of the records."""
-    for records in in_ranges(plan.records, plan.batches, contract, plan.rows, work):
+    for records in in_ranges(plan.records, plan.batches, contract, plan.rows, work, plan.stored_bytes):
         index, merged = winners(records, contract)
         height = records.height if index is None else index.len()
         if not height:
@@ -256,9 +259,17 @@ def _pieces(contract: Contract, plan: _Plan, work: Path) -> Iterator[pl.DataFram
             size = -(-(end - start) // -(-(end - start) // ROWS_PER_RANGE))  # files of even size
             for low in range(start, end, size):
                 length = min(size, end - low)
-                rows = records.slice(low, length) if index is None else records[index.slice(low, length)]
+                rows = records.slice(low, length) if index is None else _gathered(records, index.slice(low, length))
                 count = pl.lit(1, dtype=pl.Int64) if merged is None else merged.slice(low, length)
                 yield rows.with_columns(count.alias(MERGED))
+
+
+def _gathered(frame: pl.DataFrame, index: pl.Series) -> pl.DataFrame:
+    """The rows of ``frame`` at ``index``, in that order. They are taken by increasing index, then put back in
+    order within the file: a gather that walks the frame's chunks (one per row group read) in order took 1.5 s
+    for the eight files of 2 M unsorted records, against 2.6 s in key order; one chunk would cost a copy of it all."""
+    ascending = index.arg_sort()
+    return frame[index.gather(ascending)][ascending.arg_sort()]
 
 
 def _rows_by_agency(integrated: Table) -> dict[str, int]:

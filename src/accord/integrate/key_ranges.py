@@ -1,6 +1,7 @@
 """Key ranges: how the integrated table stays bounded in memory and how a change re-writes only what it touches.
 
-**Building.** Up to ``IN_MEMORY_ROWS`` records are deduplicated at once (writing them to range files and
+**Building.** Up to ``IN_MEMORY_ROWS`` records (read from at most ``IN_MEMORY_BYTES`` of Parquet, so that
+wide records are not held at once either) are deduplicated at once (writing them to range files and
 reading them back cost more than the deduplication: 3.8 of 6.7 CPU seconds at 2 M records). Above that, the
 records are first distributed into ranges of the (first) key column, whose bounds come from a sample of the
 keys; each range is then deduplicated on its own and written in key order, so only one range is in memory at
@@ -27,7 +28,11 @@ from accord.publish.parquet import dataset_schema
 from accord.publish.stream import WorkParts
 
 ROWS_PER_RANGE = 250_000
-IN_MEMORY_ROWS = 2_000_000  # up to this many records, all at once: no range files written and read back
+# Up to IN_MEMORY_ROWS records read from at most IN_MEMORY_BYTES of Parquet are deduplicated at once, with no range
+# files written and read back (2 M person records: 50 MB of Parquet, 334 MB in memory; their whole integration, the
+# keys in no particular order, peaks at 1.2 GB).
+IN_MEMORY_ROWS = 2_000_000
+IN_MEMORY_BYTES = 64 * 1024 * 1024
 
 
 def _bounds(records: pl.LazyFrame, column: str, ranges: int) -> pl.Series:
@@ -42,11 +47,13 @@ def _bounds(records: pl.LazyFrame, column: str, ranges: int) -> pl.Series:
 
 
 def in_ranges(records: pl.LazyFrame, batches: Callable[[], Iterator[pl.DataFrame]], contract: Contract, rows: int,
-              work: Path) -> Iterator[pl.DataFrame]:
-    """The records, one key range at a time in key order (all at once up to ``IN_MEMORY_ROWS``; ``rows`` is
-    how many there are, or an estimate). ``batches`` gives the same records batch by batch, in bounded memory."""
+              work: Path, stored_bytes: int = 0) -> Iterator[pl.DataFrame]:
+    """The records, one key range at a time in key order (all at once up to ``IN_MEMORY_ROWS`` read from at most
+    ``IN_MEMORY_BYTES`` of Parquet; ``rows`` and ``stored_bytes`` are how many there are and how much Parquet
+    holds them, or estimates). ``batches`` gives the same records batch by batch, in bounded memory."""
     names = dataset_schema(contract).names
-    if rows <= max(ROWS_PER_RANGE, IN_MEMORY_ROWS) or not contract.primary_key:
+    few = rows <= ROWS_PER_RANGE or (rows <= IN_MEMORY_ROWS and stored_bytes <= IN_MEMORY_BYTES)
+    if few or not contract.primary_key:
         yield records.select(names).collect()
         return
     column = contract.primary_key[0]
