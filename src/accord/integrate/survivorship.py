@@ -49,10 +49,11 @@ def winners(frame: pl.DataFrame, contract: Contract) -> tuple[pl.Series | None, 
 
 def _increasing(frame: pl.DataFrame, key: list[str]) -> bool:
     """A one-column key with no null whose values strictly increase row after row (so each is unique)."""
-    if len(key) != 1 or frame.height < 2:
-        return len(key) == 1 and frame.get_column(key[0]).null_count() == 0
+    if len(key) != 1:
+        return False
     column = frame.get_column(key[0])
-    return column.null_count() == 0 and bool((column.slice(1) > column.slice(0, frame.height - 1)).all())
+    following = column.slice(1) > column.slice(0, max(0, column.len() - 1))  # each value against the one before
+    return column.null_count() == 0 and bool(following.all())
 
 
 def deduplicate(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:

@@ -29,6 +29,7 @@ from accord.errors import ExtractRejected
 BLOCK_BYTES = 16 * 1024 * 1024
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _C1_CONTROLS = re.compile("[\x80-\x9f]")
+_WINDOWS_ONLY = re.compile(b"[\x80-\x9f]")  # the same range in bytes: where Windows-1252 is not Latin-1
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 FALLBACK_CANDIDATES = ["iso8859_15", "latin_1", "cp850", "mac_roman"]
 MULTIBYTE_CANDIDATES = ["cp932", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr", "cp949"]
@@ -54,9 +55,6 @@ def _latin_1_alike(block: bytes) -> bool:
         return not _WINDOWS_ONLY.search(block)
     import numpy as np
     return not np.any((np.frombuffer(block, dtype=np.uint8) & 0xE0) == 0x80)
-
-
-_WINDOWS_ONLY = re.compile(b"[\x80-\x9f]")
 
 
 def read_blocks(file: Path, size: int = BLOCK_BYTES) -> Iterator[bytes]:
@@ -237,8 +235,9 @@ def iter_utf8(file: Path, encoding: str | None, size: int = BLOCK_BYTES,
     Undecodable bytes reject the file with their offset."""
     first = next(read_blocks(file, 1_000_000), b"")
     chosen = _chosen(file, encoding, first, lambda: read_blocks(file, size))
-    already_utf8 = codecs.lookup(chosen).name == "utf-8"  # validated, passed on as they are
-    windows_1252 = codecs.lookup(chosen).name == "cp1252"
+    name = codecs.lookup(chosen).name
+    already_utf8 = name == "utf-8"  # validated, passed on as they are
+    windows_1252 = name == "cp1252"
 
     def chunks() -> Iterator[bytes]:
         decoder = codecs.getincrementaldecoder(chosen)()
