@@ -129,7 +129,7 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
     project = project_dirs(project_dir)
     contracts = ContractRegistry.load(project.contracts)
     scan = scan_mappings(project.mappings, contracts)
-    intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems)
+    intake = Intake(data_dirs(data_dir), scan.mappings, broken=scan.problems, ended=scan.held)
     report = RunReport(pickup=intake.pickup())
     pending = intake.store.with_status(*PENDING)  # new, or left by a run that was killed
     grouped = by_contract(pending)

@@ -87,7 +87,7 @@ def landing_sensor(served: set[str], jobs: Sequence[Any], checks: set[dg.AssetCh
         health = accord.mapping_health()
         report_mapping_health(context.instance, health, checks or set())
         mappings, problems = usable(scan, served)
-        pickup = Intake(accord.data, mappings, broken=problems).pickup()
+        pickup = Intake(accord.data, mappings, broken=problems, ended=scan.held).pickup()
         for waiting in pickup.waiting:
             context.log.warning(f"waiting: {waiting}")
         for refused in pickup.refused:

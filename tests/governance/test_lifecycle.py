@@ -20,6 +20,7 @@ from accord.intake import Intake
 from accord.intake.landing import store_for
 from accord.integrate import integrate
 from accord.mapping import load_mappings
+from accord.mapping.loader import scan_mappings
 from accord.publish.manifest import read_manifest
 from accord.submission import PENDING, run_submission
 from tests.conftest import ROOT
@@ -48,6 +49,31 @@ def _run(project, data, key, agency: str) -> dict[str, tuple[int, int]]:
     return done
 
 
+def _fill_draft(project, cli, common) -> None:
+    """rrn migrates: ``mapping upgrade --write`` leaves person.yaml as it is and drafts the v2 target beside it,
+    with its one TODO (updated_at); the agency fills it, lints the draft and puts it in place."""
+    mapping_file = project / "mappings" / "rrn" / "person.yaml"
+    before = mapping_file.read_text("utf-8")
+    upgraded = cli.invoke(app, ["mapping", "upgrade", str(mapping_file), "--to-contract", "person/2", "--write",
+                                *common])
+    said = " ".join(upgraded.output.split())
+    assert upgraded.exit_code == 1, said
+    assert f"{mapping_file} is unchanged: the migration to person v2.0.0 has 1 TODO(s) and 1 lint error(s)" in said
+    assert "TODO: updated_at: required by person v2.0.0; no entry of the old mapping gives it" in said
+    assert mapping_file.read_text("utf-8") == before  # the pipeline still reads the working mapping
+    draft = project / "mappings" / "rrn" / "person.yaml.draft"
+    lint = cli.invoke(app, ["mapping", "lint", str(draft), *common])
+    assert lint.exit_code == 1 and "required contract fields not produced: updated_at" in lint.output, lint.output
+    document = yaml.safe_load(draft.read_text("utf-8"))
+    assert [(t["contract"], t["contract_version"]) for t in document["targets"]] == [("person", 1), ("person", 2)]
+    assert document["targets"][1]["fields"]["gender"] == document["targets"][0]["fields"]["sex"]
+    document["targets"][1]["fields"]["updated_at"] = {"constant": "2026-12-31T12:00:00+00:00"}
+    draft.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    lint = cli.invoke(app, ["mapping", "lint", str(draft), *common])
+    assert lint.exit_code == 0, lint.output  # no overlap with the person.yaml it replaces
+    draft.rename(mapping_file)
+
+
 def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, pseudonym_key, monkeypatch):
     project = tmp_path / "project"
     shutil.copytree(ROOT / "contracts", project / "contracts")
@@ -58,6 +84,7 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
     monkeypatch.setenv("ACCORD_OPERATOR", "op-token-7")
     first = _run(project, data, pseudonym_key, "rrn")
     assert first == {"person/v1": (15, 12), "benefit_payment/v1": (10, 8)}, first  # samples: 12 + 3 people
+    assert _run(project, data, pseudonym_key, "nho") == {"person/v1": (10, 6)}
 
     # 1. the proposal's impact (exact figures: tests/governance/test_impact.py)
     proposed = cli.invoke(app, ["contract", "propose", str(project / "contracts/person/2.0.0.yaml"), *common])
@@ -65,54 +92,85 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
     again = cli.invoke(app, ["contract", "propose", str(project / "contracts/person/2.0.0.yaml"), *common])
     assert again.exit_code == 1  # measured again: the saved report is replaced, the trail says "proposed" once
 
-    # 2. published beside 1.0.0, which is deprecated until its sunset; again: nothing changes
-    published = cli.invoke(app, ["contract", "publish", "person", "2.0.0", "--sunset", "2027-01-31", *common])
+    # 2. publishing with a sunset that costs agencies records asks first, and shows what it accepts
+    refused = cli.invoke(app, ["contract", "publish", "person", "2.0.0", "--sunset", "2027-01-31", *common],
+                         input="n\n")
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1 and "not published" in said, said
+    assert "nho: 6 of its 6 published record(s) in its latest extract(s) would be quarantined; required fields it " \
+           "does not fill: updated_at" in said
+    assert ContractRegistry.load(project / "contracts").resolve("person", 2).status == "proposed"
+    published = cli.invoke(app, ["contract", "publish", "person", "2.0.0", "--sunset", "2027-01-31", *common],
+                           input="y\n")
     assert published.exit_code == 0, published.output
-    assert published.output.split("\n")[:2] == ["person 2.0.0: published", "person 1.0.0: deprecated"]
-    again = cli.invoke(app, ["contract", "publish", "person", "2.0.0", "--sunset", "2027-01-31", *common])
-    assert again.output.split("\n")[:2] == ["person 2.0.0: published (already)", "person 1.0.0: deprecated (already)"]
+    assert published.output.split("\n")[-3:-1] == ["person 2.0.0: published", "person 1.0.0: deprecated"]
+    again = cli.invoke(app, ["contract", "publish", "person", "2.0.0", "--sunset", "2027-01-31", "--yes", *common])
+    assert again.output.split("\n")[-3:-1] == ["person 2.0.0: published (already)",
+                                               "person 1.0.0: deprecated (already)"]
     registry = ContractRegistry.load(project / "contracts")
     v1, v2 = registry.resolve("person", 1), registry.resolve("person", 2)
     assert (v1.status, v1.sunset, v2.status) == ("deprecated", "2027-01-31", "active")
-    [coming] = contract_changes(registry, {"rrn": [v1]}, data)  # what rrn's portal page and API say now
-    assert (coming.version, coming.status, coming.deadline, coming.impact["to_quarantine"]) == (
-        "2.0.0", "active", "2027-01-31", 3)
     view = cli.invoke(app, ["contract", "changes", "--agency", "rrn", *common])
     assert " ".join(view.output.split()) == (
         "rrn feeds benefit_payment v1.0.0, person v1.0.0 person 2.0.0 (active, deadline 2027-01-31): to migrate: 3 "
-        "record(s) of its latest file would be quarantined, unfilled: updated_at")
+        "of its 3 published record(s) in its latest file would be quarantined, unfilled: updated_at")
     assert "# Shared contract: a person known to a public agency." in v1.file.read_text()  # comments kept
 
-    # 3. rrn migrates: a person v2 target beside v1, its one TODO (updated_at) filled by the agency
-    mapping_file = project / "mappings" / "rrn" / "person.yaml"
-    upgraded = cli.invoke(app, ["mapping", "upgrade", str(mapping_file), "--to-contract", "person/2", "--write",
-                                *common])
-    assert upgraded.exit_code == 0 and "to person v2.0.0: 1 TODO(s)" in " ".join(upgraded.output.split())
-    text = mapping_file.read_text("utf-8")
-    assert "# TODO: updated_at: required by person v2.0.0; no entry of the old mapping gives it" in text
-    document = yaml.safe_load(text)
-    assert [(t["contract"], t["contract_version"]) for t in document["targets"]] == [("person", 1), ("person", 2)]
-    assert document["targets"][1]["fields"]["gender"] == document["targets"][0]["fields"]["sex"]
-    document["targets"][1]["fields"]["updated_at"] = {"constant": "2026-12-31T12:00:00+00:00"}
-    mapping_file.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    lint = cli.invoke(app, ["mapping", "lint", str(mapping_file), *common])
-    assert lint.exit_code == 0, lint.output
+    # 3. rrn migrates through a draft; the views follow its mapping as it is now
+    _fill_draft(project, cli, common)
+    found = contract_changes(registry, load_mappings(project / "mappings", registry), data)
+    assert [(c.impact["agency"], c.feeds, c.version, c.migrated, c.unfilled) for c in found] == [
+        ("cba", "1.0.0", "2.0.0", False, ["updated_at"]), ("msa", "1.0.0", "2.0.0", False, ["updated_at"]),
+        ("nho", "1.0.0", "2.0.0", False, ["updated_at"]), ("rrn", "1.0.0", "2.0.0", True, [])]
+    view = cli.invoke(app, ["contract", "changes", "--agency", "rrn", *common])
+    assert " ".join(view.output.split()) == (
+        "rrn feeds benefit_payment v1.0.0, person v1.0.0, person v2.0.0 person 2.0.0 (active, deadline 2027-01-31): "
+        "migrated: its mapping feeds person v2.0.0")
 
-    # 4. side by side: January's file feeds both majors
+    # 4. a new major starts full: rrn's archived person files processed onto v2 (and again: nothing added)
+    filled = cli.invoke(app, ["contract", "backfill", "person", "--major", "2", *common])
+    assert filled.exit_code == 0, filled.output
+    assert " ".join(filled.output.split()) == (
+        "rrn: 2 extract(s) added, 0 already there, 2 processed: 15 row(s) in, 11 published, 4 quarantined, "
+        "0 filtered")
+    v1_rrn = accord.read("person", 1, data_dir=data.root, project_dir=project).filter(pl.col("_agency") == "rrn")
+    v2_rrn = accord.read("person", 2, data_dir=data.root, project_dir=project).filter(pl.col("_agency") == "rrn")
+    # the same population, less the one person v2 rejects: RRN-0011 sends no language, which v2 requires
+    assert set(v1_rrn.collect()["person_id"]) - set(v2_rrn.collect()["person_id"]) == {"RRN-0011"}
+    assert v2_rrn.collect().height == 9 and v1_rrn.collect().height == 10  # 11 records, RRN-0002 and 0010 twice
+    again = cli.invoke(app, ["contract", "backfill", "person", "--major", "2", *common])
+    assert " ".join(again.output.split()).startswith("rrn: 0 extract(s) added, 2 already there, 0 processed")
+
+    # 5. side by side: January's file feeds both majors
     monkeypatch.setenv("ACCORD_TODAY", "2027-01-15")
     (data.landing / "rrn" / "personnes_2027-01.csv").write_bytes(RRN_JANUARY.encode("cp1252"))
     assert _run(project, data, pseudonym_key, "rrn") == {"person/v1": (2, 2), "person/v2": (2, 2)}
     both_v1 = accord.read("person", 1, data_dir=data.root, project_dir=project).collect()
     as_v2 = accord.read("person", 2, data_dir=data.root, project_dir=project).collect()
     assert {"RRN-0201", "RRN-0202"} <= set(both_v1["person_id"]) and "sex" in both_v1.columns
-    assert sorted(as_v2["person_id"]) == ["RRN-0201", "RRN-0202"] and "gender" in as_v2.columns
+    assert as_v2.height == 11 and "gender" in as_v2.columns
     assert as_v2.filter(pl.col("person_id") == "RRN-0202")["gender"].to_list() == ["F"]
 
-    # 5. after the sunset, person v1 is no longer produced; retired, it stays readable
+    # 6. after the sunset, person v1 is no longer produced: nho, which did not migrate, is refused by name
     monkeypatch.setenv("ACCORD_TODAY", "2027-02-01")
     (data.landing / "rrn" / "personnes_2027-02.csv").write_bytes(
         RRN_JANUARY.replace("RRN-0201", "RRN-0301").replace("RRN-0202", "RRN-0302").encode("cp1252"))
     assert _run(project, data, pseudonym_key, "rrn") == {"person/v2": (2, 2)}
+    shutil.copy(ROOT / "samples" / "landing" / "nho" / "clients_2026-11.xlsx", data.landing / "nho" / "clients_2027-02.xlsx")
+    registry = ContractRegistry.load(project / "contracts")
+    scan = scan_mappings(project / "mappings", registry)
+    pickup = Intake(data, scan.mappings, broken=scan.problems, ended=scan.held).pickup("nho")
+    [refused] = pickup.refused
+    assert (refused.reason, refused.detail.split(", and")[0]) == (
+        "contract-ended", "person v1.0.0 is no longer produced since its sunset (2027-01-31)")
+    assert "nho/person.yaml that reads 'clients_2027-02.xlsx' has no target of a version produced today" in \
+        refused.detail
+    view = cli.invoke(app, ["contract", "changes", "--agency", "nho", *common])
+    assert " ".join(view.output.split()) == (
+        "nho feeds nothing produced today; person/v1 ENDED: person v1.0.0 is no longer produced since its sunset "
+        "(2027-01-31); its files are refused until the mapping migrates person 2.0.0 (active, deadline "
+        "2027-01-31): to migrate: 6 of its 6 published record(s) in its latest file would be quarantined, "
+        "unfilled: updated_at")
     retired = cli.invoke(app, ["contract", "retire", "person", "1", *common])
     assert retired.exit_code == 0 and "person 1.0.0: retired" in retired.output, retired.output
     v1_after = accord.read("person", 1, data_dir=data.root, project_dir=project).collect()
@@ -123,12 +181,14 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
     assert read_manifest(data, registry.resolve("person", 1))["contract"]["status"] == "retired"
     assert read_manifest(data, registry.resolve("person", 2))["contract"]["status"] == "active"
 
-    # 6. the audit trail: who did what, once each
+    # 7. the audit trail: who did what, once each, the publication with the impact it accepted
     trail = [(e.actor, e.action, e.contract, e.version, e.detail) for e in events(store_for(data), "person")]
-    assert trail == [("op-token-7", "proposed", "person", "2.0.0", ""),
-                     ("op-token-7", "published", "person", "2.0.0", ""),
-                     ("op-token-7", "deprecated", "person", "1.0.0", "sunset 2027-01-31"),
-                     ("op-token-7", "retired", "person", "1.0.0", "")]
+    assert [t[:4] for t in trail] == [("op-token-7", "proposed", "person", "2.0.0"),
+                                      ("op-token-7", "published", "person", "2.0.0"),
+                                      ("op-token-7", "deprecated", "person", "1.0.0"),
+                                      ("op-token-7", "retired", "person", "1.0.0")]
+    assert trail[2][4] == "sunset 2027-01-31" and trail[0][4] == trail[3][4] == ""
+    assert trail[1][4].startswith("impact measured 20") and "; rrn: 3 of its 3 published record(s)" in trail[1][4]
 
 
 def test_the_feeds_active_major_check_follows_the_lifecycle(tmp_path, monkeypatch):

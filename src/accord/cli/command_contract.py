@@ -210,16 +210,22 @@ def propose(
     """What the proposed version would cost each agency mapping onto its contract: the mapping's lint against
     it, required fields it does not fill, and what its latest archived extracts would become. Exit 0: no agency
     is affected; 1: some are. Reads the archive; writes nothing but the report."""
-    from accord.governance.impact import measure_impact
+    from accord.governance.impact import bump_shortfall, measure_impact
     from accord.governance.report import write_impact_pages
     from accord.settings import data_dirs, project_dirs
 
     proposed = _load(file)
     dirs = project_dirs(project_dir)
     data = data_dirs(data_dir)
+    registry = ContractRegistry.load(dirs.contracts)
+    short = bump_shortfall(proposed, registry)
+    if short is not None:
+        errors.print(f"{file}: {short.contract} {short.old_version} -> {short.new_version} is a {short.actual_bump} "
+                     f"bump, and its changes need a {short.required_bump} one (accord contract diff lists them): "
+                     "give the proposal a version that says so", markup=False, highlight=False)
+        raise typer.Exit(2)
     archived = not data.is_local or data.archive.is_dir()  # no data directory yet: the mappings only
-    impact = measure_impact(proposed, ContractRegistry.load(dirs.contracts), dirs.mappings,
-                            data if archived else None, extracts=extracts)
+    impact = measure_impact(proposed, registry, dirs.mappings, data if archived else None, extracts=extracts)
     if as_json:
         typer.echo(json.dumps(impact.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -260,22 +266,77 @@ def publish_version(
     data_dir: Annotated[str | None, typer.Option(help="data directory (its database keeps the audit "
                                                        "trail)")] = None,
     project_dir: Annotated[Path, typer.Option(help="folder with contracts/")] = Path("."),
+    yes: Annotated[bool, typer.Option("--yes", help="accept the measured impact without being asked")] = False,
 ) -> None:
     """Publish a proposed contract version beside the older majors, which become deprecated until --sunset
-    (an operator's action; doing it again changes nothing)."""
-    from accord.governance.lifecycle import publish
+    (an operator's action; doing it again changes nothing). When agencies would lose records at the sunset (the
+    impact saved by accord contract propose), it prints them and asks first (--yes: accepted); the audit trail
+    records the impact accepted."""
+    from accord.governance.lifecycle import accepted_impact, publish
     from accord.intake.landing import store_for
     from accord.settings import data_dirs, project_dirs
 
+    dirs = data_dirs(data_dir).create()
+    impact = accepted_impact(dirs, contract_id, version)
+    if sunset is not None and impact.losing:
+        console.print(f"publishing {contract_id} {version} with a sunset on {sunset} for the older majors; measured "
+                      f"by accord contract propose on {impact.measured_at or 'an unknown date'}:", markup=False,
+                      highlight=False)
+        for line in impact.lines():
+            console.print(f"  {line}", markup=False, highlight=False)
+        if not yes and not typer.confirm("agencies that do not migrate by the sunset lose these records: publish?",
+                                         default=False):
+            errors.print("not published", markup=False, highlight=False)
+            raise typer.Exit(1)
     try:
-        steps = publish(project_dirs(project_dir).contracts, contract_id, version,
-                        store_for(data_dirs(data_dir).create()), _actor(actor), sunset)
+        steps = publish(project_dirs(project_dir).contracts, contract_id, version, store_for(dirs), _actor(actor),
+                        sunset, impact=impact.summary() if sunset is not None else "")
     except (ContractError, ValueError) as exc:
         errors.print(exc.describe() if isinstance(exc, ContractError) else f"--sunset: {exc}", markup=False)
         raise typer.Exit(2) from None
     for step in steps:
         console.print(f"{step.contract} {step.version}: {step.action}" + ("" if step.done else " (already)"),
                       markup=False, highlight=False)
+
+
+@app.command("backfill")
+def backfill_major(
+    contract_id: Annotated[str, typer.Argument(help="contract id, e.g. person")],
+    major: Annotated[int, typer.Option("--major", help="the new major to fill, e.g. 2")],
+    data_dir: Annotated[str | None, typer.Option(help="data directory (its archive holds the extracts)")] = None,
+    project_dir: Annotated[Path, typer.Option(help="folder with contracts/ and mappings/")] = Path("."),
+) -> None:
+    """Process each migrated agency's archived extracts of the older majors onto a new major, then publish, so
+    it starts with the population of the old one. Doing it again adds nothing; a killed backfill is finished by
+    the next. Exit 0 when every agency's rows are accounted for."""
+    from accord.governance.backfill import backfill
+    from accord.mapping.loader import scan_mappings
+    from accord.publish.pseudonym import load_key
+    from accord.settings import data_dirs, project_dirs
+
+    project = project_dirs(project_dir)
+    registry = ContractRegistry.load(project.contracts)
+    try:
+        contract = registry.resolve(contract_id, major)
+    except ContractError as exc:
+        errors.print(exc.describe(), markup=False)
+        raise typer.Exit(2) from None
+    if contract.status not in ("active", "deprecated"):
+        errors.print(f"{contract.label} is {contract.status}: only a published major is backfilled "
+                     f"(accord contract publish {contract.id} {contract.version})", markup=False, highlight=False)
+        raise typer.Exit(2)
+    scan = scan_mappings(project.mappings, registry)
+    done = backfill(scan.mappings, contract, data_dirs(data_dir).create(), load_key())
+    if not done:
+        console.print(f"no agency's mapping feeds {contract.label} yet (accord mapping upgrade --to-contract "
+                      f"{contract.id}/{contract.major})", markup=False, highlight=False)
+    for result in done:
+        console.print(f"{result.agency}: {len(result.added)} extract(s) added, {result.already} already there, "
+                      f"{result.processed} processed: {result.rows_in} row(s) in, {result.rows_published} published, "
+                      f"{result.rows_quarantined} quarantined, {result.rows_filtered} filtered"
+                      + ("" if result.balanced else " (NOT BALANCED)"), markup=False, highlight=False)
+    if not all(r.balanced for r in done):
+        raise typer.Exit(1)
 
 
 @app.command("retire")
@@ -316,19 +377,29 @@ def list_changes(
 
     project = project_dirs(project_dir)
     registry = ContractRegistry.load(project.contracts)
-    fed = fed_contracts(m for m in scan_mappings(project.mappings, registry).mappings
-                        if agency is None or m.agency == agency)
-    found = contract_changes(registry, fed, data_dirs(data_dir))
+    scan = scan_mappings(project.mappings, registry)
+    mine = [m for m in scan.mappings if agency is None or m.agency == agency]
+    ended = [h for h in scan.held if h.kind == "ended" and (agency is None or h.agency == agency)]
+    found = contract_changes(registry, mine, data_dirs(data_dir), ended)
     if as_json:
-        typer.echo(json.dumps([c.to_json() for c in found], indent=2, ensure_ascii=False))
+        typer.echo(json.dumps([c.to_json() for c in found], indent=2, ensure_ascii=False, default=str))
         return
+    fed = fed_contracts(mine)
+    for held in ended:
+        fed.setdefault(held.agency, [])
     for name, contracts in sorted(fed.items()):
-        console.print(f"{name} feeds {', '.join(sorted(c.label for c in contracts))}", markup=False,
-                      highlight=False)
+        stopped = [f"{h.target} ENDED: {h.message}; its files are refused until the mapping migrates"
+                   for h in ended if h.agency == name]
+        console.print(f"{name} feeds {', '.join(sorted(c.label for c in contracts)) or 'nothing produced today'}"
+                      + "".join(f"; {s}" for s in stopped), markup=False, highlight=False)
         for change in (c for c in found if c.impact.get("agency") == name):
-            left = (f"to migrate: {change.impact.get('to_quarantine', 0)} record(s) of its latest file would be "
-                    f"quarantined, unfilled: {', '.join(change.impact.get('unfilled', [])) or 'none'}"
-                    if change.measured else "not measured (accord contract propose)")
+            if change.migrated:
+                left = f"migrated: its mapping feeds {change.contract} v{change.version}"
+            else:
+                moved = (f"{change.impact.get('to_quarantine', 0)} of its {change.impact.get('published', 0)} "
+                         "published record(s) in its latest file would be quarantined"
+                         if change.measured else "not measured (accord contract propose)")
+                left = f"to migrate: {moved}, unfilled: {', '.join(change.unfilled) or 'none'}"
             console.print(f"  {change.contract} {change.version} ({change.status}"
                           + (f", deadline {change.deadline}" if change.deadline else "") + f"): {left}",
                           markup=False, highlight=False)

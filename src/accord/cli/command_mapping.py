@@ -12,7 +12,7 @@ from accord.contracts import ContractRegistry
 from accord.errors import AccordError
 from accord.findings import Finding
 from accord.mapping.draft_view import draft
-from accord.mapping.lint import lint_mapping
+from accord.mapping.lint import draft_path, lint_mapping
 from accord.mapping.suggest import default_major
 from accord.settings import project_dirs
 
@@ -158,6 +158,7 @@ def _to_contract(paths: list[Path], to_contract: str, write: bool, replace: bool
         new = contracts.resolve(contract_id, int(major.removeprefix("v")))
     except (ContractError, ValueError) as exc:
         raise typer.BadParameter(f"{to_contract}: {exc}", param_hint="--to-contract") from None
+    unfinished = False
     for file in [f for p in paths for f in (sorted(p.glob("*/*.yaml")) if p.is_dir() else [p])]:
         doc = load_yaml(file, MappingError)
         data = doc.data if isinstance(doc.data, dict) else {}
@@ -168,19 +169,36 @@ def _to_contract(paths: list[Path], to_contract: str, write: bool, replace: bool
             continue
         old = contracts.resolve(new.id, olds[0]["contract_version"])
         migration = draft_migration(file.read_text("utf-8"), data, old, new, replace=replace)
-        if write:
-            file.write_text(migration.text, encoding="utf-8")
-            console.print(f"upgraded {file} to {new.label}: {len(migration.todos)} TODO(s)", markup=False,
-                          highlight=False)
-        else:
+        if not write:
             typer.echo(migration.text, nl=False)
+            continue
+        problems = [f for f in _draft_lint(migration.text, file, contracts) if f.severity == "error"]
+        if not problems and not migration.todos:
+            file.write_text(migration.text, encoding="utf-8")
+            console.print(f"upgraded {file} to {new.label}: 0 TODO(s)", markup=False, highlight=False)
+            continue
+        # never an unfinished mapping where the pipeline reads it: a draft beside it, for the agency to finish
+        draft_file = draft_path(file)
+        draft_file.write_text(migration.text, encoding="utf-8")
+        errors.print(f"{file} is unchanged: the migration to {new.label} has {len(migration.todos)} TODO(s) and "
+                     f"{len(problems)} lint error(s); wrote the draft {draft_file}", markup=False, highlight=False)
+        for todo in migration.todos:
+            errors.print(f"  TODO: {todo}", markup=False, highlight=False)
+        for problem in problems:
+            errors.print(f"  {problem}", markup=False, highlight=False)
+        errors.print(f"finish it, check it with `accord mapping lint {draft_file}`, then rename it to {file.name}",
+                     markup=False, highlight=False)
+        unfinished = True
+    if unfinished:
+        raise typer.Exit(1)
 
 
-def _draft_lint(text: str, file: Path, contracts: ContractRegistry) -> list[object]:
-    """Lint ``text`` as if it were ``file`` (same agency folder, same neighbours such as code files)."""
+def _draft_lint(text: str, file: Path, contracts: ContractRegistry) -> list[Finding]:
+    """Lint ``text`` as if it were ``file`` (same agency folder, same neighbours such as code files), from a
+    draft file the pipeline never reads."""
     import tempfile
 
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=file.parent, delete=False, encoding="utf-8") as tmp:
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml.draft", dir=file.parent, delete=False, encoding="utf-8") as tmp:
         tmp.write(text)
     try:
         return list(lint_mapping(Path(tmp.name), contracts, instead_of=file))

@@ -31,6 +31,33 @@ class Change:
         return self.bump == "major"
 
 
+_FRENCH = {
+    "field-renamed": "{was} est renommé {field}",
+    "field-removed": "{field} est retiré",
+    "required-field-added": "{field} est ajouté, obligatoire",
+    "optional-field-added": "{field} est ajouté, facultatif",
+    "field-made-required": "{field} devient obligatoire",
+    "field-made-optional": "{field} devient facultatif",
+    "code-removed": "{field} : codes retirés : {rest}",
+    "code-added": "{field} : codes ajoutés : {rest}",
+    "code-list-added": "{field} : liste de codes ajoutée",
+    "code-list-removed": "{field} : liste de codes retirée",
+    "type-changed": "{field} : type modifié ({rest})",
+    "type-narrowed": "{field} : type restreint ({rest})",
+    "unique-added": "{field} : chaque valeur doit être unique",
+    "classification-changed": "{field} : classification modifiée ({rest})",
+    "primary-key-changed": "{field} : clé primaire modifiée",
+    "contract-id-changed": "identifiant du contrat modifié ({rest})",
+}
+
+
+def in_french(change: Change) -> str:
+    """The change in French: the same facts, the values as the contract writes them."""
+    rest = change.message.split(": ", 1)[1] if ": " in change.message else change.message
+    template = _FRENCH.get(change.kind, "{field} : règle modifiée ({rest})")
+    return template.format(field=change.field or "", was=change.was or "", rest=rest)
+
+
 @dataclass
 class ContractDiff:
     contract: str

@@ -7,6 +7,7 @@ the first error. Contracts live at ``contracts/<id>/<version>.yaml``; reference 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,25 @@ def _foreign_keys(prop: dict[str, Any]) -> list[ForeignKey]:
     return keys
 
 
+LIFECYCLE_PROPERTIES = ("sunset",)  # top-level custom properties of a version's life, not of its rules
+
+
+def rules_sha256(data: dict[str, Any]) -> str:
+    """The identity of a contract's rules: the SHA-256 of its document as canonical JSON, without what only
+    says where the version is in its life (``status``, the ``sunset`` custom property). Publishing, deprecating
+    or retiring a version keeps its identity; so do comments and layout. Manifests and lineage record it."""
+    rules = {key: value for key, value in data.items() if key != "status"}
+    if isinstance(rules.get("customProperties"), list):
+        kept = [p for p in rules["customProperties"]
+                if not (isinstance(p, dict) and p.get("property") in LIFECYCLE_PROPERTIES)]
+        if kept:
+            rules["customProperties"] = kept
+        else:
+            del rules["customProperties"]  # a list the sunset alone was added for
+    text = json.dumps(rules, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load_contract(file: Path) -> Contract:
     """Load and validate one contract file; ``ContractError`` names the file, line and field path."""
     data, findings = _linted(file)
@@ -137,7 +157,7 @@ def load_contract(file: Path) -> Contract:
         object_name=obj["name"],
         fields=tuple(_field(p, root) for p in obj.get("properties") or []),
         file=file,
-        sha256=hashlib.sha256(file.read_bytes()).hexdigest(),
+        sha256=rules_sha256(data),
         status=data.get("status", "active"),
         description=(data.get("description") or {}).get("purpose", ""),
         min_rows=min_rows,

@@ -45,13 +45,22 @@ class ContractRegistry:
         return registry
 
     def resolve(self, contract_id: str, major: int) -> Contract:
-        """The latest version of ``contract_id`` within major version ``major``."""
+        """The latest version of ``contract_id`` within major version ``major`` that is not a proposal (a
+        proposed 1.1.0 beside an active 1.0.0 changes nothing that runs); a major with only proposals answers
+        its latest proposal (its targets are then not produced: ``accord.contracts.lifecycle``)."""
         candidates = [c for c in self.contracts if c.id == contract_id and c.major == major]
         if not candidates:
             known = sorted({f"{c.id} v{c.major}" for c in self.contracts})
             raise ContractError(f"no contract '{contract_id}' with major version {major} "
                                 f"(known: {', '.join(known) or 'none'})")
-        return max(candidates, key=_version_key)
+        adopted = [c for c in candidates if c.status != "proposed"]
+        return max(adopted or candidates, key=_version_key)
+
+    def predecessor(self, contract: Contract) -> Contract | None:
+        """The newest adopted (not proposed) version of ``contract``'s id older than it: what it follows."""
+        older = [c for c in self.contracts if c.id == contract.id and c.status != "proposed"
+                 and Version.parse(c.version).key < Version.parse(contract.version).key]
+        return max(older, key=_version_key) if older else None
 
     def latest(self) -> list[Contract]:
         """The latest version of every (id, major) pair."""

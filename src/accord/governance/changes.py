@@ -4,15 +4,18 @@ saved in the data directory). The portal's page and ``GET /api/v1/contract-chang
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord.contracts import Contract, ContractRegistry
-from accord.contracts.diff import diff_contracts
+from accord.contracts.diff import diff_contracts, in_french
+from accord.contracts.semver import Version
 from accord.governance.impact import ImpactReport
 from accord.mapping import Mapping
+from accord.mapping.loader import HeldTarget
 from accord.settings import REPORTS, DataDirs
 
 GOVERNANCE = f"{REPORTS}/governance"
@@ -26,8 +29,9 @@ def save_impact(report: ImpactReport, dirs: DataDirs, pages: dict[str, str]) -> 
     """The report (JSON) and its pages (name -> HTML) where the portal finds them; the JSON's key."""
     for name, html in pages.items():
         dirs.storage.write_text(impact_key(report.contract, report.proposed, name), html)
+    saved = {"measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), **report.to_json()}
     return dirs.storage.write_text(impact_key(report.contract, report.proposed),
-                                   json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+                                   json.dumps(saved, ensure_ascii=False, indent=2))
 
 
 def saved_impact(dirs: DataDirs, contract_id: str, version: str) -> dict[str, Any] | None:
@@ -45,9 +49,15 @@ class ContractChange:
     status: str  # proposed | active
     feeds: str  # the version the agency feeds today
     deadline: str | None  # the sunset of the version it feeds (a published change), else None
-    changes: list[str] = field(default_factory=list)  # the diff, in words
+    changes: list[str] = field(default_factory=list)  # the breaking changes, in words (English)
+    changes_fr: list[str] = field(default_factory=list)  # the same in French
     impact: dict[str, Any] = field(default_factory=dict)  # the agency's part of the saved impact report
     measured: bool = False  # whether the report measured this agency
+    migrated: bool = False  # the agency's mapping already feeds the new version (nothing left to do)
+    ended: bool = False  # the version it feeds is past its sunset or retired: its files are refused
+    unfilled: list[str] = field(default_factory=list)  # required fields of the new version its mapping does not
+    # fill today (read from the mapping as it is now, not from the measure)
+    examples: dict[str, str] = field(default_factory=dict)  # an unfilled field -> a valid value of it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,10 +66,11 @@ class ContractChange:
 def _yours(saved: dict[str, Any] | None, agency: str) -> dict[str, Any] | None:
     for entry in (saved or {}).get("agencies", []):
         if entry.get("agency") == agency:
-            moved = sum(e.get("to_quarantine", 0) for e in entry.get("extracts", []))
+            extracts = entry.get("extracts", [])
             return {"impacted": entry.get("impacted"), "lint_findings": len(entry.get("findings", [])),
-                    "unfilled": entry.get("unfilled", []), "to_quarantine": moved,
-                    "renamed": entry.get("renamed", {})}
+                    "to_quarantine": sum(e.get("to_quarantine", 0) for e in extracts),
+                    "published": sum(e.get("published_before", 0) for e in extracts),
+                    "renamed": entry.get("renamed", {}), "measured_at": (saved or {}).get("measured_at")}
     return None
 
 
@@ -71,26 +82,60 @@ def fed_contracts(mappings: Iterable[Mapping]) -> dict[str, list[Contract]]:
     return {agency: list(contracts.values()) for agency, contracts in fed.items()}
 
 
-def contract_changes(registry: ContractRegistry, fed: dict[str, list[Contract]], dirs: DataDirs,
-                     ) -> list[ContractChange]:
-    """For each agency (``fed``: agency -> the contract versions its mappings feed today), every newer major of
-    those contracts that is proposed or active, newest first. Each saved report is read once."""
+def _unfilled(filled: set[str], current: Contract, new: Contract) -> list[str]:
+    """Required fields of ``new`` that a mapping filling ``filled`` of ``current`` leaves empty (renames
+    followed)."""
+    renamed = {c.was: c.field for c in diff_contracts(current, new).changes if c.kind == "field-renamed"}
+    given = {renamed.get(name, name) for name in filled}
+    return [f.name for f in new.fields if f.required and f.name not in given]
+
+
+def _newer(registry: ContractRegistry, current: Contract) -> list[Contract]:
+    """Proposed or published versions after ``current``: a proposal in its own major, the newest version of each
+    newer major; newest first."""
+    found = [c for c in registry.contracts if c.id == current.id and c.major == current.major
+             and c.status == "proposed" and Version.parse(c.version).key > Version.parse(current.version).key]
+    for major in sorted({c.major for c in registry.contracts if c.id == current.id and c.major > current.major}):
+        found.append(registry.resolve(current.id, major))
+    return sorted((c for c in found if c.status in ("proposed", "active")),
+                  key=lambda c: Version.parse(c.version).key, reverse=True)
+
+
+def contract_changes(registry: ContractRegistry, mappings: Iterable[Mapping], dirs: DataDirs,
+                     ended: Iterable[HeldTarget] = ()) -> list[ContractChange]:
+    """For each agency of ``mappings`` (as they load now) and of ``ended`` (targets onto versions no longer
+    produced, whose files are refused), every newer version of the contracts it feeds that is proposed or
+    active, newest first: migrated when a mapping of the agency already feeds it. Each saved report is read
+    once."""
+    loaded = list(mappings)
+    fed = fed_contracts(loaded)
+    filled: dict[tuple[str, str], set[str]] = {}
+    for mapping in loaded:
+        filled.setdefault((mapping.agency, mapping.contract.label), set()).update(
+            name for spec in mapping.specs for name in spec.fields)
+    stopped: set[tuple[str, str]] = set()
+    for held in ended:
+        if held.kind == "ended" and held.contract is not None:
+            fed.setdefault(held.agency, []).append(held.contract)
+            stopped.add((held.agency, held.contract.label))
+            filled.setdefault((held.agency, held.contract.label), set()).update(held.fields)
     reports: dict[str, dict[str, Any] | None] = {}
     found = []
     for agency, contracts in sorted(fed.items()):
+        feeds = {c.label for c in contracts}
         for current in contracts:
-            newer = sorted({c.major for c in registry.contracts if c.id == current.id and c.major > current.major},
-                           reverse=True)
-            for major in newer:
-                new = registry.resolve(current.id, major)
-                if new.status not in ("proposed", "active"):
-                    continue
+            for new in _newer(registry, current):
                 if new.label not in reports:
                     reports[new.label] = saved_impact(dirs, new.id, new.version)
                 yours = _yours(reports[new.label], agency)
+                migrated = new.label in feeds
+                breaking = [c for c in diff_contracts(current, new).changes if c.breaking]
+                unfilled = [] if migrated else _unfilled(filled.get((agency, current.label), set()), current, new)
                 found.append(ContractChange(
                     contract=new.id, version=new.version, status=new.status, feeds=current.version,
                     deadline=current.sunset if new.status == "active" else None,
-                    changes=[c.message for c in diff_contracts(current, new).changes if c.breaking],
-                    impact={"agency": agency, **(yours or {})}, measured=yours is not None))
+                    changes=[c.message for c in breaking], changes_fr=[in_french(c) for c in breaking],
+                    impact={"agency": agency, **(yours or {})}, measured=yours is not None, migrated=migrated,
+                    ended=(agency, current.label) in stopped,
+                    unfilled=unfilled, examples={n: new.examples[n] for n in unfilled if n in new.examples}))
     return found

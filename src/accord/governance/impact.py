@@ -108,6 +108,14 @@ class _AsProposed(ContractRegistry):
         return super().resolve(contract_id, major)
 
 
+def bump_shortfall(proposed: Contract, contracts: ContractRegistry) -> ContractDiff | None:
+    """The diff from the version ``proposed`` follows, when its version number is not bumped enough for its
+    changes (``accord contract diff`` would exit 1); None when it is, or when it follows nothing."""
+    previous = contracts.predecessor(proposed)
+    diff = diff_contracts(previous, proposed) if previous is not None else None
+    return diff if diff is not None and not diff.ok else None
+
+
 def renames(diff: ContractDiff) -> dict[str, str]:
     """Old field name -> new one, for the fields the diff says were renamed."""
     return {c.was: c.field for c in diff.changes if c.kind == "field-renamed" and c.was and c.field}

@@ -15,11 +15,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from accord.contracts import ContractRegistry, load_contract
 from accord.errors import ContractError
 from accord.governance.audit import ContractEvent, events, now, record
-from accord.governance.changes import save_impact
+from accord.governance.changes import save_impact, saved_impact
 from accord.governance.impact import ImpactReport
 from accord.governance.report import impact_pages
 from accord.intake.store import SubmissionStore
@@ -83,9 +84,51 @@ def proposed(report: ImpactReport, dirs: DataDirs, store: SubmissionStore, actor
     return True
 
 
+@dataclass(frozen=True)
+class AcceptedImpact:
+    """What publishing a version costs the agencies, as ``accord contract propose`` last measured it (saved in
+    the data directory): what the operator accepts, and what the audit trail keeps."""
+
+    measured_at: str | None
+    agencies: tuple[dict[str, Any], ...]  # the saved report's entries
+
+    @property
+    def measured(self) -> bool:
+        return self.measured_at is not None or bool(self.agencies)
+
+    @property
+    def losing(self) -> bool:
+        """Agencies would lose records at the sunset (or nobody measured it, which must not pass as nothing)."""
+        return not self.measured or any(a.get("impacted") for a in self.agencies)
+
+    def lines(self) -> list[str]:
+        if not self.measured:
+            return ["not measured: run accord contract propose on this version first to see what each agency loses"]
+        found = []
+        for entry in self.agencies:
+            before = sum(e.get("published_before", 0) for e in entry.get("extracts", []))
+            moved = sum(e.get("to_quarantine", 0) for e in entry.get("extracts", []))
+            unfilled = ", ".join(entry.get("unfilled", [])) or "none"
+            found.append(f"{entry.get('agency')}: {moved} of its {before} published record(s) in its latest "
+                         f"extract(s) would be quarantined; required fields it does not fill: {unfilled}"
+                         if entry.get("impacted") else f"{entry.get('agency')}: not affected")
+        return found
+
+    def summary(self) -> str:
+        """One line for the audit trail."""
+        when = f"impact measured {self.measured_at}" if self.measured_at else "impact"
+        return f"{when}: " + "; ".join(self.lines())
+
+
+def accepted_impact(dirs: DataDirs, contract_id: str, version: str) -> AcceptedImpact:
+    saved = saved_impact(dirs, contract_id, version) or {}
+    return AcceptedImpact(saved.get("measured_at"), tuple(saved.get("agencies", [])))
+
+
 def publish(contracts_dir: Path, contract_id: str, version: str, store: SubmissionStore, actor: str,
-            sunset: str | None = None) -> list[Step]:
-    """Make ``version`` active beside the older majors, which become deprecated until ``sunset``."""
+            sunset: str | None = None, impact: str = "") -> list[Step]:
+    """Make ``version`` active beside the older majors, which become deprecated until ``sunset``; ``impact``: the
+    measured impact the operator accepted, kept in the audit trail with the publication."""
     file = _version_file(contracts_dir, contract_id, version)
     new = load_contract(file)
     if new.status not in ("proposed", "active"):
@@ -100,7 +143,8 @@ def publish(contracts_dir: Path, contract_id: str, version: str, store: Submissi
             steps.append(Step(contract_id, old.version, "deprecated", _edit(old.file, "deprecated", sunset)))
     for step in steps:
         if step.done:
-            detail = f"sunset {sunset}" if step.action == "deprecated" and sunset else ""
+            detail = f"sunset {sunset}" if step.action == "deprecated" and sunset else \
+                impact if step.action == "published" else ""
             record(store, ContractEvent(now(), actor, step.action, step.contract, step.version, detail))
     return steps
 

@@ -3,11 +3,13 @@ what the portal asks before it takes an upload."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from accord.intake.names import file_name_problem
 from accord.mapping import Mapping
+from accord.mapping.loader import HeldTarget
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods")  # the same table, saved as text or a workbook
 
@@ -35,15 +37,23 @@ class Verdict:
     detail: str = ""
 
 
-def judge_name(agency: str, name: str, mappings: list[Mapping]) -> Verdict:
+def judge_name(agency: str, name: str, mappings: list[Mapping], ended: Sequence[HeldTarget] = ()) -> Verdict:
     """What becomes of a file ``name`` from ``agency`` (a valid agency id): the mapping file (one, with one or
-    several targets) that claims it, or why it is refused (``bad-name``, ``unclaimed``, ``ambiguous``). The
-    portal asks the same question before it takes an upload."""
+    several targets) that claims it, or why it is refused (``bad-name``, ``unclaimed``, ``ambiguous``,
+    ``contract-ended``: only a mapping onto a version past its sunset or retired claims it). The portal asks the
+    same question before it takes an upload."""
     if problem := file_name_problem(name):
         return Verdict(agency, reason="bad-name", detail=problem)
     candidates = matching_mappings(agency, name, mappings)
     if candidates and len({m.file for m in candidates}) == 1:  # one mapping file, one or several targets
         return Verdict(agency, mappings=tuple(candidates))
+    gone = [h for h in ended if h.kind == "ended" and h.agency == agency and h.pattern
+            and fnmatchcase(name, h.pattern)]
+    if not candidates and gone:
+        return Verdict(agency, reason="contract-ended", detail=f"{gone[0].message}, and the mapping "
+                       f"{gone[0].file.parent.name}/{gone[0].file.name} that reads {name!r} has no target of a "
+                       f"version produced today: the agency must migrate it (accord mapping upgrade --to-contract "
+                       f"{gone[0].target.split('/')[0]}/<newer major>)")
     patterns = ", ".join(m.spec.source.pattern for m in mappings if m.agency == agency)
     why = "no mapping" if not candidates else f"{len({m.file for m in candidates})} mapping files"
     return Verdict(agency, reason="unclaimed" if not candidates else "ambiguous",

@@ -23,7 +23,7 @@ import functools
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import IO
@@ -39,6 +39,7 @@ from accord.intake.quotas import Quotas
 from accord.intake.store import Submission, SubmissionStore
 from accord.intake.zone import Copied, Entry, EntryChanged, EntryRefused, Identity, LandingZone, display_name
 from accord.mapping import Mapping
+from accord.mapping.loader import HeldTarget
 from accord.settings import LANDING, DataDirs
 from accord.storage.private import private_dir
 
@@ -102,12 +103,14 @@ def _location(record: Submission) -> tuple[str | None, str]:
 class Intake:
     def __init__(self, dirs: DataDirs, mappings: list[Mapping], limits: Limits | None = None,
                  store: SubmissionStore | None = None, broken: dict[str, str] | None = None,
-                 quotas: Quotas | None = None) -> None:
+                 quotas: Quotas | None = None, ended: Sequence[HeldTarget] = ()) -> None:
         """``broken``: agency -> why its mappings do not load; that agency's files wait in the landing zone
-        (refusing them would throw its deliveries away for a mistake in its mapping)."""
+        (refusing them would throw its deliveries away for a mistake in its mapping). ``ended``: mapping targets
+        onto versions no longer produced; a file only they claim is refused, naming the end."""
         self.dirs = dirs.create()
         self.mappings = mappings
         self.broken = broken or {}
+        self.ended = ended
         self.limits = limits or Limits.from_env()
         self.quotas = quotas or Quotas.from_env()
         self.store = store or store_for(dirs)
@@ -155,7 +158,7 @@ class Intake:
             return None
         bad_id = agency_problem(entry.name)
         problem = bad_id or (f"no mapping is declared for agency {entry.name!r}"
-                             if entry.name not in self.agencies else None)
+                             if entry.name not in self.agencies | {h.agency for h in self.ended} else None)
         try:
             files = self.landing.entries(entry.name)
         except EntryRefused as exc:  # swapped for something else since it was listed
@@ -185,7 +188,7 @@ class Intake:
                                 remove=entry.kind != "dir")
         if folder_problem is not None:
             return self._judged(entry, Verdict(agency, reason="unknown-agency", detail=folder_problem), result)
-        verdict = judge_name(agency, entry.name, self.mappings)
+        verdict = judge_name(agency, entry.name, self.mappings, self.ended)
         over = self.quotas.sending_problem(self.store, agency, entry.received_at[:10], entry.identity.size) \
             if verdict.mappings else None
         if over is not None:  # refused without a copy: keeping evidence would spend the volume the quota bounds

@@ -96,8 +96,17 @@ def mapping_health(mappings_dir: Path, scan: MappingSet, contracts: ContractRegi
             before = pairs.get((file.parent.name, target), MappingHealth(file.parent.name, target, ()))
             pairs[(file.parent.name, target)] = MappingHealth(before.agency, target, (*before.files, shown),
                                                               (*before.problems, *problems))
+    held_only = set()  # files with a target that does not lint alone: their other targets load and run
+    for held in scan.held:
+        if held.kind == "broken" and (held.agency, held.target) in pairs:
+            health = pairs[(held.agency, held.target)]
+            pairs[(held.agency, held.target)] = dataclasses.replace(health, problems=(*health.problems, held.message))
+            shown = str(held.file.relative_to(root)) if held.file.is_relative_to(root) else str(held.file)
+            broken.setdefault(shown, (held.message,))
+            held_only.add(shown)
     for (agency, target), health in pairs.items():  # intake holds an agency's files while any of its mappings fails
-        others = [f for f in broken if Path(f).parent.name == agency and f not in health.files]
+        others = [f for f in broken if Path(f).parent.name == agency and f not in health.files
+                  and f not in held_only]
         if others and health.loads:
             pairs[(agency, target)] = dataclasses.replace(health, problems=tuple(
                 f"{f} does not load: every file of agency {agency} waits in landing until it does" for f in others))

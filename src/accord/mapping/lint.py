@@ -357,9 +357,19 @@ def collector_for(doc: YamlDocument) -> FindingCollector:
     return FindingCollector(doc, upgrade(data)[1] if data.get("mapping_version", 1) == 1 else None)
 
 
+DRAFT_SUFFIX = ".draft"  # ``person.yaml.draft``: a mapping being finished beside the one the pipeline reads
+
+
+def draft_path(file: Path) -> Path:
+    """Where a draft of the mapping ``file`` is written: beside it, out of the pipeline's ``*/*.yaml``."""
+    return file.with_name(file.name + DRAFT_SUFFIX)
+
+
 def lint_mapping(file: Path, contracts: ContractRegistry, *, instead_of: Path | None = None) -> list[Finding]:
     """Every problem in the mapping ``file`` (empty: it is ready to use); ``instead_of``: the mapping file that
-    ``file``, a draft beside it, would replace."""
+    ``file``, a draft beside it, would replace (for ``person.yaml.draft``: ``person.yaml``)."""
+    if instead_of is None and file.name.endswith(".yaml" + DRAFT_SUFFIX):
+        instead_of = file.with_name(file.name.removesuffix(DRAFT_SUFFIX))
     try:
         doc = load_yaml(file, MappingError)
     except MappingError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from accord.contracts.codelists import reference_table
 from accord.contracts.lifecycle import produced
 from accord.contracts.loader import contracts_root
 from accord.errors import MappingError
+from accord.findings import Finding
 from accord.mapping.code_files import read_code_file
 from accord.mapping.lint import lint_document
 from accord.mapping.spec import MappingFile, MappingSpec
@@ -62,8 +63,8 @@ class Mapping:
         each target's, joined by ' | ')."""
         found: dict[str, dict[str, None]] = {}
         for spec in self.specs:
-            for name, field in spec.fields.items():
-                found.setdefault(name, {})[" + ".join(field.source_columns)] = None
+            for name, entry in spec.fields.items():
+                found.setdefault(name, {})[" + ".join(entry.source_columns)] = None
         return {name: " | ".join(sources) for name, sources in found.items()}
 
 
@@ -110,28 +111,88 @@ def _resolved(spec: MappingSpec, contract: Contract, doc: YamlDocument, target: 
     return spec.model_copy(update={"fields": fields})
 
 
-def load_mapping_file(file: Path, contracts: ContractRegistry) -> list[Mapping]:
-    """Every target of the mapping ``file``, checked against its contract; ``MappingError`` names the first
-    problem's file, line and path (``accord mapping lint`` lists them all)."""
+@dataclass(frozen=True)
+class HeldTarget:
+    """A target of a mapping file that is not produced, and why: ``broken`` (it does not lint against its
+    contract: the file's other targets still load), or ``ended`` (its contract version is past its sunset or
+    retired, and the file has no produced target left: the files it claims are refused, naming the end)."""
+
+    agency: str
+    target: str  # person/v1
+    file: Path
+    pattern: str | None  # the landing files it claims
+    kind: str  # broken | ended
+    message: str
+    contract: Contract | None = None  # the version it targets, when known
+    fields: tuple[str, ...] = ()  # the contract fields it fills (an ended target)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    mappings: list[Mapping]
+    held: list[HeldTarget]
+
+
+def _ended(contract: Contract) -> str:
+    """Why a contract version that is not a proposal is no longer produced."""
+    if contract.status == "retired":
+        return f"{contract.label} is retired: it is no longer produced"
+    return f"{contract.label} is no longer produced since its sunset ({contract.sunset})"
+
+
+def _target_findings(findings: list[Finding], index: int) -> list[Finding]:
+    prefix = f"targets[{index}]"
+    return [f for f in findings if f.path == prefix or f.path.startswith((prefix + ".", prefix + "["))]
+
+
+def load_targets(file: Path, contracts: ContractRegistry) -> LoadedFile:
+    """The targets of the mapping ``file`` that load and are produced, and those that are not (``held``). A
+    problem of the file as a whole (its YAML, its source, its agency) raises ``MappingError``; a target that
+    does not lint against its contract is held alone, so a migration drafted beside a working target never
+    stops it."""
     doc = load_yaml(file, MappingError)
     findings, targets = lint_document(doc, contracts)
-    if findings or not targets or any(t.spec is None or t.contract is None for t in targets):
-        first = findings[0] if findings else None
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+    errors = [f for f in findings if f.severity == "error"]
+    v1 = doc.data.get("mapping_version", 1) == 1 if isinstance(doc.data, dict) else True
+    own = {i: _target_findings(errors, i) for i in range(len(targets))} if not v1 else {}
+    general = [f for f in errors if not any(f in found for found in own.values())]
+    if general or not targets or all(t.spec is None for t in targets):
+        first = general[0] if general else errors[0] if errors else None
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise MappingError((first.message if first else "unusable mapping") + more, file=file,
                            line=first.line if first else None, path=first.path if first else "")
     sha = hashlib.sha256(file.read_bytes()).hexdigest()
-    v1 = doc.data.get("mapping_version", 1) == 1
     loaded: dict[str, Mapping] = {}
+    held: list[HeldTarget] = []
+    ended: list[HeldTarget] = []
     for i, target in enumerate(targets):
-        if target.spec is None or target.contract is None or not produced(target.contract):
-            continue  # not produced: a proposal, a retired version or one past its sunset
+        if target.spec is None or target.contract is None:
+            key = f"{target.contract.id}/v{target.contract.major}" if target.contract else f"target {i + 1}"
+            problems = own.get(i) or errors
+            held.append(HeldTarget(doc.data["agency"], key, file, None, "broken", "; ".join(
+                f.describe("en") for f in problems) or "the target does not load"))
+            continue
+        key = f"{target.contract.id}/v{target.contract.major}"
+        if not produced(target.contract):
+            if target.contract.status != "proposed":  # a proposal is not produced yet: nothing is lost
+                ended.append(HeldTarget(target.spec.agency, key, file, target.spec.source.pattern, "ended",
+                                        _ended(target.contract), target.contract, tuple(target.spec.fields)))
+            continue
         spec = _resolved(target.spec, target.contract, doc, i, v1)
-        key = f"{target.contract.id}/{target.contract.major}"
         earlier = loaded.get(key)
         loaded[key] = replace(earlier, branches=(*earlier.branches, spec)) if earlier else Mapping(
             spec=spec, contract=target.contract, file=file, sha256=sha)
-    return list(loaded.values())
+    return LoadedFile(list(loaded.values()), held + (ended if not loaded else []))
+
+
+def load_mapping_file(file: Path, contracts: ContractRegistry) -> list[Mapping]:
+    """Every target of the mapping ``file``, checked against its contract; ``MappingError`` names the first
+    problem's file, line and path (``accord mapping lint`` lists them all)."""
+    loaded = load_targets(file, contracts)
+    broken = [h for h in loaded.held if h.kind == "broken"]
+    if broken:
+        raise MappingError(broken[0].message, file=file)
+    return loaded.mappings
 
 
 def load_mapping(file: Path, contracts: ContractRegistry) -> Mapping:
@@ -154,7 +215,8 @@ class MappingSet:
     by agencies, and one agency's broken mapping must not stop the others."""
 
     mappings: list[Mapping]
-    broken: dict[str, list[MappingError]]
+    broken: dict[str, list[MappingError]]  # agency -> its mapping files that do not load at all
+    held: list[HeldTarget] = field(default_factory=list)  # targets not produced: broken alone, or ended
 
     @property
     def problems(self) -> dict[str, str]:
@@ -165,15 +227,18 @@ class MappingSet:
 def scan_mappings(directory: Path, contracts: ContractRegistry) -> MappingSet:
     mappings: list[Mapping] = []
     broken: dict[str, list[MappingError]] = {}
+    held: list[HeldTarget] = []
     for file in sorted(directory.glob("*/*.yaml")):
         try:
-            mappings.extend(load_mapping_file(file, contracts))
+            loaded = load_targets(file, contracts)
+            mappings.extend(loaded.mappings)
+            held.extend(loaded.held)
         except MappingError as exc:
             broken.setdefault(file.parent.name, []).append(exc)
         except Exception as exc:  # whatever a hostile file makes a library raise, it is that file's problem
             broken.setdefault(file.parent.name, []).append(
                 MappingError(f"cannot be loaded ({type(exc).__name__}: {exc})", file=file))
-    return MappingSet(mappings, broken)
+    return MappingSet(mappings, broken, held)
 
 
 def _fingerprint(*directories: Path) -> tuple[tuple[str, int, int], ...]:

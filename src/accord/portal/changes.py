@@ -16,7 +16,7 @@ from accord.access import Principal
 from accord.contracts import load_contract
 from accord.errors import ContractError
 from accord.governance.audit import ContractEvent, events
-from accord.governance.changes import ContractChange, contract_changes, fed_contracts, impact_key
+from accord.governance.changes import ContractChange, contract_changes, impact_key
 from accord.governance.impact import measure_impact
 from accord.governance.lifecycle import proposed
 from accord.portal.deps import bearer, page, state
@@ -32,8 +32,9 @@ CONTRACT_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 def changes_for(portal: Portal, principal: Principal) -> list[ContractChange]:
-    fed = fed_contracts(m for agency in portal.visible(principal) for m in portal.mappings_of(agency))
-    return contract_changes(portal.registry(), fed, portal.dirs)
+    visible = set(portal.visible(principal))
+    return contract_changes(portal.registry(), (m for agency in sorted(visible) for m in portal.mappings_of(agency)),
+                            portal.dirs, [h for h in portal.mapping_set().held if h.agency in visible])
 
 
 def trail(portal: Portal) -> list[ContractEvent]:

@@ -29,9 +29,19 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "changes_impact": ("Your impact", "Votre impact"),
     "changes_status_proposed": ("proposed", "proposée"),
     "changes_status_active": ("published", "publiée"),
-    "changes_impacted": ("{n} record(s) of your latest file would be quarantined.",
-                         "{n} enregistrement(s) de votre dernier fichier passeraient en quarantaine."),
-    "changes_unfilled": ("Your mapping does not fill:", "Votre mapping ne remplit pas :"),
+    "changes_impacted": ("{n} of your {total} published records in your latest file would be quarantined.",
+                         "{n} de vos {total} enregistrements publiés de votre dernier fichier passeraient en "
+                         "quarantaine."),
+    "changes_migrated": ("Done: your mapping already feeds version {version}.",
+                         "Fait : votre mapping alimente déjà la version {version}."),
+    "changes_ended": ("no longer produced since {date}: your files are refused until your mapping feeds the new "
+                      "version", "plus produite depuis le {date} : vos fichiers sont refusés tant que votre mapping "
+                      "n'alimente pas la nouvelle version"),
+    "changes_add_column": ("Add a column for {field} to your file (for example {example}) and map it.",
+                           "Ajoutez à votre fichier une colonne pour {field} (par exemple {example}) et associez-la "
+                           "dans votre mapping."),
+    "changes_add_column_bare": ("Add a column for {field} to your file and map it.",
+                                "Ajoutez à votre fichier une colonne pour {field} et associez-la dans votre mapping."),
     "changes_not_impacted": ("Your latest file is not affected.", "Votre dernier fichier n'est pas touché."),
     "changes_not_measured": ("Not measured yet.", "Pas encore mesuré."),
     "changes_none": ("No change is coming for the contracts you feed.",
