@@ -32,12 +32,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check src pipelines tests scripts benchmarks
 	$(BIN)/mypy
 
-## the Dagster UI on http://127.0.0.1:3000 (its file links open through the portal of `make serve`)
+## everything in one command: the Dagster UI on http://127.0.0.1:3000 with its one daemon (sensors, runs), and the
+## portal on http://127.0.0.1:8000 that opens the UI's file links (no second daemon: do not run `make serve` beside)
 PORTAL_URL ?= http://127.0.0.1:8000
 dev: $(STAMP)
+	@ACCORD_PORTAL_URL=$(PORTAL_URL) $(BIN)/accord serve --host 127.0.0.1 --port 8000 & portal=$$!; \
+	trap 'kill $$portal 2>/dev/null' EXIT INT TERM; \
 	ACCORD_PORTAL_URL=$(PORTAL_URL) $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
-## the agency portal on http://127.0.0.1:8000, with the Dagster daemon processing what is sent
+## the agency portal on http://127.0.0.1:8000 with the Dagster daemon, without the UI (a server's setup)
 serve: $(STAMP)
 	ACCORD_PORTAL_URL=$(PORTAL_URL) $(BIN)/accord serve --daemon --host 127.0.0.1 --port 8000
 

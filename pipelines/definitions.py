@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from accord.contracts import ContractRegistry
+from accord.contracts.lifecycle import produced
 from accord.mapping.health import declared_pairs
 from accord.settings import DATA_DIR_ENV, PROJECT_DIR_ENV, project_dirs
 from pipelines.checks import lifecycle_check_specs, lifecycle_checks, mapping_check_specs, mapping_checks
@@ -49,8 +50,9 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
         agencies = agencies_asset(contract, submissions.key, mapped)
         integrated = integrated_asset(contract, agencies.key, mapped)
         assets += [submissions, agencies, integrated]
-        published += [agencies.key, integrated.key]
-        summarised += [integrated.key] if mapped else []  # an unmapped contract's tables may not materialize
+        if produced(contract):  # a proposal, a retired version or one past its sunset is not published
+            published += [agencies.key, integrated.key]
+            summarised += [integrated.key] if mapped else []  # an unmapped contract's tables may not materialize
         own = dg.AssetSelection.assets(submissions.key) - dg.AssetSelection.checks(*(  # mapping checks: on demand
             spec.key for spec in [*mapping_specs, *lifecycle_specs] if spec.asset_key == submissions.key))
         jobs.append(dg.define_asset_job(submission_job_name(contract_key(contract)), selection=own,

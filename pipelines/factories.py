@@ -185,9 +185,10 @@ def submissions_asset(contract: Contract, mapped: bool = True) -> dg.AssetsDefin
                              + ("" if done else " (recorded result: processed before)"))
             if result.status == "failed":
                 failures.append(f"{partition}: {result.failure}")
-            else:
-                if done and result.rejected:
+            elif result.rejected:  # never "materialized": the partition stays failed (red), its checks say why
+                if done:
                     refused.append(f"{partition}: {result.rejected}")
+            else:
                 context.log_event(submission_materialization(result, key, partition, dirs, contract, bool(done)))
             target = latest_materialization(context.instance, key, partition)
             for check in submission_checks(result, key, partition, dirs.storage, target):

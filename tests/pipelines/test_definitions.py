@@ -45,6 +45,10 @@ def test_definitions_build_the_asset_graph_and_checks(tmp_path):
         "person/v1/agencies"}
     assert sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")) == [
         "benefit_payment_v1_submission", "person_v1_submission", "person_v2_submission", "publish"]
+    publish = defs.resolve_job_def("publish")  # the contracts produced today only: not the proposed person v2
+    assert sorted(k.to_user_string() for k in publish.asset_layer.selected_asset_keys) == [
+        "benefit_payment/v1/agencies", "benefit_payment/v1/integrated", "person/v1/agencies",
+        "person/v1/integrated", "run_summary"]
     assert sorted(s.name for s in defs.sensors) == [
         "landing_zone", "publish_after_failed_submissions", "publish_after_submissions"]
 

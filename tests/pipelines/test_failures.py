@@ -118,6 +118,13 @@ def test_a_refused_file_fails_its_run_and_the_other_files_are_published(project,
         assert message.strip() == ("dagster._core.definitions.events.Failure: 2 file(s) refused: "
                                    f"{partitions_of_rrn[0]}: missing-column: Surnme; "
                                    f"{partitions_of_rrn[1]}: missing-column: Surnme")
+        # a refused file's partition is failed (red in the UI), never materialized; the others are materialized
+        key = dg.AssetKey(["person", "v1", "submissions"])
+        assert instance.get_materialized_partitions(key) == {p for p in partitions if not p.startswith("rrn/")}
+        statuses = instance.get_status_by_partition(key, partitions, dg.DynamicPartitionsDefinition(
+            name="person_v1_submissions"))
+        assert {p: s.value for p, s in statuses.items()} == {
+            p: "FAILED" if p.startswith("rrn/") else "MATERIALIZED" for p in partitions}
         accepted = {}
         history = instance.event_log_storage.get_asset_check_execution_history(
             dg.AssetCheckKey(dg.AssetKey(["person", "v1", "submissions"]), "file_accepted"), limit=20)
@@ -166,3 +173,19 @@ def test_first_runs_started_together_share_one_new_instance(tmp_path, monkeypatc
         answers = [p.communicate(timeout=120) for p in processes]
         assert [(p.returncode, out.strip()) for p, (out, _) in zip(processes, answers, strict=True)] == [
             (0, "0")] * 4, [err[-500:] for _, err in answers]
+
+
+def test_a_yaml_syntax_error_keeps_its_check_defined_and_red(project, data, dagster_home):
+    """Its targets are read from the file's contract lines, so the check is still there to turn red and to run."""
+    _retype(project, "    from: NOM\n", "    from: [NOM\n")  # an unclosed flow sequence
+    defs = build_definitions(project, data.root)
+    key = dg.AssetCheckKey(dg.AssetKey(["person", "v1", "submissions"]), "mapping_loads_rrn")
+    assert key in {spec.key for checks in defs.asset_checks for spec in checks.check_specs}
+    with dg.DagsterInstance.get() as instance:
+        defs.resolve_sensor_def("landing_zone")(_context(instance, project, data))
+        passed, problems = _mapping_checks(instance)["person/v1:mapping_loads_rrn"]
+        assert not passed and problems.startswith("mappings/rrn/person.yaml:20:"), problems
+        job = dg.Definitions.merge(defs, dg.Definitions(jobs=[dg.define_asset_job(
+            "check_rrn", selection=dg.AssetSelection.checks(key))])).resolve_job_def("check_rrn")
+        [evaluation] = job.execute_in_process(instance=instance).get_asset_check_evaluations()
+        assert (evaluation.passed, evaluation.metadata["problems"].value) == (False, problems)

@@ -41,9 +41,10 @@ def test_an_operator_measures_a_proposal_and_each_agency_sees_its_own_impact(por
     rrn = client.get("/api/v1/contract-changes", headers=bearer(tokens.rrn)).json()
     [change] = rrn["changes"]
     assert change["measured"] is True and change["deadline"] is None and rrn["events"] == []
-    assert {k: change["impact"][k] for k in ("agency", "impacted", "to_quarantine", "unfilled", "renamed")} == {
-        "agency": "rrn", "impacted": True, "to_quarantine": 3, "unfilled": ["updated_at"],
-        "renamed": {"sex": "gender"}}
+    assert {k: change["impact"][k] for k in ("agency", "impacted", "to_quarantine", "published", "renamed")} == {
+        "agency": "rrn", "impacted": True, "to_quarantine": 3, "published": 3, "renamed": {"sex": "gender"}}
+    assert (change["unfilled"], change["examples"], change["migrated"]) == (
+        ["updated_at"], {"updated_at": "2026-11-01T09:30:00-05:00"}, False)
     cba = client.get("/api/v1/contract-changes", headers=bearer(tokens.cba)).json()
     assert [(c["impact"]["agency"], c["impact"]["to_quarantine"]) for c in cba["changes"]] == [("cba", 8)]
     operator = client.get("/api/v1/contract-changes", headers=bearer(tokens.operator)).json()
@@ -62,8 +63,11 @@ def test_an_agency_reads_its_part_in_french_and_cannot_measure(portal, client, t
     client.get("/lang/fr")
     page = client.get("/changes").text
     assert "Changements à venir des contrats que vous alimentez" in page
-    assert "3 enregistrement(s) de votre dernier fichier passeraient en quarantaine." in page
-    assert "Votre mapping ne remplit pas : updated_at." in page
+    assert "3 de vos 3 enregistrements publiés de votre dernier fichier passeraient en quarantaine." in page
+    assert ("Ajoutez à votre fichier une colonne pour updated_at (par exemple 2026-11-01T09:30:00-05:00) et "
+            "associez-la dans votre mapping.") in page
+    assert "sex est renommé gender; updated_at est ajouté, obligatoire; preferred_language devient obligatoire" in page
+    assert "renamed to" not in page and "added, required" not in page  # no English left on the French page
     assert "Journal d'audit" not in page and "/changes/measure" not in page
     refused = client.post("/changes/measure", data={"contract": "person/2.0.0", "csrf": csrf})
     assert refused.status_code == 403

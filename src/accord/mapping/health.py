@@ -5,6 +5,7 @@ landing; its problems are given as ``accord mapping lint`` gives them (file:line
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +43,34 @@ class HealthReport:
         return "\n".join(lines)
 
 
+_CONTRACT = re.compile(r"^[ \t-]*contract:[ \t]*['\"]?([a-z][a-z0-9_]{0,63})['\"]?[ \t]*$", re.MULTILINE)
+_VERSION = re.compile(r"^[ \t-]*contract_version:[ \t]*['\"]?([0-9]{1,4})", re.MULTILINE)
+TEXT_SCAN_BYTES = 1 << 20
+
+
+def _targets_in_text(file: Path) -> list[str]:
+    """The targets of a mapping whose YAML does not parse, read from its ``contract:`` and ``contract_version:``
+    lines (each contract with the version line after it), so its check stays defined and turns red."""
+    try:
+        with file.open("rb") as handle:
+            text = handle.read(TEXT_SCAN_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return []
+    found = []
+    for match in _CONTRACT.finditer(text):
+        version = _VERSION.search(text, match.end())
+        if version is not None:
+            found.append(f"{match.group(1)}/v{int(version.group(1))}")
+    return list(dict.fromkeys(found))
+
+
 def declared_targets(file: Path) -> list[str]:
     """The contract versions a mapping file names (``person/v1``), read even when the mapping does not load;
     empty when its YAML cannot be read at all."""
     try:
         data = load_yaml(file, MappingError).data
     except MappingError:
-        return []
+        return _targets_in_text(file)
     if not isinstance(data, dict):
         return []
     targets = data.get("targets")
