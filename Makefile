@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## run the whole pipeline with Dagster on the bundled sample extracts, print the summary
 run: $(STAMP)
-	$(BIN)/accord run --samples
+	ACCORD_PORTAL_URL=$(PORTAL_URL) $(BIN)/accord run --samples
 
 ## the outside programs the suite starts (Debian's chromium, PostgreSQL), installed when missing
 test-deps:

@@ -156,7 +156,8 @@ def test_person_2_from_proposal_to_the_retirement_of_person_1(tmp_path, data, ps
     (data.landing / "rrn" / "personnes_2027-02.csv").write_bytes(
         RRN_JANUARY.replace("RRN-0201", "RRN-0301").replace("RRN-0202", "RRN-0302").encode("cp1252"))
     assert _run(project, data, pseudonym_key, "rrn") == {"person/v2": (2, 2)}
-    shutil.copy(ROOT / "samples" / "landing" / "nho" / "clients_2026-11.xlsx", data.landing / "nho" / "clients_2027-02.xlsx")
+    sample = ROOT / "samples" / "landing" / "nho" / "clients_2026-11.xlsx"
+    shutil.copy(sample, data.landing / "nho" / "clients_2027-02.xlsx")
     registry = ContractRegistry.load(project / "contracts")
     scan = scan_mappings(project / "mappings", registry)
     pickup = Intake(data, scan.mappings, broken=scan.problems, ended=scan.held).pickup("nho")

@@ -15,6 +15,7 @@ from accord.contracts import ContractRegistry, load_contract
 from accord.governance.lifecycle import publish
 from accord.intake import Intake
 from accord.intake.store import SubmissionStore
+from accord.mapping.health import mapping_health
 from accord.mapping.loader import scan_mappings
 from tests.conftest import ROOT
 from tests.helpers import person_contract_data, write_contract
@@ -108,6 +109,11 @@ def test_a_target_that_does_not_lint_holds_only_its_own_contract(tmp_path, data)
     assert "required contract fields not produced: updated_at" in held.message
     assert sorted(m.contract.label for m in scan.mappings if m.agency == "rrn") == [
         "benefit_payment v1.0.0", "person v1.0.0"]
+    health = mapping_health(project / "mappings", scan, ContractRegistry.load(contracts))
+    assert {(h.target, h.loads) for h in health.pairs if h.agency == "rrn"} == {
+        ("benefit_payment/v1", True), ("person/v1", True), ("person/v2", False)}
+    assert health.message().startswith("1 mapping file(s) have a target that does not load; it is held, the "
+                                       "file's other targets run:\n  mappings/rrn/person.yaml\n    ")
     (data.landing / "rrn").mkdir(parents=True, exist_ok=True)
     for sample in (ROOT / "samples" / "landing" / "rrn").iterdir():
         shutil.copy(sample, data.landing / "rrn" / sample.name)

@@ -34,12 +34,20 @@ class MappingHealth:
 class HealthReport:
     pairs: list[MappingHealth]
     broken: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file -> its problems
+    alone: frozenset[str] = frozenset()  # files of ``broken`` of which only a target is held, not the agency
 
     def message(self) -> str:
         """Every mapping that does not load, with its problems (for a failed sensor tick)."""
-        lines = [f"{len(self.broken)} mapping file(s) do not load; their agencies' files wait in landing:"]
-        for file, problems in sorted(self.broken.items()):
-            lines += [f"  {file}", *(f"    {p}" for p in problems)]
+        lines = []
+        for header, files in (
+                ("mapping file(s) do not load; their agencies' files wait in landing:",
+                 sorted(f for f in self.broken if f not in self.alone)),
+                ("mapping file(s) have a target that does not load; it is held, the file's other targets run:",
+                 sorted(f for f in self.broken if f in self.alone))):
+            if files:
+                lines.append(f"{len(files)} {header}")
+                for file in files:
+                    lines += [f"  {file}", *(f"    {p}" for p in self.broken[file])]
         return "\n".join(lines)
 
 
@@ -118,7 +126,7 @@ def mapping_health(mappings_dir: Path, scan: MappingSet, contracts: ContractRegi
             before = pairs.get((file.parent.name, target), MappingHealth(file.parent.name, target, ()))
             pairs[(file.parent.name, target)] = MappingHealth(before.agency, target, (*before.files, shown),
                                                               (*before.problems, *problems))
-    held_only = set()  # files with a target that does not lint alone: their other targets load and run
+    held_only: set[str] = set()  # files with a target that does not lint alone: their other targets load and run
     for held in scan.held:
         if held.kind == "broken" and (held.agency, held.target) in pairs:
             health = pairs[(held.agency, held.target)]
@@ -132,7 +140,7 @@ def mapping_health(mappings_dir: Path, scan: MappingSet, contracts: ContractRegi
         if others and health.loads:
             pairs[(agency, target)] = dataclasses.replace(health, problems=tuple(
                 f"{f} does not load: every file of agency {agency} waits in landing until it does" for f in others))
-    return HealthReport([pairs[k] for k in sorted(pairs)], broken)
+    return HealthReport([pairs[k] for k in sorted(pairs)], broken, frozenset(held_only))
 
 
 _REPORTS: dict[tuple[Path, Path], tuple[MappingSet, HealthReport]] = {}
