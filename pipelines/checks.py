@@ -74,10 +74,11 @@ def submission_checks(result: SubmissionResult, key: dg.AssetKey, partition: str
                       ) -> list[dg.AssetCheckEvaluation]:
     """The four checks of one submission, on its partition: a refused file is an error, quarantined rows a
     warning (the rows are kept aside with a reason, the rest is published), failed dataset rules or unbalanced
-    rows an error."""
+    rows an error. A refused file's rules did not run: only ``file_accepted`` is recorded (the others are not
+    evaluated, never a red failure of rules that did not run)."""
     failed_rules = [f"{o['type']}({o['column'] or ''})" for o in result.dataset_rules if not o["success"]]
     not_run = result.rejected or result.failure
-    return [
+    checks = [
         _check(result, key, partition, FILE_ACCEPTED, not result.rejected, dg.AssetCheckSeverity.ERROR,
                {"refused": result.rejected, "reason": result.rejection_reason,
                 "report": link(storage, storage.uri(result_key(result.submission_id)))}, target),
@@ -96,6 +97,7 @@ def submission_checks(result: SubmissionResult, key: dg.AssetKey, partition: str
                {"rows_in": result.rows_in, "rows_published": result.rows_published,
                 "rows_quarantined": result.rows_quarantined, "failure": result.failure}, target),
     ]
+    return checks[:1] if result.rejected else checks
 
 
 def submission_check_specs(key: dg.AssetKey, parts: dg.PartitionsDefinition) -> list[dg.AssetCheckSpec]:
@@ -197,36 +199,53 @@ def feeds_active(registry: ContractRegistry, contract_id: str, major: int) -> tu
     return False, dg.AssetCheckSeverity.ERROR, f"{fed.label} is {fed.status}: no longer produced"
 
 
-def _mapping_evaluation(health: MappingHealth) -> dg.AssetCheckEvaluation:
+def _mapping_evaluation(health: MappingHealth, target: AssetCheckEvaluationTargetMaterializationData | None = None,
+                        ) -> dg.AssetCheckEvaluation:
     return dg.AssetCheckEvaluation(
         asset_key=submissions_key(health.target), check_name=mapping_check_name(health.agency), passed=health.loads,
-        severity=dg.AssetCheckSeverity.ERROR, metadata=present({
+        severity=dg.AssetCheckSeverity.ERROR, target_materialization_data=target, metadata=present({
             "files": ", ".join(health.files), "problems": "\n".join(health.problems),
             "fix": "run `accord mapping lint` on the file, correct it; the next sensor tick uses it"
             if health.problems else None}))
 
 
-def _latest(instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> tuple[bool, str] | None:
-    """The latest evaluation's answer (passed, problems); None if never evaluated."""
+def _latest(instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> tuple[bool, str, int | None] | None:
+    """The latest evaluation's answer (passed, problems, the materialization it is about); None if never
+    evaluated."""
     for record in instance.event_log_storage.get_asset_check_execution_history(key, limit=10):
         event = record.event.dagster_event if record.event is not None else None
         evaluation = event.event_specific_data if event is not None else None
         if isinstance(evaluation, dg.AssetCheckEvaluation):  # not a run's "planned" record
             problems = evaluation.metadata.get("problems")
-            return evaluation.passed, problems.value if problems is not None else ""
+            about = evaluation.target_materialization_data
+            shown = problems.value if problems is not None else ""
+            return evaluation.passed, shown, about.storage_id if about else None
     return None
 
 
+def _asset_materialization(instance: dg.DagsterInstance, key: dg.AssetKey,
+                           ) -> AssetCheckEvaluationTargetMaterializationData | None:
+    """The asset's latest materialization (any partition): the UI shows a check of the whole asset as evaluated
+    only while its result is about that one."""
+    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key), limit=1).records
+    if not records:
+        return None
+    return AssetCheckEvaluationTargetMaterializationData(storage_id=records[0].storage_id, run_id=records[0].run_id,
+                                                         timestamp=records[0].timestamp)
+
+
 def report_mapping_health(instance: dg.DagsterInstance, report: HealthReport, specs: set[dg.AssetCheckKey]) -> None:
-    """Record the ``mapping_loads`` checks whose answer changed since their latest evaluation (so a sensor
-    ticking every 15 s adds an event only when a mapping breaks or is mended)."""
+    """Record the ``mapping_loads`` checks whose answer changed since their latest evaluation, or whose asset was
+    materialized since (so the UI shows them evaluated, green or red, never "not evaluated"; a sensor ticking every
+    15 s adds an event only then)."""
     for health in report.pairs:
-        evaluation = _mapping_evaluation(health)
-        key = dg.AssetCheckKey(evaluation.asset_key, evaluation.check_name)
+        key = dg.AssetCheckKey(submissions_key(health.target), mapping_check_name(health.agency))
         if key not in specs:
             continue
-        if _latest(instance, key) != (health.loads, "\n".join(health.problems)):
-            instance.report_runless_asset_event(evaluation)
+        target = _asset_materialization(instance, key.asset_key)
+        answer = (health.loads, "\n".join(health.problems), target.storage_id if target else None)
+        if _latest(instance, key) != answer:
+            instance.report_runless_asset_event(_mapping_evaluation(health, target))
 
 
 # -- integration -------------------------------------------------------------------------------------------------

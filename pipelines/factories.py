@@ -1,13 +1,14 @@
 """Asset factories. Per contract version (every contract in ``contracts/``, whether an agency maps onto it yet
 or not, so a new agency's mapping needs no reload):
 
-  <contract>/v<major>/submissions   one dynamic partition per submission (``rrn/2026-11-04/personnes.csv#<id>``):
+  <contract>/v<major>/submissions   one dynamic partition per submission (``rrn/<id>/personnes.csv``):
                                     read, map, row rules, dataset rules, quarantine, stage      (3 checks each)
   <contract>/v<major>/agencies      the agencies table: every agency's processed submissions
   <contract>/v<major>/integrated    all agencies, one record per key
 and ``run_summary``. Each body is a call into ``accord``; mappings are read as they are now, not as they were
 when the code location loaded."""
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,17 +73,21 @@ def partitions_for(contract: Contract) -> dg.DynamicPartitionsDefinition:
 
 
 def partition_key(submission: Submission) -> str:
-    """``rrn/2026-11-04/personnes_2026-11.csv#8fb87bd472edd4d9``: agency, day received, file, then the
-    submission id's content part, from which ``submission_id_of`` gets the id back."""
+    """``rrn/8fb87bd472edd4d9/personnes_2026-11.csv``: agency, the submission id's content part (from which
+    ``submission_id_of`` gets the id back), then the file. The UI cuts a long key in its middle: the agency and
+    the content at the start, the file name at the end stay in view, so two files of one agency are told apart."""
     name = submission.file_name
     for forbidden in FORBIDDEN_IN_KEYS:
         name = name.replace(forbidden, "_")
     content = submission.submission_id.removeprefix(f"{submission.agency}-")
-    return f"{submission.agency}/{submission.received_at[:10]}/{name}#{content}"
+    return f"{submission.agency}/{content}/{name}"
 
 
 def submission_id_of(key: str) -> str:
-    return f"{key.split('/', 1)[0]}-{key.rsplit('#', 1)[1]}"
+    """The submission of a partition key (also of the keys before: ``rrn/<day>/<file>#<content>``)."""
+    agency, second, _ = key.split("/", 2)
+    before = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", second) and "#" in key  # a day, not a content id
+    return f"{agency}-{key.rsplit('#', 1)[1] if before else second}"
 
 
 def by_contract(submissions: list[Submission]) -> dict[str, list[Submission]]:

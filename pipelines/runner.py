@@ -162,4 +162,5 @@ def materialize_all(project_dir: Path, data_dir: str | Path,
         publish = _definitions(root, data).resolve_job_def(PUBLISH_JOB)
         report.runs.append(RunRecord.of(publish.execute_in_process(
             instance=instance, raise_on_error=False, run_config=QUIET, tags={"accord/trigger": "accord run"})))
+        report_mappings(instance, project, data, scan, contracts)  # about the materializations just made
     return report

@@ -26,7 +26,7 @@ from tests.conftest import ROOT, seed_landing
 from tests.helpers import publication_pending
 from tests.services import CHROMIUM, CHROMIUM_FLAGS, answers, dagster_process, free_port, wait_for
 
-DROP_TO_PUBLISHED = 90  # seconds
+DROP_TO_PUBLISHED = 600  # seconds: a bound on the wait, not a speed target (speed: benchmarks/)
 
 
 @dataclass
@@ -84,7 +84,7 @@ def test_files_dropped_while_dagster_dev_runs_are_published_and_the_ui_shows_the
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test-deps` installs Debian's chromium"
 
     nho = next(k for k in keys if k.startswith("nho/"))  # 10 rows in, 4 quarantined
-    errors_key = f"quarantine/nho/person/v1/{nho.rsplit('#', 1)[1]}-clients_2026-11.xlsx.errors.csv"
+    errors_key = f"quarantine/nho/person/v1/{nho.split('/')[1]}-clients_2026-11.xlsx.errors.csv"
     quarantine = f"{dev.portal}/files/{errors_key}"
     downloads: list[Download] = []
     with sync_playwright() as playwright:
@@ -127,9 +127,15 @@ def test_files_dropped_while_dagster_dev_runs_are_published_and_the_ui_shows_the
             page.goto(f"{url}/assets/person/v1/submissions?view=partitions&partition={urllib.parse.quote(nho)}")
             page.get_by_text("published_partition").wait_for(timeout=60_000)
             links = page.eval_on_selector_all(f"a[href^='{dev.portal}/files/']", "links => links.map(a => a.href)")
+            assert [(href, context.request.get(href).status) for href in links] == [(h, 200) for h in links]
+            docs_page = context.new_page()  # the Data Docs page, styled by the portal's copy of Bootstrap
+            docs_page.goto(next(h for h in links if "/data_docs/validations/" in h))
+            family = docs_page.evaluate("getComputedStyle(document.body).fontFamily")
+            assert "BlinkMacSystemFont" in family, family  # Bootstrap 4's body font stack
+            docs_page.screenshot(path=str(tmp_path / "data_docs.png"))
         finally:
             browser.close()
-    submission = f"nho-{nho.rsplit('#', 1)[1]}"
+    submission = f"nho-{nho.split('/')[1]}"
     assert quarantine in links
     assert f"{dev.portal}/files/reports/submissions/{submission}.json" in links
     docs = [link for link in links if link.startswith(f"{dev.portal}/files/reports/data_docs/validations/")]

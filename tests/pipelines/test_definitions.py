@@ -64,13 +64,17 @@ def test_sensor_requests_one_run_per_contract_over_readable_partitions(data, dag
     with dg.DagsterInstance.get() as instance:
         first = sensor(_sensor_context(instance, data_root=data.root))
         day = store_for(data).get("rrn-8fb87bd472edd4d9").received_at[:10]
-        msa = f"msa/{day}/dossiers_2026-11.zip#{_sha('msa', 'dossiers_2026-11.zip')[:16]}"  # two targets
-        person = [f"cba/{day}/people_2026-11.ndjson#a76755438c6a842c", f"{msa}-person-v1",
-                  f"nho/{day}/clients_2026-11.xlsx#{_sha('nho', 'clients_2026-11.xlsx')[:16]}",
-                  f"rrn/{day}/personnes_2026-11.csv#8fb87bd472edd4d9",
-                  f"rrn/{day}/personnes_2026-12.csv#{_sha('rrn', 'personnes_2026-12.csv')[:16]}"]
-        benefit = [f"cba/{day}/payments_2026-11.csv#51e38304ad09fc21", f"{msa}-benefit_payment-v1",
-                   f"rrn/{day}/paiements_2026-11.csv#5ac8f305d5820864"]
+        assert day  # the day a file was received is in its metadata, not in its key
+        msa = f"msa/{_sha('msa', 'dossiers_2026-11.zip')[:16]}"  # two targets
+        person = ["cba/a76755438c6a842c/people_2026-11.ndjson", f"{msa}-person-v1/dossiers_2026-11.zip",
+                  f"nho/{_sha('nho', 'clients_2026-11.xlsx')[:16]}/clients_2026-11.xlsx",
+                  "rrn/8fb87bd472edd4d9/personnes_2026-11.csv",
+                  f"rrn/{_sha('rrn', 'personnes_2026-12.csv')[:16]}/personnes_2026-12.csv"]
+        benefit = ["cba/51e38304ad09fc21/payments_2026-11.csv", f"{msa}-benefit_payment-v1/dossiers_2026-11.zip",
+                   "rrn/5ac8f305d5820864/paiements_2026-11.csv"]
+        assert [submission_id_of(k) for k in person[:2]] == [
+            "cba-a76755438c6a842c", f"{msa.replace('/', '-')}-person-v1"]
+        assert submission_id_of(f"rrn/{day}/personnes_2026-11.csv#8fb87bd472edd4d9") == "rrn-8fb87bd472edd4d9"
         assert {r.partitions_def_name: r.partition_keys for r in first.dynamic_partitions_requests} == {
             "benefit_payment_v1_submissions": benefit, "person_v1_submissions": person}
         assert sorted((r.job_name, dict(r.tags)) for r in first.run_requests) == [
@@ -154,6 +158,16 @@ def test_full_run_through_the_instance(data, dagster_home):
     with dg.DagsterInstance.get() as instance:
         records = instance.fetch_materializations(dg.AssetKey(["person", "v1", "integrated"]), limit=1).records
         assert records[0].asset_materialization.metadata["dagster/row_count"].value == 28
+        # every mapping_loads check evaluated, green, about its asset's latest materialization (so the UI shows
+        # it evaluated, not "not evaluated" once the run materialized the partitions)
+        for target, agencies in (("person/v1", "cba msa nho rrn"), ("benefit_payment/v1", "cba msa rrn")):
+            asset = dg.AssetKey([*target.split("/"), "submissions"])
+            latest = instance.fetch_materializations(asset, limit=1).records[0].storage_id
+            for agency in agencies.split():
+                [record] = instance.event_log_storage.get_asset_check_execution_history(
+                    dg.AssetCheckKey(asset, f"mapping_loads_{agency}"), limit=1)
+                evaluation = record.event.dagster_event.event_specific_data
+                assert (evaluation.passed, evaluation.target_materialization_data.storage_id) == (True, latest)
         assert records[0].asset_materialization.metadata["merged_records"].value == 2
         partitions = instance.get_dynamic_partitions("person_v1_submissions")
         assert len(partitions) == 5
@@ -247,6 +261,6 @@ def test_partition_keys_survive_hostile_file_names():
                                 file_name=name, sha256="0123456789abcdef" + "0" * 48, size=1,
                                 received_at="2026-11-29T12:00:00+00:00", archived_path=None, status="received")
         key = partition_key(submission)
-        assert key == f"rrn/2026-11-29/{shown}#0123456789abcdef"
+        assert key == f"rrn/0123456789abcdef/{shown}"
         assert submission_id_of(key) == "rrn-0123456789abcdef"
         raise_error_on_invalid_partition_key_substring([key])  # what Dagster checks of a sensor's keys

@@ -135,6 +135,11 @@ def test_a_refused_file_fails_its_run_and_the_other_files_are_published(project,
                                               evaluation.metadata else None)
         assert accepted == {p: (dg.AssetCheckSeverity.ERROR, False, "missing-column: Surnme") if p.startswith("rrn/")
                             else (dg.AssetCheckSeverity.ERROR, True, None) for p in partitions}
+        for name in ("row_rules", "dataset_rules", "rows_balanced"):  # they did not run: never a red failure
+            history = instance.event_log_storage.get_asset_check_execution_history(dg.AssetCheckKey(key, name), 20)
+            evaluated = {r.event.dagster_event.event_specific_data.partition for r in history
+                         if r.event and isinstance(r.event.dagster_event.event_specific_data, dg.AssetCheckEvaluation)}
+            assert evaluated == {p for p in partitions if not p.startswith("rrn/")}, name
 
         # the failed run's other files were published, by `accord run` and by the sensor after a failed run
         published = accord.read("person", 1, data_dir=data.root, project_dir=project).collect()

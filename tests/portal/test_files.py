@@ -5,10 +5,12 @@ comes back to the file."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from urllib.parse import quote, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 
 from accord.intake import Intake
 from accord.intake.store import PENDING
@@ -84,6 +86,14 @@ def test_each_agency_opens_its_own_files_and_operators_every_file(client, portal
     assert "<html" in page.text
     style = "/files/reports/data_docs/static/styles/data_docs_default_styles.css"
     assert client.get(style, headers=bearer(tokens.cba)).status_code == 200
+    # ... and to the sandboxed page itself, whose requests carry no cookie: no agency data in them
+    vendored = "/files/reports/data_docs/static/vendor/bootstrap-4.3.1.min.css"
+    assert "static/vendor/bootstrap-4.3.1.min.css" in page.text
+    assert not re.findall(r'<(?:link|script)\b[^>]*(?:href|src)="https?://', page.text)
+    anonymous = TestClient(client.app)
+    assert [anonymous.get(p, follow_redirects=False).status_code for p in (style, vendored)] == [200, 200]
+    assert anonymous.get(vendored).headers["content-type"] == "text/css; charset=utf-8"
+    assert anonymous.get("/files/reports/data_docs/static/../index.html", follow_redirects=False).status_code != 200
     # the Data Docs index lists every agency's pages: operators only
     index = "/files/reports/data_docs/index.html"
     assert (client.get(index, headers=bearer(tokens.rrn)).status_code,

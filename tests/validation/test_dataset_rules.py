@@ -104,3 +104,20 @@ def test_without_great_expectations_the_rules_decide_the_same(payment, tmp_path)
         assert ours.success == theirs.success == (metrics != {} and all(
             s.min_value is None or metrics[s.metric] >= s.min_value for s in specs) and all(
             s.max_value is None or metrics[s.metric] <= s.max_value for s in specs))
+
+
+def test_data_docs_pages_load_nothing_from_outside(payment, tmp_path):
+    """Offline and under the portal's CSP: Bootstrap's stylesheets from the copies shipped with accord, relative to
+    each page; no CDN stylesheet or script left."""
+    import re
+
+    ok = run_dataset_rules(payment, "ok", _payments(["A"], ["1.00"]), tmp_path / "docs")
+    page = tmp_path / "docs" / ok.docs_page.split("/docs/", 1)[1]
+    for html in (page, tmp_path / "docs" / "index.html"):
+        text = html.read_text("utf-8")
+        assert not re.findall(r'(?:href|src)="https?://[^"]+\.(?:css|js)', text), html
+        sheets = re.findall(r"<link rel=\"stylesheet\" href=\"((?:[.][.]/)*static/vendor/[^\"]+)\">", text)
+        assert [s.rsplit("/", 1)[1] for s in sheets] == ["bootstrap-table-1.19.1.min.css", "bootstrap-4.3.1.min.css"]
+        assert all((html.parent / s).resolve().is_file() for s in sheets)
+    bootstrap = (tmp_path / "docs" / "static" / "vendor" / "bootstrap-4.3.1.min.css").read_text("utf-8")
+    assert bootstrap.startswith("/*!\n * Bootstrap v4.3.1") and ".container{" in bootstrap

@@ -125,6 +125,7 @@ class HeldTarget:
     message: str
     contract: Contract | None = None  # the version it targets, when known
     fields: tuple[str, ...] = ()  # the contract fields it fills (an ended target)
+    first: Finding | None = None  # a broken target's first finding
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,8 @@ def load_targets(file: Path, contracts: ContractRegistry) -> LoadedFile:
             key = f"{target.contract.id}/v{target.contract.major}" if target.contract else f"target {i + 1}"
             problems = own.get(i) or errors
             held.append(HeldTarget(doc.data["agency"], key, file, None, "broken", "; ".join(
-                f.describe("en") for f in problems) or "the target does not load"))
+                f.describe("en") for f in problems) or "the target does not load",
+                first=problems[0] if problems else None))
             continue
         key = f"{target.contract.id}/v{target.contract.major}"
         if not produced(target.contract):
@@ -191,7 +193,9 @@ def load_mapping_file(file: Path, contracts: ContractRegistry) -> list[Mapping]:
     loaded = load_targets(file, contracts)
     broken = [h for h in loaded.held if h.kind == "broken"]
     if broken:
-        raise MappingError(broken[0].message, file=file)
+        first = broken[0].first
+        raise MappingError(first.message if first else broken[0].message, file=file,
+                           line=first.line if first else None, path=first.path if first else "")
     return loaded.mappings
 
 

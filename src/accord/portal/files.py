@@ -65,6 +65,15 @@ def owner(request: Request, key: str) -> str | None:
     return None
 
 
+def _shared(key: str) -> bool:
+    """A file of the Data Docs' own static folder (``SHARED``), of a type the portal serves."""
+    try:
+        check_key(key)
+    except AccordError:
+        return False
+    return key.startswith(SHARED) and PurePosixPath(key).suffix.lower() in TYPES
+
+
 def served_key(request: Request, principal: Principal, key: str) -> str:
     """``key`` when ``principal`` may open it, else 404 (the same answer whether it exists or not)."""
     try:
@@ -80,8 +89,9 @@ def served_key(request: Request, principal: Principal, key: str) -> str:
 
 @router.get(FILES_ROUTE + "{key:path}")
 def file(request: Request, key: str) -> Response:
-    principal = caller(request)
-    key = served_key(request, principal, key)
+    # the Data Docs' own stylesheets, fonts and images hold no agency data: served without a session, since a Data
+    # Docs page is sandboxed (an opaque origin), and its requests carry no cookie
+    key = key if _shared(key) else served_key(request, caller(request), key)
     suffix = PurePosixPath(key).suffix.lower()
     if key.endswith(".errors.csv"):  # as the portal's own downloads: the French layout for a French browser
         return csv_download(request, key)

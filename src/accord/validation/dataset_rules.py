@@ -28,6 +28,7 @@ from accord.reasons import ROW
 from accord.regex import pattern_found
 from accord.settings import REPORTS, DataDirs
 from accord.storage import Storage
+from accord.validation.docs_offline import offline_page
 from accord.validation.item_rules import list_rules, literal
 from accord.validation.uniqueness import duplicated_counts, key_columns, unique_fields
 
@@ -312,6 +313,9 @@ def validate_metrics(contract: Contract, dataset: str, metrics: dict[str, float]
               if k.run_id == result.meta["run_id"] and k.expectation_suite_identifier.name == suite.name]
     context.build_data_docs(site_names=["accord"], resource_identifiers=stored)
     page = _page(context, stored)
+    for written in (page, where.folder / "index.html"):
+        if written is not None and written.is_file():
+            offline_page(written, where.folder)
     checked = {item.expectation_config.kwargs["column"]: bool(item.success) for item in result.results}
     outcomes = [ExpectationOutcome(type=s.check, column=s.field, success=checked.get(s.metric, False),
                                    unexpected_count=int(metrics.get(s.metric, 0)), dataset=dataset)
