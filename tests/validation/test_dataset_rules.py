@@ -117,7 +117,11 @@ def test_data_docs_pages_load_nothing_from_outside(payment, tmp_path):
         text = html.read_text("utf-8")
         assert not re.findall(r'(?:href|src)="https?://[^"]+\.(?:css|js)', text), html
         sheets = re.findall(r"<link rel=\"stylesheet\" href=\"((?:[.][.]/)*static/vendor/[^\"]+)\">", text)
-        assert [s.rsplit("/", 1)[1] for s in sheets] == ["bootstrap-table-1.19.1.min.css", "bootstrap-4.3.1.min.css"]
+        assert [s.split("static/vendor/", 1)[1] for s in sheets] == [
+            "bootstrap-table-1.19.1.min.css", "bootstrap-4.3.1.min.css", "fontawesome-6.6.0/css/all.min.css"]
         assert all((html.parent / s).resolve().is_file() for s in sheets)
     bootstrap = (tmp_path / "docs" / "static" / "vendor" / "bootstrap-4.3.1.min.css").read_text("utf-8")
     assert bootstrap.startswith("/*!\n * Bootstrap v4.3.1") and ".container{" in bootstrap
+    icons = tmp_path / "docs" / "static" / "vendor" / "fontawesome-6.6.0"
+    assert "../webfonts/fa-solid-900.woff2" in (icons / "css" / "all.min.css").read_text("utf-8")
+    assert (icons / "webfonts" / "fa-solid-900.woff2").stat().st_size > 100_000
