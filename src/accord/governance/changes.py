@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from accord.contracts import Contract, ContractRegistry
-from accord.contracts.diff import diff_contracts, in_french
+from accord.contracts.diff import ContractDiff, diff_contracts, in_french
 from accord.contracts.semver import Version
-from accord.governance.impact import ImpactReport
+from accord.governance.impact import ImpactReport, renames
 from accord.mapping import Mapping
 from accord.mapping.loader import HeldTarget
 from accord.settings import REPORTS, DataDirs
@@ -63,14 +63,20 @@ class ContractChange:
         return asdict(self)
 
 
+def measured_records(entry: dict[str, Any]) -> tuple[int, int]:
+    """An agency's entry of a saved impact report: (records published today, of them moving to quarantine), over
+    the extracts measured."""
+    extracts = entry.get("extracts", [])
+    return sum(e.get("published_before", 0) for e in extracts), sum(e.get("to_quarantine", 0) for e in extracts)
+
+
 def _yours(saved: dict[str, Any] | None, agency: str) -> dict[str, Any] | None:
     for entry in (saved or {}).get("agencies", []):
         if entry.get("agency") == agency:
-            extracts = entry.get("extracts", [])
+            published, moved = measured_records(entry)
             return {"impacted": entry.get("impacted"), "lint_findings": len(entry.get("findings", [])),
-                    "to_quarantine": sum(e.get("to_quarantine", 0) for e in extracts),
-                    "published": sum(e.get("published_before", 0) for e in extracts),
-                    "renamed": entry.get("renamed", {}), "measured_at": (saved or {}).get("measured_at")}
+                    "to_quarantine": moved, "published": published, "renamed": entry.get("renamed", {}),
+                    "measured_at": (saved or {}).get("measured_at")}
     return None
 
 
@@ -82,10 +88,10 @@ def fed_contracts(mappings: Iterable[Mapping]) -> dict[str, list[Contract]]:
     return {agency: list(contracts.values()) for agency, contracts in fed.items()}
 
 
-def _unfilled(filled: set[str], current: Contract, new: Contract) -> list[str]:
-    """Required fields of ``new`` that a mapping filling ``filled`` of ``current`` leaves empty (renames
-    followed)."""
-    renamed = {c.was: c.field for c in diff_contracts(current, new).changes if c.kind == "field-renamed"}
+def _unfilled(filled: set[str], diff: ContractDiff, new: Contract) -> list[str]:
+    """Required fields of ``new`` that a mapping filling ``filled`` of the version ``diff`` starts from leaves
+    empty (renames followed)."""
+    renamed = renames(diff)
     given = {renamed.get(name, name) for name in filled}
     return [f.name for f in new.fields if f.required and f.name not in given]
 
@@ -129,8 +135,9 @@ def contract_changes(registry: ContractRegistry, mappings: Iterable[Mapping], di
                     reports[new.label] = saved_impact(dirs, new.id, new.version)
                 yours = _yours(reports[new.label], agency)
                 migrated = new.label in feeds
-                breaking = [c for c in diff_contracts(current, new).changes if c.breaking]
-                unfilled = [] if migrated else _unfilled(filled.get((agency, current.label), set()), current, new)
+                diff = diff_contracts(current, new)
+                breaking = [c for c in diff.changes if c.breaking]
+                unfilled = [] if migrated else _unfilled(filled.get((agency, current.label), set()), diff, new)
                 found.append(ContractChange(
                     contract=new.id, version=new.version, status=new.status, feeds=current.version,
                     deadline=current.sunset if new.status == "active" else None,

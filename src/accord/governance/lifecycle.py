@@ -20,7 +20,7 @@ from typing import Any
 from accord.contracts import ContractRegistry, load_contract
 from accord.errors import ContractError
 from accord.governance.audit import ContractEvent, events, now, record
-from accord.governance.changes import save_impact, saved_impact
+from accord.governance.changes import measured_records, save_impact, saved_impact
 from accord.governance.impact import ImpactReport
 from accord.governance.report import impact_pages
 from accord.intake.store import SubmissionStore
@@ -106,8 +106,7 @@ class AcceptedImpact:
             return ["not measured: run accord contract propose on this version first to see what each agency loses"]
         found = []
         for entry in self.agencies:
-            before = sum(e.get("published_before", 0) for e in entry.get("extracts", []))
-            moved = sum(e.get("to_quarantine", 0) for e in entry.get("extracts", []))
+            before, moved = measured_records(entry)
             unfilled = ", ".join(entry.get("unfilled", [])) or "none"
             found.append(f"{entry.get('agency')}: {moved} of its {before} published record(s) in its latest "
                          f"extract(s) would be quarantined; required fields it does not fill: {unfilled}"
