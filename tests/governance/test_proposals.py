@@ -9,6 +9,7 @@ import shutil
 import yaml
 from typer.testing import CliRunner
 
+import accord
 from accord.agency import run_agency
 from accord.cli import app
 from accord.contracts import ContractRegistry, load_contract
@@ -122,3 +123,43 @@ def test_a_target_that_does_not_lint_holds_only_its_own_contract(tmp_path, data)
         ("benefit_payment/v1", "paiements_2026-11.csv"), ("person/v1", "personnes_2026-11.csv"),
         ("person/v1", "personnes_2026-12.csv")]
     assert not pickup.waiting and not pickup.refused
+
+
+def test_a_backfill_killed_midway_is_finished_by_the_next(tmp_path, data, mappings, pseudonym_key):
+    """rrn migrated to person v2 (its mapping feeds both); the backfill is killed after recording the first of its
+    two archived files, then after processing one: each next backfill finishes, the totals as uninterrupted."""
+    import os
+    import subprocess
+    import sys
+
+    project = _project(tmp_path)
+    run_agency(mappings["rrn/person"], data, dataset_rules=False)  # two files archived onto person v1
+    v2 = project / "contracts" / "person" / "2.0.0.yaml"
+    v2.write_text(v2.read_text("utf-8").replace("status: proposed", "status: active"), "utf-8")
+    file = project / "mappings" / "rrn" / "person.yaml"
+    drafted = CliRunner().invoke(app, ["mapping", "upgrade", str(file), "--to-contract", "person/2",
+                                       "--project-dir", str(project)])
+    document = yaml.safe_load(drafted.output)
+    document["targets"][1]["fields"]["updated_at"] = {"constant": "2026-12-31T12:00:00+00:00"}
+    file.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    def backfill(fault: str | None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "ACCORD_DATA_DIR": str(data.root), "PYTHONPATH": str(ROOT)}
+        env.pop("ACCORD_FAULT", None)
+        if fault:
+            env["ACCORD_FAULT"] = fault
+        return subprocess.run([sys.executable, "-m", "accord.cli", "contract", "backfill", "person", "--major", "2",
+                               "--project-dir", str(project)], env=env, capture_output=True, text=True, timeout=300)
+
+    assert backfill("backfill.after-record").returncode == -9  # killed after recording the first file
+    assert backfill("process.after-stage").returncode == -9  # killed inside the processing of one
+    done = backfill(None)
+    assert done.returncode == 0, done.stderr
+    assert " ".join(done.stdout.split()) == (  # both processed here: the one killed midway is done again
+        "rrn: 0 extract(s) added, 2 already there, 2 processed: 15 row(s) in, 11 published, 4 quarantined, "
+        "0 filtered")
+    v2_rrn = accord.read("person", 2, data_dir=data.root, project_dir=project).collect()
+    assert sorted(v2_rrn["person_id"]) == [
+        "RRN-0001", "RRN-0002", "RRN-0003", "RRN-0004", "RRN-0008", "RRN-0009", "RRN-0010", "RRN-0012", "RRN-0013"]
+    again = backfill(None)
+    assert " ".join(again.stdout.split()).startswith("rrn: 0 extract(s) added, 2 already there, 0 processed")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from accord import faults
 from accord.agency import publish_agency
 from accord.contracts import Contract
 from accord.intake import Intake
@@ -67,6 +68,7 @@ def _records(intake: Intake, mapping: Mapping) -> tuple[list[Submission], int]:
             source, submission_id=f"{mapping.agency}-{sha[:16]}-{contract.id}-v{contract.major}", contract=target,
             status="received", reason="", detail=f"backfill of {source.submission_id} onto {contract.label}",
             duplicate_of=None, landing_entry=None, attempts=0)))
+        faults.point("backfill.after-record")
     return added, already
 
 
