@@ -101,7 +101,10 @@ class DocsSite:
         if self.storage is None:
             return str(page)
         for file in sorted(p for p in self.folder.rglob("*") if p.is_file() and p.name != "index.html"):
-            self.storage.put_file(file, f"{self.prefix}/{file.relative_to(self.folder)}")
+            key = f"{self.prefix}/{file.relative_to(self.folder)}"
+            if file.relative_to(self.folder).parts[0] == "static" and self.storage.exists(key):
+                continue  # the site's stylesheets, fonts and images: the same for every page, sent once
+            self.storage.put_file(file, key)
         uri = self.storage.uri(f"{self.prefix}/{page.relative_to(self.folder)}")
         shutil.rmtree(self.folder, ignore_errors=True)
         shutil.rmtree(self.folder.parent / f"{self.folder.name}-gx_validations", ignore_errors=True)
