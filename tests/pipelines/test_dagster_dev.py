@@ -177,3 +177,44 @@ def test_a_mapping_broken_while_dagster_dev_runs_turns_the_tick_and_its_check_re
         assert lint in tick.error.to_string()
         assert (check.severity, check.metadata["problems"].value) == (dg.AssetCheckSeverity.ERROR, lint)
         assert _mapping_check(instance, "cba").passed is True  # the other agencies' checks stay green
+
+
+def test_the_ui_shows_a_refused_file_red_and_a_broken_yaml_check_red(dev, tmp_path):
+    """A file refused (a column missing) under ``dagster dev``: its partition is failed in the UI, never
+    materialized; a mapping with a YAML syntax error: its check is listed and red."""
+    (dev.data.landing / "rrn").mkdir(parents=True, exist_ok=True)
+    sample = (ROOT / "samples" / "landing" / "rrn" / "personnes_2026-12.csv").read_bytes()
+    (dev.data.landing / "rrn" / "personnes_2026-12.csv").write_bytes(sample.replace(b";NOM;", b";NOMS;", 1))
+    broken = dev.project / "mappings" / "nho" / "person.yaml"
+    broken.write_text(broken.read_text("utf-8").replace("contract: person\n", "contract: person\nfields: [\n", 1))
+    with dg.DagsterInstance.get() as instance:
+        def refused() -> str | None:
+            runs = [r.dagster_run for r in instance.get_run_records() if r.dagster_run.job_name.endswith("_submission")]
+            return None if any(r.status == dg.DagsterRunStatus.FAILURE for r in runs) else f"runs: {runs}"
+
+        wait_for(refused, WAIT, dev.process, dev.log)
+        [key] = instance.get_dynamic_partitions("person_v1_submissions")
+        wait_for(lambda: None if _mapping_check(instance, "nho") is not None else "nho's check", WAIT, dev.process,
+                 dev.log)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_context(viewport={"width": 1600, "height": 1200}).new_page()
+            page.goto(f"{dev.url}/assets/person/v1/submissions?view=partitions&partition={urllib.parse.quote(key)}")
+            page.get_by_text("did not materialize this asset").wait_for(timeout=60_000)
+            page.screenshot(path=str(tmp_path / "refused.png"))
+            shown = page.inner_text("body")
+            assert "Failed (1)" in shown and "Materialized (0)" in shown, shown
+            assert "…onnes_2026-12.csv" in shown  # the key cut in its middle: the file name stays in view
+            page.goto(f"{dev.url}/assets/person/v1/submissions?view=checks")
+            states = {}
+            for agency in ("cba", "msa", "nho", "rrn"):
+                listed = page.locator(f"div[title='mapping_loads_{agency}']").first
+                listed.wait_for(timeout=60_000)
+                states[agency] = listed.locator("xpath=ancestor::div[contains(@class, 'flexRow')][1]").inner_text()
+            page.screenshot(path=str(tmp_path / "checks.png"))
+        finally:
+            browser.close()
+    # the YAML syntax error's check is there and red; the mappings that load are green, never "not evaluated"
+    assert {a: s.split("\n")[-1] for a, s in states.items()} == {
+        "cba": "Succeeded", "msa": "Succeeded", "nho": "Failed", "rrn": "Succeeded"}, states
