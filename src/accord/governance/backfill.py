@@ -55,8 +55,8 @@ def _records(intake: Intake, mapping: Mapping) -> tuple[list[Submission], int]:
     target = f"{contract.id}/v{contract.major}"
     store = intake.store
     sources: dict[str, Submission] = {}
-    for submission in reversed(store.newest(mapping.agency, limit=1_000_000)):  # oldest first
-        if (submission.status == "processed" and submission.archived_path and _older(submission, contract)
+    for submission in store.with_status("processed"):  # oldest first
+        if (submission.agency == mapping.agency and submission.archived_path and _older(submission, contract)
                 and matching_mappings(mapping.agency, submission.file_name, [mapping])):
             sources.setdefault(submission.sha256, submission)
     added, already = [], 0

@@ -132,7 +132,7 @@ def mapping_health(mappings_dir: Path, scan: MappingSet, contracts: ContractRegi
             health = pairs[(held.agency, held.target)]
             pairs[(held.agency, held.target)] = dataclasses.replace(health, problems=(*health.problems, held.message))
             shown = str(held.file.relative_to(root)) if held.file.is_relative_to(root) else str(held.file)
-            broken.setdefault(shown, (held.message,))
+            broken[shown] = (*broken.get(shown, ()), held.message)  # each of its targets that does not load
             held_only.add(shown)
     for (agency, target), health in pairs.items():  # intake holds an agency's files while any of its mappings fails
         others = [f for f in broken if Path(f).parent.name == agency and f not in health.files
