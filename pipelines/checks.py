@@ -49,12 +49,13 @@ def present(metadata: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metadata.items() if v is not None and v != "" and v != []}
 
 
-def latest_materialization(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str,
+def latest_materialization(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None = None,
                            ) -> AssetCheckEvaluationTargetMaterializationData | None:
-    """The materialization a partition's check results are about: the UI shows a check result on a partition
-    only while it points at the partition's latest materialization."""
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[partition]),
-                                              limit=1).records
+    """The materialization check results are about: the UI shows a check result on a partition only while it
+    points at the partition's latest materialization, and a check of the whole asset (``partition`` None) only
+    while it points at the asset's latest one, of any partition."""
+    records = instance.fetch_materializations(dg.AssetRecordsFilter(
+        asset_key=key, asset_partitions=[partition] if partition is not None else None), limit=1).records
     if not records:
         return None
     return AssetCheckEvaluationTargetMaterializationData(storage_id=records[0].storage_id, run_id=records[0].run_id,
@@ -223,26 +224,18 @@ def _latest(instance: dg.DagsterInstance, key: dg.AssetCheckKey) -> tuple[bool, 
     return None
 
 
-def _asset_materialization(instance: dg.DagsterInstance, key: dg.AssetKey,
-                           ) -> AssetCheckEvaluationTargetMaterializationData | None:
-    """The asset's latest materialization (any partition): the UI shows a check of the whole asset as evaluated
-    only while its result is about that one."""
-    records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key), limit=1).records
-    if not records:
-        return None
-    return AssetCheckEvaluationTargetMaterializationData(storage_id=records[0].storage_id, run_id=records[0].run_id,
-                                                         timestamp=records[0].timestamp)
-
-
 def report_mapping_health(instance: dg.DagsterInstance, report: HealthReport, specs: set[dg.AssetCheckKey]) -> None:
     """Record the ``mapping_loads`` checks whose answer changed since their latest evaluation, or whose asset was
     materialized since (so the UI shows them evaluated, green or red, never "not evaluated"; a sensor ticking every
     15 s adds an event only then)."""
+    targets: dict[str, AssetCheckEvaluationTargetMaterializationData | None] = {}  # one look-up per asset
     for health in report.pairs:
         key = dg.AssetCheckKey(submissions_key(health.target), mapping_check_name(health.agency))
         if key not in specs:
             continue
-        target = _asset_materialization(instance, key.asset_key)
+        if health.target not in targets:
+            targets[health.target] = latest_materialization(instance, key.asset_key)
+        target = targets[health.target]
         answer = (health.loads, "\n".join(health.problems), target.storage_id if target else None)
         if _latest(instance, key) != answer:
             instance.report_runless_asset_event(_mapping_evaluation(health, target))
