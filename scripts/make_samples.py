@@ -67,7 +67,8 @@ NHO_ROWS = [
     ["NHO-507", "Lee", "David", None, dt.date(1978, 8, 18), "Male", "R2C 0A1", "Manitoba", None, "E"],  # dup
     ["NHO-507", "Lee", "Daniel", None, dt.date(1979, 8, 19), "Male", "R2C 0A2", "Manitoba", None, "E"],  # dup
     ["NHO-509", "MORIN", "Claire", None, dt.date(1988, 11, 11), "Female", "P3E 6B4", "Ontario", None, "F"],
-    ["NHO-510", "Brown", "Kevin", None, dt.date(1966, 3, 3), "Male", "K7L 3N6", "Ontario", None, "E"],
+    # rrn's Jean-François Tremblay: names swapped, accents lost, no SIN, moved to Ontario
+    ["NHO-510", "Jean-Francois", "Tremblay", None, dt.date(1948, 11, 15), "Male", "K7L 3N6", "Ontario", None, "E"],
 ]
 
 # Coastal Benefits Agency (cba): UTF-8 NDJSON people and a UTF-8 CSV of payments, English codes.
@@ -85,14 +86,17 @@ CBA_PEOPLE = [
     {"id": "CBA-9006", "last_name": "Murphy", "first_name": "Kate", "birth_date": "1983-01-30",
      "gender": "f", "postal_code": "B2N 5E3", "province": "ZZ", "sin": None, "lang": "EN"},  # bad: province
     '{"id": "CBA-9007", "last_name": "Broken"',  # bad: truncated JSON
-    {"id": "CBA-9008", "last_name": "Arsenault", "first_name": "Paul", "birth_date": "1958-12-12",
-     "gender": "m", "postal_code": None, "province": "PE", "sin": None, "lang": "FR"},
-    {"id": "CBA-9009", "last_name": "Young", "first_name": "Emma", "birth_date": "2000-02-29",
-     "gender": "f", "postal_code": "B0J 2L0", "province": "NS", "sin": None, "lang": "EN"},
+    # rrn's Pierre Fortin, two SIN digits swapped
+    {"id": "CBA-9008", "last_name": "Fortin", "first_name": "Pierre", "birth_date": "1944-09-30",
+     "gender": "m", "postal_code": None, "province": "PE", "sin": "678901243", "lang": "FR"},
+    # rrn's Évelyne Bélanger: accents lost, family name in capitals, moved to Nova Scotia; the same SIN
+    {"id": "CBA-9009", "last_name": "BELANGER", "first_name": "Evelyne", "birth_date": "1956-04-03",
+     "gender": "f", "postal_code": "B0J 2L0", "province": "NS", "sin": "046454286", "lang": "EN"},
     {"id": "CBA-9010", "last_name": "LeBlanc", "first_name": "Rémi", "birth_date": "1971-06-06",
      "gender": "m", "postal_code": "E4P 1A1", "province": "NB", "sin": None, "lang": "FR"},
-    {"id": "CBA-9011", "last_name": "Hart", "first_name": "Olivia", "birth_date": "1999-09-09",
-     "gender": "f", "postal_code": "B3K 6R8", "province": "NS", "sin": None, "lang": "EN"},
+    # nho's John Robert Smith? The same names, born a year apart, elsewhere, no SIN: for a steward to decide
+    {"id": "CBA-9011", "last_name": "Smith", "first_name": "John Robert", "birth_date": "1971-01-15",
+     "gender": "m", "postal_code": "B3K 6R8", "province": "NS", "sin": None, "lang": "EN"},
 ]
 CBA_PAYMENTS = [
     "payment_ref,client_id,program,amount,paid_on,state",
@@ -115,7 +119,7 @@ MSA_PEOPLE = [
     "MSA-0002;Cormier;Luc;30/07/1975;M;B3H 1A1;Nouvelle-Écosse;en;ACTIF",
     "MSA-0003;LeBlanc;Anne;05/01/1990;F;C1A 1A1;Île-du-Prince-Édouard;fr;BROUILLON",  # filtered: a draft file
     "MSA-0004;Gallant;Paul;11/11/1968;M;E1C 4M3;Nouveau-Brunswick;fr;ACTIF",
-    "MSA-0005;Richard;Julie;02/02/1985;X;;Québec;fr;ACTIF",
+    "MSA-0005;Morin;Silvie;14/03/1990;X;;Québec;fr;ACTIF",  # rrn's Sylvie Morin, a typo, no postal code
     "MSA-0006;Doucet;Marc;09/09/1972;M;E4L 1A1;Acadie;fr;ACTIF",  # bad: Acadie is no province
 ]
 MSA_PAYMENTS = [

@@ -25,6 +25,7 @@ DATABASE_URL_ENV = "ACCORD_DATABASE_URL"
 WORK_DIR_ENV = "ACCORD_WORK_DIR"
 
 LANDING, ARCHIVE, QUARANTINE, PUBLISHED, REPORTS = "landing", "archive", "quarantine", "published", "reports"
+IDENTITY = "identity"  # the clear identifying values linkage needs (accord.identity.vault): private, like the archive
 
 
 @functools.cache
@@ -94,7 +95,7 @@ class DataDirs:
         if self.is_local:
             for zone in (self.landing, self.published, self.reports):
                 zone.mkdir(parents=True, exist_ok=True)
-            for zone in (self.archive, self.quarantine):
+            for zone in (self.archive, self.quarantine, self.root / IDENTITY):
                 private_dir(zone)
         private_dir(self.work)
         return self

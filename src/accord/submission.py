@@ -24,6 +24,7 @@ import polars as pl
 from accord import faults
 from accord.accounting import all_accounted
 from accord.contracts.model import Contract
+from accord.identity.vault import VaultWriter
 from accord.intake import Intake
 from accord.intake.store import MAX_ATTEMPTS, PENDING, Submission, SubmissionStore
 from accord.mapping import Mapping
@@ -169,12 +170,18 @@ class _Stager:
         contract = mapping.contract
         self.stream = ParquetStream(work / "staged.parquet",
                                     repeating_columns(contract, staged_schema(contract).names))
+        self.vault = VaultWriter(contract, mapping.agency, submission.submission_id,
+                                 received_at(submission.received_at), work) if contract.identity else None
 
     def __call__(self, values: pl.DataFrame) -> None:
+        if self.vault is not None:  # the clear identifying values, before the pseudonyms
+            self.vault(values)
         self.stream.write(to_table(values, self.mapping.contract, self.key, self.lineage, self.metadata))
 
     def finish(self, dirs: DataDirs, keep: bool) -> str | None:
         """Store the part (or remove a part an earlier run of this submission staged); its URI."""
+        if self.vault is not None:
+            self.vault.finish(dirs, keep)
         if not keep:
             self.stream.abort()
             dirs.storage.delete(self.key_name)
@@ -184,6 +191,11 @@ class _Stager:
             dirs.storage.delete(self.key_name)
             return None
         return dirs.storage.put_file(written, self.key_name, move=True)
+
+    def abort(self) -> None:
+        self.stream.abort()
+        if self.vault is not None:
+            self.vault.abort()
 
 
 def recorded_result(dirs: DataDirs, submission_id: str) -> SubmissionResult | None:
@@ -220,7 +232,7 @@ def process_submission(
         filtered_csv = _write_filtered(outcome, submission, mapping, dirs, work)
         faults.point("process.after-quarantine")
     finally:
-        stager.stream.abort()
+        stager.abort()
         shutil.rmtree(work, ignore_errors=True)
     checked = None
     if dataset_rules and outcome.rejected is None:

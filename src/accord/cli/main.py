@@ -10,6 +10,7 @@ from accord.cli import (
     command_agency,
     command_check,
     command_contract,
+    command_identity,
     command_mapping,
     command_publish,
     command_run,
@@ -28,6 +29,7 @@ app.add_typer(command_contract.app, name="contract")
 app.add_typer(command_mapping.app, name="mapping")
 app.add_typer(command_publish.app, name="publish")
 app.add_typer(command_agency.app, name="agency")
+app.add_typer(command_identity.app, name="identity")
 
 
 def main() -> None:

@@ -48,6 +48,8 @@ _FRENCH = {
     "classification-changed": "{field} : classification modifiée ({rest})",
     "primary-key-changed": "{field} : clé primaire modifiée",
     "contract-id-changed": "identifiant du contrat modifié ({rest})",
+    "identity-changed": "reconnaissance des personnes modifiée ({rest})",
+    "identity-retention-changed": "durée de conservation des valeurs d'identification modifiée ({rest})",
 }
 
 
@@ -226,9 +228,28 @@ def diff_contracts(old: Contract, new: Contract) -> ContractDiff:
         change = _bound_change("null-percent-limit", name, old_nulls.get(name), new_nulls.get(name), tighter=False)
         changes.extend([change] if change else [])
     changes.extend(_foreign_key_changes(old, new))
+    changes.extend(_identity_changes(old, new))
     if old.description != new.description:
         changes.append(Change("description-changed", None, "patch", "contract description changed"))
     return result
+
+
+def _identity_changes(old: Contract, new: Contract) -> list[Change]:
+    """A change of how records of one entity are recognised changes the published identities: major. Only a
+    change of how long the clear identifying values are kept leaves them as they are (minor)."""
+    was, now = old.identity, new.identity
+    if was == now or (was and now and was.sha256 == now.sha256):
+        return []
+    if was is None or now is None:
+        what = "identity resolution added" if was is None else "identity resolution removed"
+        return [Change("identity-changed", None, "major", f"{what}: the integrated dataset's records change")]
+    parts = [name for name in ("rules", "comparisons", "blocking", "match_at", "review_at", "nicknames", "entity")
+             if getattr(was, name) != getattr(now, name)]
+    if not parts:
+        return [Change("identity-retention-changed", None, "minor",
+                       f"identity retentionDays: {was.retention_days} -> {now.retention_days}")]
+    return [Change("identity-changed", None, "major",
+                   f"identity declaration changed ({', '.join(parts)}): the published identities may change")]
 
 
 def _foreign_key_changes(old: Contract, new: Contract) -> list[Change]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from accord.contracts.codelists import code_list, custom_property
 from accord.contracts.formats import FORMATS
+from accord.contracts.identity import identity_of
 from accord.contracts.model import Contract, Field, ForeignKey, Survivorship
 from accord.contracts.odcs import schema_findings
 from accord.contracts.rules import DECIMAL_TYPE, accord_findings, parse_bound
@@ -165,4 +166,5 @@ def load_contract(file: Path) -> Contract:
         survivorship=_survivorship(obj),
         foreign_keys=tuple(foreign_key for p in obj.get("properties") or [] for foreign_key in _foreign_keys(p)),
         sunset=str(sunset) if (sunset := custom_property(data, "sunset")) else None,
+        identity=identity_of(obj),
     )

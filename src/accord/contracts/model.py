@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from accord.contracts.codelists import Code
+from accord.contracts.identity import IdentityDeclaration
 
 LOGICAL_TYPES = ("string", "integer", "number", "boolean", "date", "time", "timestamp", "array")
 ITEM_TYPES = ("string", "integer", "number", "boolean", "date", "timestamp")  # what an array's items may be
@@ -114,6 +115,7 @@ class Contract:
     survivorship: Survivorship = Survivorship()
     foreign_keys: tuple[ForeignKey, ...] = ()
     sunset: str | None = None  # ISO date after which a deprecated version is no longer produced
+    identity: IdentityDeclaration | None = None  # how records of one entity are recognised (accord.identity)
 
     @property
     def major(self) -> int:

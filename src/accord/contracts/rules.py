@@ -12,6 +12,7 @@ from typing import Any
 
 from accord.contracts.codelists import code_list_findings
 from accord.contracts.formats import FORMATS
+from accord.contracts.identity import identity_findings
 from accord.contracts.model import CLASSIFICATIONS, ITEM_TYPES, LOGICAL_TYPES, Bound
 from accord.contracts.semver import SEMVER
 from accord.findings import Finding
@@ -167,6 +168,7 @@ def accord_findings(doc: YamlDocument, contracts_root: Path) -> list[Finding]:
                            f"accord contracts describe exactly one schema object, found {len(objects)}"))
         return out
     out.extend(_survivorship_findings(objects[0], doc))
+    out.extend(identity_findings(objects[0], doc))
     seen: set[str] = set()
     for i, prop in enumerate(objects[0].get("properties") or []):
         base: list[PathPart] = ["schema", 0, "properties", i]

@@ -24,6 +24,9 @@ import pyarrow as pa
 from deltalake.transaction import AddAction
 
 from accord.contracts.model import Contract
+from accord.identity.keys import ENTITY_KEY
+from accord.identity.resolve import resolve
+from accord.identity.tables import entity_keys
 from accord.integrate.foreign_keys import (
     EXAMPLES,
     KEY,
@@ -38,16 +41,17 @@ from accord.integrate.foreign_keys import (
     targets_now,
 )
 from accord.integrate.key_ranges import ROWS_PER_RANGE, FileRanges, in_ranges
-from accord.integrate.survivorship import MERGED, winners
+from accord.integrate.survivorship import AGENCIES_COLUMN, MERGED, winners
 from accord.publish.delta_files import commit_files, write_file
 from accord.publish.manifest import build_manifest, write_manifest
-from accord.publish.parquet import dataset_schema
+from accord.publish.parquet import AGENCY, dataset_schema
 from accord.publish.pseudonym import PSEUDONYM_SCHEME, PseudonymKey
 from accord.publish.tables import AGENCIES, INTEGRATED, SOURCE_VERSION, Table, commit_metadata
 from accord.settings import DataDirs
 from accord.storage.private import private_dir
 
 LAYOUT = "accord.layout"
+IDENTITIES_VERSION = "accord.identities_version"  # commit metadata: the identities table version used
 KEY_RANGES = "key-ranges-1"  # commit metadata: the files hold disjoint key ranges (``FileRanges``)
 
 
@@ -83,7 +87,9 @@ class _Plan:
 
 
 def integrated_schema(contract: Contract) -> pa.Schema:
-    return pa.schema([*dataset_schema(contract), pa.field(MERGED, pa.int64(), nullable=False)])
+    entity = [pa.field(ENTITY_KEY, pa.string(), nullable=False),
+              pa.field(AGENCIES_COLUMN, pa.list_(pa.string()), nullable=False)] if contract.identity else []
+    return pa.schema([*dataset_schema(contract), *entity, pa.field(MERGED, pa.int64(), nullable=False)])
 
 
 def integrate(contract: Contract, dirs: DataDirs, key: PseudonymKey, *, rebuild: bool = False) -> IntegratedResult:
@@ -91,18 +97,21 @@ def integrate(contract: Contract, dirs: DataDirs, key: PseudonymKey, *, rebuild:
     ranges the agencies changed are re-written (everything with ``rebuild``). Nothing changed: no new version."""
     from accord.agency import publication_lock
 
+    resolved = resolve(contract, dirs, key) if contract.identity else None
     with publication_lock(dirs, contract):
         agencies, integrated = Table(dirs, contract, AGENCIES), Table(dirs, contract, INTEGRATED)
         found = agencies.version()
         source_version = -1 if found is None else found
         last = integrated.last_commit()
         targets = targets_now(dirs, contract)  # what quarantine foreign keys point at; a change rebuilds all
+        identities = str(resolved.version) if resolved else ""  # new identities: a full rebuild
         written = replaced = kept = 0
-        if rebuild or not last or last.get(SOURCE_VERSION) != str(source_version) or recorded(last)[0] != targets:
-            partial = not rebuild and not targets
+        if (rebuild or not last or last.get(SOURCE_VERSION) != str(source_version) or recorded(last)[0] != targets
+                or last.get(IDENTITIES_VERSION, "") != identities):
+            partial = not rebuild and not targets and resolved is None
             plan = _partial(contract, key, agencies, integrated, last, source_version) if partial else None
-            plan = plan or _full(contract, agencies, integrated, source_version)
-            written = _write(contract, dirs, key, plan, source_version, integrated, targets)
+            plan = plan or _full(contract, dirs, agencies, integrated, source_version)
+            written = _write(contract, dirs, key, plan, source_version, integrated, targets, identities)
             replaced, kept = len(plan.replaced), plan.kept
         reports = _orphan_reports(contract, dirs, integrated)
         manifest = build_manifest(dirs, contract, key.key_id)
@@ -130,15 +139,29 @@ def _orphan_reports(contract: Contract, dirs: DataDirs, integrated: Table) -> li
     return out
 
 
-def _full(contract: Contract, agencies: Table, integrated: Table, source_version: int) -> _Plan:
+def _full(contract: Contract, dirs: DataDirs, agencies: Table, integrated: Table, source_version: int) -> _Plan:
     if source_version < 0:
         records = pl.LazyFrame(schema=pl.Schema(dataset_schema(contract)))
     else:
         records = agencies.scan(source_version)
     rows = records.select(pl.len()).collect().item()
     stored = sum(int(f["size_bytes"]) for f in agencies.files()) if source_version >= 0 else 0
-    return _Plan(records, lambda: agencies.batches(source_version, size=ROWS_PER_RANGE), rows, rows,
-                 integrated.files(), 0, pl.Series([], dtype=pl.String), stored)
+
+    def batches() -> Iterator[pl.DataFrame]:
+        return agencies.batches(source_version, size=ROWS_PER_RANGE)
+
+    if contract.identity is not None:  # each record with its entity key
+        on = [AGENCY, *contract.primary_key]
+        keys = entity_keys(dirs, contract)
+        found = keys.collect() if keys is not None else pl.DataFrame(schema={**{c: pl.String for c in on},
+                                                                               ENTITY_KEY: pl.String})
+        records = records.join(found.lazy(), on=on, how="left")
+        plain = batches
+
+        def batches() -> Iterator[pl.DataFrame]:
+            return (frame.join(found, on=on, how="left") for frame in plain())
+
+    return _Plan(records, batches, rows, rows, integrated.files(), 0, pl.Series([], dtype=pl.String), stored)
 
 
 def _partial(contract: Contract, key: PseudonymKey, agencies: Table, integrated: Table, last: dict[str, Any],
@@ -184,7 +207,7 @@ def _changed_keys(agencies: Table, before: int, now: int, column: str) -> pl.Ser
 
 
 def _write(contract: Contract, dirs: DataDirs, key: PseudonymKey, plan: _Plan, source_version: int,
-           integrated: Table, targets: dict[str, int | None]) -> int:
+           integrated: Table, targets: dict[str, int | None], identities: str) -> int:
     """Deduplicate the plan's records range by range, each range's rows as files of at most ROWS_PER_RANGE
     records that never span two runs of key ranges; one commit replacing the plan's files. The files written."""
     schema = integrated_schema(contract)
@@ -203,7 +226,8 @@ def _write(contract: Contract, dirs: DataDirs, key: PseudonymKey, plan: _Plan, s
                                           survivorship=contract.survivorship.rule, layout=KEY_RANGES,
                                           files_replaced=str(len(plan.replaced)), files_kept=str(plan.kept),
                                           pseudonym_scheme=PSEUDONYM_SCHEME, pseudonym_key_id=key.key_id,
-                                          contract_sha256=contract.sha256) | keeper.metadata())
+                                          contract_sha256=contract.sha256, identities_version=identities)
+                 | keeper.metadata())
     return len(added)
 
 
@@ -261,7 +285,16 @@ def _pieces(contract: Contract, plan: _Plan, work: Path) -> Iterator[pl.DataFram
                 length = min(size, end - low)
                 rows = records.slice(low, length) if index is None else _gathered(records, index.slice(low, length))
                 count = pl.lit(1, dtype=pl.Int64) if merged is None else merged.slice(low, length)
-                yield rows.with_columns(count.alias(MERGED))
+                yield _with_agencies(rows, records, contract).with_columns(count.alias(MERGED))
+
+
+def _with_agencies(rows: pl.DataFrame, records: pl.DataFrame, contract: Contract) -> pl.DataFrame:
+    """For a contract that resolves identities, each entity's agencies (sorted, distinct), from ``records``."""
+    if contract.identity is None:
+        return rows
+    known = records.filter(pl.col(ENTITY_KEY).is_in(rows.get_column(ENTITY_KEY).implode())) \
+        .group_by(ENTITY_KEY).agg(pl.col(AGENCY).unique().sort().alias(AGENCIES_COLUMN))
+    return rows.join(known, on=ENTITY_KEY, how="left", maintain_order="left")
 
 
 def _gathered(frame: pl.DataFrame, index: pl.Series) -> pl.DataFrame:

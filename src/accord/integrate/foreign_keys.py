@@ -20,7 +20,7 @@ from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
 from accord.contracts.model import Contract, ForeignKey
-from accord.publish.tables import INTEGRATED, commit_metadata
+from accord.publish.tables import IDENTITIES, INTEGRATED, commit_metadata
 from accord.reasons import ROW
 from accord.settings import PUBLISHED, DataDirs
 
@@ -45,7 +45,13 @@ class OrphanReport:
 
 
 def _uri(dirs: DataDirs, key: ForeignKey) -> str:
-    return dirs.storage.uri(f"{PUBLISHED}/{key.contract}/v{key.major}/{INTEGRATED}")
+    """The dataset whose keys the foreign key points at: the other contract's integrated dataset, or, when the
+    other contract resolves identities (its integrated dataset has one record per entity, not per key), its
+    ``identities`` table, which lists the key of every published record."""
+    base = f"{PUBLISHED}/{key.contract}/v{key.major}"
+    if dirs.storage.exists(f"{base}/{IDENTITIES}/_delta_log/00000000000000000000.json"):
+        return dirs.storage.uri(f"{base}/{IDENTITIES}")
+    return dirs.storage.uri(f"{base}/{INTEGRATED}")
 
 
 def target_version(dirs: DataDirs, key: ForeignKey) -> int | None:

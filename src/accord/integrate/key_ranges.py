@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 
 from accord.contracts.model import Contract
+from accord.integrate.survivorship import integration_key
 from accord.publish.parquet import dataset_schema
 from accord.publish.stream import WorkParts
 
@@ -53,10 +54,12 @@ def in_ranges(records: pl.LazyFrame, batches: Callable[[], Iterator[pl.DataFrame
     holds them, or estimates). ``batches`` gives the same records batch by batch, in bounded memory."""
     names = dataset_schema(contract).names
     few = rows <= ROWS_PER_RANGE or (rows <= IN_MEMORY_ROWS and stored_bytes <= IN_MEMORY_BYTES)
-    if few or not contract.primary_key:
+    key = integration_key(contract)
+    names += [n for n in key if n not in names]
+    if few or not key:
         yield records.select(names).collect()
         return
-    column = contract.primary_key[0]
+    column = key[0]
     bounds = _bounds(records, column, -(-rows // ROWS_PER_RANGE))
     ranges = [WorkParts(work / f"range-{i:05d}") for i in range(bounds.len() + 1)]
     for frame in batches():

@@ -1,14 +1,23 @@
-"""One record per primary key: the contract's survivorship rule puts each key's winning record first; the
-winner keeps its own lineage and ``_merged_count`` says how many records it stands for."""
+"""One record per primary key (per entity key, for a contract that resolves identities): the contract's
+survivorship rule puts each key's winning record first; the winner keeps its own lineage and ``_merged_count``
+says how many records it stands for."""
 
 from __future__ import annotations
 
 import polars as pl
 
 from accord.contracts.model import Contract
+from accord.identity.keys import ENTITY_KEY
 from accord.reasons import ROW
 
 MERGED = "_merged_count"
+AGENCIES_COLUMN = "_agencies"  # of an entity: the agencies that know it (contracts that resolve identities)
+
+
+def integration_key(contract: Contract) -> list[str]:
+    """What the integrated dataset has one record per: the entity key when the contract resolves identities
+    (``accord.identity``), else its primary key."""
+    return [ENTITY_KEY] if contract.identity is not None else contract.primary_key
 
 
 def survivor_order(contract: Contract) -> tuple[list[pl.Expr], list[bool]]:
@@ -33,7 +42,7 @@ def winners(frame: pl.DataFrame, contract: Contract) -> tuple[pl.Series | None, 
     ``None`` for both when every row survives as it is (no primary key, or keys already unique and in order:
     agencies' extracts often come sorted by their file number, and nothing then needs sorting or gathering).
     The key and order columns alone are sorted, by key then survivorship, so each key's winner comes first."""
-    key = contract.primary_key
+    key = integration_key(contract)
     if not key or _increasing(frame, key):
         return None, None
     order, descending = survivor_order(contract)

@@ -117,7 +117,7 @@ def _keyed(column: pl.Series, key: PseudonymKey) -> pl.Series:
     digests = hexes.drop_nulls()
     if digests.is_empty():
         return hexes
-    encoded = _b64url_of_hex(digests)
+    encoded = b64url_of_hex(digests)
     if not hexes.has_nulls():
         return encoded
     at = hexes.is_not_null().arg_true()
@@ -141,7 +141,7 @@ def _hex_pairs() -> Any:
     return table
 
 
-def _b64url_of_hex(hexes: pl.Series) -> pl.Series:
+def b64url_of_hex(hexes: pl.Series) -> pl.Series:
     """The first ``PSEUDONYM_BYTES`` of each 64-character hexadecimal digest (no null) in base64url without
     padding, as arrays of bytes: 0.05 s per 400,000 digests, against 0.12 s for polars' hex decoding, base64
     and replacements, string by string."""

@@ -32,6 +32,7 @@ from accord.publish.parquet import AGENCY, dataset_schema
 from accord.settings import PUBLISHED, DataDirs
 
 AGENCIES, INTEGRATED = "agencies", "integrated"
+IDENTITIES, KEY_CHANGES = "identities", "key_changes"  # of a contract that resolves identities (accord.identity)
 SUBMISSION_COLUMN = "_submission_id"
 SOURCE_VERSION = "accord.source_version"  # commit metadata of the integrated table: the agencies version it used
 _WRITER = WriterProperties(compression="ZSTD")
