@@ -16,6 +16,7 @@ from pipelines.checks import lifecycle_check_specs, lifecycle_checks, mapping_ch
 from pipelines.factories import (
     agencies_asset,
     contract_key,
+    identities_asset,
     integrated_asset,
     partitions_for,
     submission_job_name,
@@ -48,10 +49,11 @@ def build_definitions(project_dir: Path | str | None = None, data_dir: Path | st
         mapped = any(target == contract_key(contract) for _, target in pairs)
         submissions = submissions_asset(contract, mapped)
         agencies = agencies_asset(contract, submissions.key, mapped)
-        integrated = integrated_asset(contract, agencies.key, mapped)
-        assets += [submissions, agencies, integrated]
+        resolved = [identities_asset(contract, agencies.key, mapped)] if contract.identity else []
+        integrated = integrated_asset(contract, resolved[0].key if resolved else agencies.key, mapped)
+        assets += [submissions, agencies, *resolved, integrated]
         if produced(contract):  # a proposal, a retired version or one past its sunset is not published
-            published += [agencies.key, integrated.key]
+            published += [agencies.key, *(r.key for r in resolved), integrated.key]
             summarised += [integrated.key] if mapped else []  # an unmapped contract's tables may not materialize
         own = dg.AssetSelection.assets(submissions.key) - dg.AssetSelection.checks(*(  # mapping checks: on demand
             spec.key for spec in [*mapping_specs, *lifecycle_specs] if spec.asset_key == submissions.key))

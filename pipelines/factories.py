@@ -17,12 +17,14 @@ import dagster as dg
 from accord.agency import agency_results, publish_agencies, published_now
 from accord.contracts import Contract
 from accord.contracts.model import Field
+from accord.identity.resolve import resolve
+from accord.identity.tables import key_health
 from accord.intake import Intake
 from accord.intake.store import Submission
 from accord.integrate import integrate
 from accord.publish.parquet import AGENCY
 from accord.publish.pseudonym import load_key
-from accord.publish.tables import AGENCIES, INTEGRATED, Table
+from accord.publish.tables import AGENCIES, IDENTITIES, INTEGRATED, Table
 from accord.settings import DataDirs
 from accord.submission import SubmissionResult, recorded_result, result_key, run_submission
 from accord.summary import write_run_summary
@@ -242,7 +244,52 @@ class IntegrateConfig(dg.Config):  # type: ignore[misc]
     rebuild: bool = False  # re-write every key range (same rows, a new version), not only the changed ones
 
 
+IDENTITY_CHECKS = {
+    "records_without_entity_key": "every published record has an entity key",
+    "records_in_two_entities": "no published record has two entity keys",
+    "review_queue": "pairs waiting for a steward (accord identity review): a warning, not an error",
+}
+
+
+def identities_asset(contract: Contract, agencies: dg.AssetKey, mapped: bool = True) -> dg.AssetsDefinition:
+    """Identity resolution of a contract that declares it: after the agencies table, before integration."""
+    key = dg.AssetKey([*contract_prefix(contract), IDENTITIES])
+    checks = [dg.AssetCheckSpec(name, asset=key, description=text) for name, text in IDENTITY_CHECKS.items()]
+    note, tags = unmapped_note(contract, mapped)
+
+    @dg.asset(key=key, deps=[agencies], check_specs=checks, group_name=contract_slug(contract),
+              kinds={"splink", "deltalake"}, retry_policy=RETRIES, tags=tags,
+              description=f"{note}One entity key per published {contract.label} record, across agencies (rules, "
+                          "then the Splink model); key changes; the stewards' review queue.")
+    def _asset(accord: AccordResource) -> dg.MaterializeResult:
+        stats: dict[str, Any] = {}
+        version = None
+        if Table(accord.data, contract, AGENCIES).version() is not None:
+            result = resolve(contract, accord.data, load_key())
+            stats, version = result.stats, result.version
+        without, several = key_health(accord.data, contract)
+        waiting = int(stats.get("pairs_for_review", 0))
+        return dg.MaterializeResult(
+            metadata={"entities": stats.get("entities", 0), "records": stats.get("records", 0),
+                      "records_linked": stats.get("records_linked", 0), "merges": stats.get("merges", 0),
+                      "splits": stats.get("splits", 0), "pairs_for_review": waiting,
+                      "records_without_identifying_values": stats.get("records_without_identifying_values", 0),
+                      "incremental": bool(stats.get("incremental", False)), "table_version": version,
+                      "table": location(Table(accord.data, contract, IDENTITIES).uri)},
+            check_results=[
+                dg.AssetCheckResult(check_name="records_without_entity_key", passed=without == 0,
+                                    metadata={"records": without}),
+                dg.AssetCheckResult(check_name="records_in_two_entities", passed=several == 0,
+                                    metadata={"records": several}),
+                dg.AssetCheckResult(check_name="review_queue", passed=waiting == 0,
+                                    severity=dg.AssetCheckSeverity.WARN, metadata={"pairs": waiting}),
+            ])
+
+    return _asset
+
+
 def integrated_asset(contract: Contract, agencies: dg.AssetKey, mapped: bool = True) -> dg.AssetsDefinition:
+    """``agencies``: the asset it follows (the identities asset, for a contract that resolves identities)."""
     key = dg.AssetKey([*contract_prefix(contract), INTEGRATED])
     targets = [dg.AssetKey([fk.contract, f"v{fk.major}", INTEGRATED]) for fk in contract.foreign_keys]
     checks = [dg.AssetCheckSpec(FOREIGN_KEYS_CHECK, asset=key, description="values of " + ", ".join(

@@ -19,8 +19,13 @@ from accord.settings import DataDirs
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def person_contract_data() -> dict[str, Any]:
+def person_contract_data(identity: bool = False) -> dict[str, Any]:
+    """The shipped person contract as data, to edit; without its identity declaration unless asked (the
+    declaration names fields the edits rename or retype; tests/identity tests it)."""
     data: dict[str, Any] = yaml.safe_load((ROOT / "contracts" / "person" / "1.0.0.yaml").read_text("utf-8"))
+    if not identity:
+        obj = data["schema"][0]
+        obj["customProperties"] = [p for p in obj["customProperties"] if p.get("property") != "identity"]
     return copy.deepcopy(data)
 
 

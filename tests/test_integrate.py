@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 
 import polars as pl
+import pytest
 
 from accord.agency import run_agency
+from accord.contracts import Contract
 from accord.integrate import deduplicate, integrate, survivorship
 from tests.helpers import table_frame
+
+
+@pytest.fixture
+def person(registry) -> Contract:
+    """person v1 as a contract that resolves no identities: one integrated record per primary key, the key-range
+    machinery these tests are about (tests/identity: one record per person)."""
+    return dataclasses.replace(registry.resolve("person", 1), identity=None)
 
 T1 = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 T2 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -53,7 +63,7 @@ def test_keys_already_unique_and_in_order_are_kept_as_they_are(person):
 
 
 def test_latest_updated_at_wins(registry):
-    person_v2 = registry.resolve("person", 2)
+    person_v2 = dataclasses.replace(registry.resolve("person", 2), identity=None)
     frame = _frame([
         {"person_id": "P1", "updated_at": T1, "_agency": "rrn", "_ingested_at": T2, "_source_file": "a",
          "_source_row": 2},

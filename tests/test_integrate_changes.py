@@ -3,16 +3,25 @@ it touches, and the table is the one a full rebuild gives."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import polars as pl
 import pytest
 
 from accord.agency import publish_agency, run_agency
+from accord.contracts import Contract
 from accord.integrate import integrate, key_ranges
 from accord.publish.tables import AGENCIES, INTEGRATED, Table, vacuum
 from accord.submission import staged_parts
 from tests.helpers import table_frame
+
+
+@pytest.fixture
+def person(registry) -> Contract:
+    """person v1 as a contract that resolves no identities: one integrated record per primary key, the key-range
+    machinery these tests are about (tests/identity: one record per person)."""
+    return dataclasses.replace(registry.resolve("person", 1), identity=None)
 
 DECEMBER = "personnes_2026-12.csv"  # RRN-0002 and RRN-0010 again (new addresses), and RRN-0013
 

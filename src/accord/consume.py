@@ -16,7 +16,7 @@ from deltalake import DeltaTable
 
 from accord.contracts import ContractRegistry
 from accord.errors import AccordError
-from accord.integrate import MERGED
+from accord.integrate.build import integrated_schema
 from accord.publish.manifest import read_manifest
 from accord.publish.parquet import AGENCY, dataset_schema
 from accord.publish.tables import AGENCIES, INTEGRATED, Table
@@ -37,9 +37,7 @@ def table_at(contract_id: str, version: int, agency: str | None, as_of: AsOf, da
         raise AccordError(f"{contract_id} v{version} has not been published", file=dirs.url) from None
     kind = AGENCIES if agency is not None else INTEGRATED
     entry = manifest["tables"][kind]
-    expected = dataset_schema(contract)
-    if kind == INTEGRATED:
-        expected = expected.append(pa.field(MERGED, pa.int64(), nullable=False))
+    expected = integrated_schema(contract) if kind == INTEGRATED else dataset_schema(contract)
     if entry is None:
         raise AccordError(f"{contract_id} v{version} has no {kind} table yet", file=dirs.url)
     if agency is not None and agency not in {p["agency"] for p in entry["partitions"]}:

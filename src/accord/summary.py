@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from accord.agency import agency_results
+from accord.identity.tables import published_stats
 from accord.intake import store_for
 from accord.intake.store import PENDING
 from accord.publish.tables import AGENCIES
@@ -51,5 +52,8 @@ def write_run_summary(dirs: DataDirs, run_id: str | None = None) -> str:
         "all_balanced": all(r["balanced"] for r in rows) and not unfinished,
         "unfinished": unfinished,
         "results": rows,
+        "identities": [found for contract, major in sorted({(r["contract"], int(r["contract_version"].split(".")[0]))
+                                                             for r in rows if r["contract_version"]})
+                       if (found := published_stats(dirs, contract, major)) is not None],
     }
     return dirs.storage.write_text(f"{REPORTS}/run-summary.json", json.dumps(payload, indent=2))

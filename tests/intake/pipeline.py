@@ -68,7 +68,9 @@ def state(data_dir: Path) -> dict[str, Any]:
     published: dict[str, str] = {str(p.relative_to(dirs.root)): _digest(p)
                                  for p in sorted(dirs.published.glob("*/v*/.staged/*/*.parquet"))}
     for table_dir in sorted(dirs.published.glob("*/v*/*/_delta_log")):
-        frame = pl.scan_delta(str(table_dir.parent)).collect()
+        frame = pl.scan_delta(str(table_dir.parent)).collect()  # when identities were resolved: not compared
+        frame = frame.drop([c for c in ("_resolved_at", "_run_id") if c in frame.columns]).with_columns(
+            pl.col(pl.List(pl.String)).list.join("|"))
         rows = frame.sort(frame.columns).write_csv()
         published[str(table_dir.parent.relative_to(dirs.root))] = hashlib.sha256(rows.encode()).hexdigest()
     return {"records": records, "archive": files(dirs.archive), "quarantine": files(dirs.quarantine),

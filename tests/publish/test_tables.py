@@ -92,7 +92,8 @@ def test_rerunning_the_same_submissions_makes_no_new_version(where, mappings, re
     assert {kind: t.version() for kind, t in tables.items()} == versions  # nothing changed: no new version
     assert {kind: _sorted_rows(t).equals(rows[kind]) for kind, t in tables.items()} == {AGENCIES: True,
                                                                                         INTEGRATED: True}
-    assert rows[INTEGRATED].height == 28 and rows[INTEGRATED]["person_id"].n_unique() == 28
+    # one record per person: 28 agency records of 24 people (4 known to two agencies: docs/identity.md)
+    assert rows[INTEGRATED].height == 24 and rows[INTEGRATED]["entity_key"].n_unique() == 24
     assert rows[AGENCIES].group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("msa", 4), ("nho", 6),
                                                                                ("rrn", 12)]
 
@@ -117,7 +118,7 @@ def test_manifest_validates_and_describes_the_tables(mappings, data, person, pse
         ("cba", 8, 1), ("nho", 6, 1), ("rrn", 12, 2)]
     assert manifest["rows"] == agencies["rows"] == 26
     assert (integrated["rows"], integrated["records_before_dedup"], integrated["merged_records"],
-            integrated["source_version"]) == (24, 26, 2, 2)
+            integrated["source_version"]) == (21, 26, 5, 2)  # one record per person (docs/identity.md)
     assert manifest["pseudonymisation"] == {"scheme": "hmac-sha256-128-b64url", "key_id": pseudonym_key.key_id,
                                             "fields": ["birth_date", "family_name", "given_name", "sin"]}
     sources = sorted(s["source_file"] for p in agencies["partitions"] for s in p["submissions"])
@@ -129,7 +130,8 @@ def test_manifest_validates_and_describes_the_tables(mappings, data, person, pse
                ("_source_row", "int64", False), ("_ingested_at", "timestamp[us, tz=UTC]", False)]
     columns = [(c["name"], c["type"], c["nullable"]) for c in agencies["schema"] if c["role"] == "lineage"]
     assert sorted(columns) == sorted(lineage)
-    assert [c["name"] for c in integrated["schema"]] == [c["name"] for c in agencies["schema"]] + ["_merged_count"]
+    assert [c["name"] for c in integrated["schema"]] == [c["name"] for c in agencies["schema"]] + [
+        "entity_key", "_agencies", "_merged_count"]  # one record per person (docs/identity.md)
     assert integrated["schema"][-1] == {"name": "_merged_count", "type": "int64", "nullable": False,
                                         "pseudonymised": False, "role": "lineage"}
     contract_columns = [c for c in agencies["schema"] if c["role"] == "contract"]
@@ -150,11 +152,11 @@ def test_time_travel_reads_an_earlier_version(mappings, data, person, pseudonym_
     run_agency(mappings["cba/person"], data, dataset_rules=False)
     integrate(person, data, pseudonym_key)
     read = {"data_dir": data.root, "project_dir": ROOT}
-    assert accord.read("person", 1, **read).collect().height == 24  # now: rrn, nho and cba
-    assert accord.read("person", 1, as_of=0, **read).collect().height == 16  # the first integrated version
-    assert accord.read("person", 1, as_of=before, **read).collect().height == 16  # as it was at that time
+    assert accord.read("person", 1, **read).collect().height == 21  # now: rrn, nho and cba (21 people)
+    assert accord.read("person", 1, as_of=0, **read).collect().height == 15  # the first integrated version: rrn and nho (15 people)
+    assert accord.read("person", 1, as_of=before, **read).collect().height == 15  # as it was at that time
     assert accord.read("person", 1, agency="cba", **read).collect().height == 8
-    assert accord.read_arrow("person", 1, as_of=0, **read).num_rows == 16
+    assert accord.read_arrow("person", 1, as_of=0, **read).num_rows == 15
 
 
 def test_vacuum_removes_files_no_retained_version_needs(mappings, data, person, pseudonym_key):
@@ -166,7 +168,7 @@ def test_vacuum_removes_files_no_retained_version_needs(mappings, data, person, 
     assert vacuum(integrated, retention_hours=168, dry_run=True) == []  # nothing is a week old
     removed = vacuum(integrated, retention_hours=0, dry_run=False)
     assert len(removed) == 2  # the files of versions 0 and 1
-    assert accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect().height == 24
+    assert accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect().height == 21
     with pytest.raises(Exception, match=r"(?i)not found|no such file|does not exist"):
         accord.read("person", 1, as_of=0, data_dir=data.root, project_dir=ROOT).collect()
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
+from accord.cli.command_identity import summary_line
 from accord.cli.console import console, errors, plain, summary_table
 from accord.settings import LANDING, PUBLISHED, QUARANTINE, REPORTS, DataDirs, data_dirs, project_dirs
 
@@ -71,6 +72,8 @@ def run(
         errors.print(plain(f"  {unfinished['status']} {unfinished['agency']}/{unfinished['file']}: "
                            f"{unfinished['reason']} {unfinished['detail']}".rstrip()))
     console.print(summary_table(summary["results"]))
+    for found in summary.get("identities", []):
+        console.print(plain(summary_line(f"{found['contract']} v{found['major']}", found)), highlight=False)
     console.print(f"published   {data.storage.uri(PUBLISHED)}", highlight=False)
     console.print(f"quarantine  {data.storage.uri(QUARANTINE)}", highlight=False)
     docs = data.storage.uri(f"{REPORTS}/data_docs/index.html" if data.is_local else f"{REPORTS}/data_docs")

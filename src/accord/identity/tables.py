@@ -85,3 +85,40 @@ def entity_keys(dirs: Any, contract: Contract) -> pl.LazyFrame | None:
     if table.version() is None:
         return None
     return table.scan().select(AGENCY, *contract.primary_key, ENTITY_KEY)
+
+
+def key_health(dirs: Any, contract: Contract) -> tuple[int, int]:
+    """Published records with no entity key, and records with more than one (both 0 when all is well)."""
+    from accord.publish.tables import AGENCIES
+
+    on = [AGENCY, *contract.primary_key]
+    agencies = Table(dirs, contract, AGENCIES)
+    keys = entity_keys(dirs, contract)
+    if agencies.version() is None:
+        return 0, 0
+    records = agencies.scan().select(on).unique()
+    if keys is None:
+        return int(records.select(pl.len()).collect().item()), 0
+    without = records.join(keys, on=on, how="anti").select(pl.len()).collect().item()
+    several = keys.group_by(on).agg(pl.col(ENTITY_KEY).n_unique().alias("n")).filter(pl.col("n") > 1) \
+        .select(pl.len()).collect().item()
+    return int(without), int(several)
+
+
+def published_stats(dirs: Any, contract_id: str, major: int) -> dict[str, Any] | None:
+    """The figures of the last resolution of a contract version (None: it resolves no identities)."""
+    import json
+
+    from deltalake import DeltaTable
+    from deltalake.exceptions import TableNotFoundError
+
+    from accord.settings import PUBLISHED
+
+    try:
+        table = DeltaTable(dirs.storage.uri(f"{PUBLISHED}/{contract_id}/v{major}/{IDENTITIES}"),
+                           storage_options=dirs.storage.storage_options or None)
+    except TableNotFoundError:
+        return None
+    history = table.history(1)
+    stats = json.loads(history[0].get("accord.stats", "{}")) if history else {}
+    return {"contract": contract_id, "major": major, **stats}

@@ -61,7 +61,8 @@ class VaultWriter:
     def __call__(self, values: pl.DataFrame) -> None:
         declared = declaration_of(self.contract)
         kept = values.select(*dict.fromkeys([*self.contract.primary_key, *declared.fields]))
-        frame = normalised(kept, self.contract, declared).select(values_columns(self.contract))
+        frame = normalised(kept, self.contract, declared).select(values_columns(self.contract)) \
+            .cast(values_schema(self.contract))  # type: ignore[arg-type]
         self.stream.write(frame.with_columns(pl.lit(self.received, dtype=pl.Datetime("us", "UTC")).alias(INGESTED),
                                              pl.lit(self.submission_id).alias(SUBMISSION)))
 
@@ -105,7 +106,8 @@ def read_values(dirs: DataDirs, contract: Contract, published: dict[str, set[str
         if frame.height and frame.get_column(INGESTED).max() < oldest:  # type: ignore[operator]
             dirs.storage.delete(key)
             continue
-        frames.append(frame.with_columns(pl.lit(agency).alias("_agency")))
+        frames.append(frame.with_columns(pl.lit(agency).alias("_agency")).cast(values_schema(contract))
+                      if frame.height else frame.with_columns(pl.lit(agency).alias("_agency")))
     columns = values_columns(contract)
     if not frames:
         return pl.DataFrame(schema={"_agency": pl.String, **values_schema(contract)})
