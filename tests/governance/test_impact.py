@@ -61,7 +61,7 @@ def test_a_compatible_proposal_costs_nothing_and_codes_it_removes_are_counted(ar
 
     from tests.helpers import person_contract_data, write_contract
 
-    data = person_contract_data()
+    data = person_contract_data(identity=True)
     data["version"] = "1.1.0"
     props = {p["name"]: p for p in data["schema"][0]["properties"]}
     props["preferred_language"]["description"] = "The language the person prefers."

@@ -30,7 +30,7 @@ def _project(tmp_path):
 
 
 def _minor(description: str = "The language the person prefers.") -> dict:
-    data = person_contract_data()
+    data = person_contract_data(identity=True)
     data["version"], data["status"] = "1.1.0", "proposed"
     props = {p["name"]: p for p in data["schema"][0]["properties"]}
     props["preferred_language"]["description"] = description

@@ -20,8 +20,9 @@ def test_definitions_build_the_asset_graph_and_checks(tmp_path):
     defs = build_definitions(ROOT, tmp_path)
     keys = sorted(k.to_user_string() for k in defs.resolve_all_asset_keys())
     contracts = ("benefit_payment/v1", "person/v1", "person/v2")  # every contract, mapped onto yet or not
-    assert keys == [f"{c}/{kind}" for c in contracts for kind in ("agencies", "integrated", "submissions")] + [
-        "run_summary"]
+    identities = ("person/v1", "person/v2")  # the contracts that resolve identities
+    assert keys == sorted([f"{c}/{kind}" for c in contracts for kind in ("agencies", "integrated", "submissions")]
+                          + [f"{c}/identities" for c in identities] + ["run_summary"])
     graph = defs.resolve_asset_graph()
     checks = sorted(c.to_user_string() for c in graph.asset_check_keys)
     per_submission = ("dataset_rules", "file_accepted", "row_rules", "rows_balanced")
@@ -29,10 +30,12 @@ def test_definitions_build_the_asset_graph_and_checks(tmp_path):
                 "person/v2": []}  # who maps onto what, read from the files' contract and contract_version
     assert checks == sorted([f"{c}/submissions:{name}" for c in contracts for name in per_submission] + [
         f"{c}/submissions:{check}_{agency}" for c in contracts for agency in mappings[c]
-        for check in ("mapping_loads", "feeds_active_major")])
+        for check in ("mapping_loads", "feeds_active_major")] + [
+        f"{c}/identities:{name}" for c in identities
+        for name in ("records_in_two_entities", "records_without_entity_key", "review_queue")])
     on_demand = ("mapping_loads", "feeds_active_major")
-    assert all((graph.get_check_spec(c).partitions_def is not None) == (not c.name.startswith(on_demand))
-               for c in graph.asset_check_keys)
+    assert all((graph.get_check_spec(c).partitions_def is not None) == (
+        not c.name.startswith(on_demand) and c.asset_key.path[-1] == "submissions") for c in graph.asset_check_keys)
     # a contract no mapping names is labelled, and its tables are left out of the summary's inputs
     for kind in ("submissions", "agencies", "integrated"):
         node = graph.get(dg.AssetKey(["person", "v2", kind]))
@@ -42,13 +45,15 @@ def test_definitions_build_the_asset_graph_and_checks(tmp_path):
     assert {k.to_user_string() for k in graph.get(dg.AssetKey(["run_summary"])).parent_keys} == {
         "benefit_payment/v1/integrated", "person/v1/integrated"}
     assert {k.to_user_string() for k in graph.get(dg.AssetKey(["person", "v1", "integrated"])).parent_keys} == {
+        "person/v1/identities"}
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey(["person", "v1", "identities"])).parent_keys} == {
         "person/v1/agencies"}
     assert sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")) == [
         "benefit_payment_v1_submission", "person_v1_submission", "person_v2_submission", "publish"]
     publish = defs.resolve_job_def("publish")  # the contracts produced today only: not the proposed person v2
     assert sorted(k.to_user_string() for k in publish.asset_layer.selected_asset_keys) == [
         "benefit_payment/v1/agencies", "benefit_payment/v1/integrated", "person/v1/agencies",
-        "person/v1/integrated", "run_summary"]
+        "person/v1/identities", "person/v1/integrated", "run_summary"]
     assert sorted(s.name for s in defs.sensors) == [
         "landing_zone", "publish_after_failed_submissions", "publish_after_submissions"]
 
@@ -66,14 +71,14 @@ def test_sensor_requests_one_run_per_contract_over_readable_partitions(data, dag
         day = store_for(data).get("rrn-8fb87bd472edd4d9").received_at[:10]
         assert day  # the day a file was received is in its metadata, not in its key
         msa = f"msa/{_sha('msa', 'dossiers_2026-11.zip')[:16]}"  # two targets
-        person = ["cba/a76755438c6a842c/people_2026-11.ndjson", f"{msa}-person-v1/dossiers_2026-11.zip",
+        person = ["cba/2bf7c48e34ffc043/people_2026-11.ndjson", f"{msa}-person-v1/dossiers_2026-11.zip",
                   f"nho/{_sha('nho', 'clients_2026-11.xlsx')[:16]}/clients_2026-11.xlsx",
                   "rrn/8fb87bd472edd4d9/personnes_2026-11.csv",
                   f"rrn/{_sha('rrn', 'personnes_2026-12.csv')[:16]}/personnes_2026-12.csv"]
         benefit = ["cba/51e38304ad09fc21/payments_2026-11.csv", f"{msa}-benefit_payment-v1/dossiers_2026-11.zip",
                    "rrn/5ac8f305d5820864/paiements_2026-11.csv"]
         assert [submission_id_of(k) for k in person[:2]] == [
-            "cba-a76755438c6a842c", f"{msa.replace('/', '-')}-person-v1"]
+            "cba-2bf7c48e34ffc043", f"{msa.replace('/', '-')}-person-v1"]
         assert submission_id_of(f"rrn/{day}/personnes_2026-11.csv#8fb87bd472edd4d9") == "rrn-8fb87bd472edd4d9"
         assert {r.partitions_def_name: r.partition_keys for r in first.dynamic_partitions_requests} == {
             "benefit_payment_v1_submissions": benefit, "person_v1_submissions": person}
@@ -86,7 +91,7 @@ def test_sensor_requests_one_run_per_contract_over_readable_partitions(data, dag
                 "dagster/asset_partition_range_start": person[0], "dagster/asset_partition_range_end": person[4]}),
         ]
         assert [submission_id_of(k) for k in person] == [
-            "cba-a76755438c6a842c", f"msa-{_sha('msa', 'dossiers_2026-11.zip')[:16]}-person-v1",
+            "cba-2bf7c48e34ffc043", f"msa-{_sha('msa', 'dossiers_2026-11.zip')[:16]}-person-v1",
             f"nho-{_sha('nho', 'clients_2026-11.xlsx')[:16]}", "rrn-8fb87bd472edd4d9",
             f"rrn-{_sha('rrn', 'personnes_2026-12.csv')[:16]}"]
         shutil.copyfile(SAMPLES / "rrn" / "personnes_2026-11.csv", data.landing / "rrn" / "renamed-personnes_x.csv")
@@ -157,7 +162,19 @@ def test_full_run_through_the_instance(data, dagster_home):
     assert (len(report.pickup.accepted), len(report.pickup.duplicates), len(report.pickup.refused)) == (8, 0, 0)
     with dg.DagsterInstance.get() as instance:
         records = instance.fetch_materializations(dg.AssetKey(["person", "v1", "integrated"]), limit=1).records
-        assert records[0].asset_materialization.metadata["dagster/row_count"].value == 28
+        assert records[0].asset_materialization.metadata["dagster/row_count"].value == 24  # people
+        resolved = instance.fetch_materializations(dg.AssetKey(["person", "v1", "identities"]), limit=1).records
+        metadata = resolved[0].asset_materialization.metadata
+        assert {k: metadata[k].value for k in ("entities", "records", "records_linked", "pairs_for_review")} == {
+            "entities": 24, "records": 28, "records_linked": 8, "pairs_for_review": 1}
+        outcomes = {}
+        for name in ("records_without_entity_key", "records_in_two_entities", "review_queue"):
+            [record] = instance.event_log_storage.get_asset_check_execution_history(
+                dg.AssetCheckKey(dg.AssetKey(["person", "v1", "identities"]), name), limit=1)
+            evaluation = record.event.dagster_event.event_specific_data
+            outcomes[name] = (evaluation.passed, evaluation.severity.value)
+        assert outcomes == {"records_without_entity_key": (True, "ERROR"), "records_in_two_entities": (True, "ERROR"),
+                            "review_queue": (False, "WARN")}  # one pair waits for a steward
         # every mapping_loads check evaluated, green, about its asset's latest materialization (so the UI shows
         # it evaluated, not "not evaluated" once the run materialized the partitions)
         for target, agencies in (("person/v1", "cba msa nho rrn"), ("benefit_payment/v1", "cba msa rrn")):
@@ -168,7 +185,7 @@ def test_full_run_through_the_instance(data, dagster_home):
                     dg.AssetCheckKey(asset, f"mapping_loads_{agency}"), limit=1)
                 evaluation = record.event.dagster_event.event_specific_data
                 assert (evaluation.passed, evaluation.target_materialization_data.storage_id) == (True, latest)
-        assert records[0].asset_materialization.metadata["merged_records"].value == 2
+        assert records[0].asset_materialization.metadata["merged_records"].value == 6  # 30 records, 24 people
         partitions = instance.get_dynamic_partitions("person_v1_submissions")
         assert len(partitions) == 5
         runs = {r.dagster_run.tags.get("accord/contract"): r.dagster_run.tags for r in instance.get_run_records()}
@@ -194,7 +211,9 @@ def test_full_run_through_the_instance(data, dagster_home):
     checks = [check for run in report.runs for check in run.checks]
     assert sorted(checks) == sorted([("dataset_rules", True)] * 8 + [("rows_balanced", True)] * 8 +
                                     [("file_accepted", True)] * 8 +
-                                    [("row_rules", False)] * 7 + [("row_rules", True)])  # December is clean
+                                    [("row_rules", False)] * 7 + [("row_rules", True)] +  # December is clean
+                                    [("records_without_entity_key", True), ("records_in_two_entities", True),
+                                     ("review_queue", False)])  # person v1's identities: one pair to review
     summary = json.loads((data.reports / "run-summary.json").read_text())
     counts = {(r["agency"], r["contract"]): (r["submissions"], r["rows_in"], r["rows_published"],
                                              r["rows_quarantined"]) for r in summary["results"]}
@@ -204,7 +223,8 @@ def test_full_run_through_the_instance(data, dagster_home):
                       ("rrn", "person"): (2, 15, 12, 3)}
     assert summary["all_balanced"] is True
     integrated = accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect()
-    assert integrated.group_by("_agency").len().sort("_agency").rows() == [("cba", 8), ("msa", 4), ("nho", 6),
+    # one record per person, the surviving agency's: rrn's 10 people, 4 of them also known elsewhere
+    assert integrated.group_by("_agency").len().sort("_agency").rows() == [("cba", 6), ("msa", 3), ("nho", 5),
                                                                            ("rrn", 10)]
     assert (data.reports / "data_docs" / "index.html").exists()
 

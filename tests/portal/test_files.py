@@ -20,7 +20,7 @@ from accord.submission import recorded_result, result_key, run_submission
 from tests.conftest import SAMPLES
 from tests.portal.conftest import bearer, csrf_of
 
-RRN, CBA = "rrn-8fb87bd472edd4d9", "cba-a76755438c6a842c"
+RRN, CBA = "rrn-8fb87bd472edd4d9", "cba-2bf7c48e34ffc043"
 
 
 @pytest.fixture
