@@ -16,20 +16,21 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import people as synthetic  # noqa: E402
+import people as synthetic
 
-from accord.contracts.loader import load_contract  # noqa: E402
-from accord.identity.keys import ENTITY_KEY  # noqa: E402
-from accord.identity.link import Engine  # noqa: E402
-from accord.identity.model import AGENCY, RECORD  # noqa: E402
-from accord.identity.train import train  # noqa: E402
-from accord.identity.normalise import normalised  # noqa: E402
-from accord.identity.population import resolve_population  # noqa: E402
-from accord.publish.pseudonym import PseudonymKey  # noqa: E402
+from accord.contracts.loader import load_contract
+from accord.identity.keys import ENTITY_KEY
+from accord.identity.link import Engine
+from accord.identity.model import AGENCY, RECORD, declaration_of
+from accord.identity.normalise import normalised
+from accord.identity.population import resolve_population
+from accord.identity.train import train
+from accord.publish.pseudonym import PseudonymKey
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ROOT / "contracts" / "person" / "1.0.0.yaml"
@@ -95,8 +96,7 @@ def link(work: Path, phase: str) -> dict[str, object]:
     """One linkage in this process (its own peak memory): ``full`` on the population, ``month`` on the grown
     population, incrementally from the full run's keys and scores."""
     contract = load_contract(CONTRACT)
-    declared = contract.identity
-    assert declared is not None
+    declared = declaration_of(contract)
     trained = json.loads((work / "model.json").read_text())
     grown = phase == "month"
     people = pl.read_parquet(work / ("grown.parquet" if grown else "population.parquet"))
@@ -138,14 +138,13 @@ def main() -> None:
     result: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="accord-identity-bench-") as work:
         for phase in ("prepare", "full", "month"):
-            done = subprocess.run([sys.executable, __file__, "--phase", phase, "--work", work, "--people",
-                                   str(args.people), "--month", str(args.month)], check=False, capture_output=True,
-                                  text=True)
+            command = [sys.executable, __file__, "--phase", phase, "--work", work, "--people", str(args.people),
+                       "--month", str(args.month)]
+            done = subprocess.run(command, check=False, capture_output=True, text=True)  # noqa: S603 (this script)
             if done.returncode:
                 sys.exit(f"{phase} failed:\n{done.stderr[-3000:]}")
             result[phase] = json.loads(done.stdout.strip().splitlines()[-1])
-    full, month = result["full"], result["month"]
-    assert isinstance(full, dict) and isinstance(month, dict)
+    full, month = cast(dict[str, Any], result["full"]), cast(dict[str, Any], result["month"])
     result["incremental_share_of_full"] = round(month["link_s"] / full["link_s"], 3)
     text = json.dumps(result, indent=2)
     print(text)

@@ -103,4 +103,5 @@ def test_publish_vacuum_keeps_what_the_manifest_names(tmp_path, mappings, regist
     assert "1 file(s) removed" in done.output
     import accord
 
-    assert accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect().height == 15  # rrn and nho: 15 people
+    people = accord.read("person", 1, data_dir=data.root, project_dir=ROOT).collect()
+    assert people.height == 15  # rrn and nho: 15 people

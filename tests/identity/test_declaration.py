@@ -80,5 +80,5 @@ def test_a_model_file_for_another_declaration_is_refused_never_retrained(tmp_pat
                                           r"1\.0\.0\.yaml's .*: run `accord identity train person --major 1`"):
         load_model(load_contract(file))
     (file.parent / "identity-model.v1.json").unlink()
-    with pytest.raises(AccordError, match="no trained identity model for person v1.0.0"):
+    with pytest.raises(AccordError, match=r"no trained identity model for person v1\.0\.0"):
         load_model(load_contract(file))

@@ -153,7 +153,8 @@ def test_time_travel_reads_an_earlier_version(mappings, data, person, pseudonym_
     integrate(person, data, pseudonym_key)
     read = {"data_dir": data.root, "project_dir": ROOT}
     assert accord.read("person", 1, **read).collect().height == 21  # now: rrn, nho and cba (21 people)
-    assert accord.read("person", 1, as_of=0, **read).collect().height == 15  # the first integrated version: rrn and nho (15 people)
+    # the first integrated version: rrn and nho (15 people)
+    assert accord.read("person", 1, as_of=0, **read).collect().height == 15
     assert accord.read("person", 1, as_of=before, **read).collect().height == 15  # as it was at that time
     assert accord.read("person", 1, agency="cba", **read).collect().height == 8
     assert accord.read_arrow("person", 1, as_of=0, **read).num_rows == 15

@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord.contracts.identity import IdentityDeclaration
 from accord.contracts.model import Bound, Contract, Field
 from accord.contracts.semver import Version
 
@@ -228,16 +229,20 @@ def diff_contracts(old: Contract, new: Contract) -> ContractDiff:
         change = _bound_change("null-percent-limit", name, old_nulls.get(name), new_nulls.get(name), tighter=False)
         changes.extend([change] if change else [])
     changes.extend(_foreign_key_changes(old, new))
-    changes.extend(_identity_changes(old, new))
+    renamed = {c.was: c.field for c in changes if c.kind == "field-renamed" and c.was and c.field}
+    changes.extend(_identity_changes(old, new, renamed))
     if old.description != new.description:
         changes.append(Change("description-changed", None, "patch", "contract description changed"))
     return result
 
 
-def _identity_changes(old: Contract, new: Contract) -> list[Change]:
+def _identity_changes(old: Contract, new: Contract, renamed: dict[str, str]) -> list[Change]:
     """A change of how records of one entity are recognised changes the published identities: major. Only a
-    change of how long the clear identifying values are kept leaves them as they are (minor)."""
+    change of how long the clear identifying values are kept leaves them as they are (minor), and so does a
+    field's rename (the old declaration read with the new names is compared)."""
     was, now = old.identity, new.identity
+    if was is not None and renamed:
+        was = _renamed(was, renamed)
     if was == now or (was and now and was.sha256 == now.sha256):
         return []
     if was is None or now is None:
@@ -245,11 +250,23 @@ def _identity_changes(old: Contract, new: Contract) -> list[Change]:
         return [Change("identity-changed", None, "major", f"{what}: the integrated dataset's records change")]
     parts = [name for name in ("rules", "comparisons", "blocking", "match_at", "review_at", "nicknames", "entity")
              if getattr(was, name) != getattr(now, name)]
+    if not parts and was.retention_days == now.retention_days:
+        return []
     if not parts:
         return [Change("identity-retention-changed", None, "minor",
                        f"identity retentionDays: {was.retention_days} -> {now.retention_days}")]
     return [Change("identity-changed", None, "major",
                    f"identity declaration changed ({', '.join(parts)}): the published identities may change")]
+
+
+def _renamed(declaration: IdentityDeclaration, renamed: dict[str, str]) -> IdentityDeclaration:
+    def names(fields: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(renamed.get(f, f) for f in fields)
+
+    return dataclasses.replace(
+        declaration, rules=tuple(dataclasses.replace(r, fields=names(r.fields)) for r in declaration.rules),
+        comparisons=tuple(dataclasses.replace(c, fields=names(c.fields)) for c in declaration.comparisons),
+        blocking=tuple(names(b) for b in declaration.blocking), sha256="")
 
 
 def _foreign_key_changes(old: Contract, new: Contract) -> list[Change]:

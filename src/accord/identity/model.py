@@ -70,7 +70,7 @@ def settings(declaration: IdentityDeclaration, dialect: str = "duckdb") -> dict[
         link_type="dedupe_only",
         unique_id_column_name=RECORD,
         comparisons=[_comparison(c.method, c.fields) for c in declaration.comparisons],
-        blocking_rules_to_generate_predictions=blocking_sql(declaration),  # type: ignore[arg-type]
+        blocking_rules_to_generate_predictions=blocking_sql(declaration),
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
     )

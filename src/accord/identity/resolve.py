@@ -75,7 +75,7 @@ def population(dirs: DataDirs, contract: Contract) -> pl.DataFrame:
     keys = contract.primary_key
     columns = values_columns(contract)
     if agencies.version() is None:
-        return pl.DataFrame(schema={RECORD: pl.String, AGENCY: pl.String, **values_schema(contract)})
+        return pl.DataFrame(schema={RECORD: pl.String, AGENCY: pl.String, **dict(values_schema(contract))})
     records = agencies.scan().select(AGENCY, *keys).unique().collect()
     published = {agency: agency_submissions(agencies, agency) for agency in table_agencies(agencies)}
     values = read_values(dirs, contract, published)

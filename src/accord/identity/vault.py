@@ -44,10 +44,10 @@ def values_columns(contract: Contract) -> list[str]:
     return [*contract.primary_key, *fields, *([NAME_KEY] if declared.name_pair else [])]
 
 
-def values_schema(contract: Contract) -> dict[str, pl.DataType]:
+def values_schema(contract: Contract) -> pl.Schema:
     """The types of a vault part's columns: dates stay dates, the rest is normalised text."""
     types = {f.name: f.logical_type for f in contract.fields}
-    return {c: pl.Date() if types.get(c) == "date" else pl.String() for c in values_columns(contract)}
+    return pl.Schema({c: pl.Date() if types.get(c) == "date" else pl.String() for c in values_columns(contract)})
 
 
 class VaultWriter:
@@ -62,7 +62,7 @@ class VaultWriter:
         declared = declaration_of(self.contract)
         kept = values.select(*dict.fromkeys([*self.contract.primary_key, *declared.fields]))
         frame = normalised(kept, self.contract, declared).select(values_columns(self.contract)) \
-            .cast(values_schema(self.contract))  # type: ignore[arg-type]
+            .cast(values_schema(self.contract))
         self.stream.write(frame.with_columns(pl.lit(self.received, dtype=pl.Datetime("us", "UTC")).alias(INGESTED),
                                              pl.lit(self.submission_id).alias(SUBMISSION)))
 
@@ -110,7 +110,7 @@ def read_values(dirs: DataDirs, contract: Contract, published: dict[str, set[str
                       if frame.height else frame.with_columns(pl.lit(agency).alias("_agency")))
     columns = values_columns(contract)
     if not frames:
-        return pl.DataFrame(schema={"_agency": pl.String, **values_schema(contract)})
+        return pl.DataFrame(schema={"_agency": pl.String, **dict(values_schema(contract))})
     every = pl.concat(frames, how="diagonal_relaxed")
     latest = every.sort(["_agency", *contract.primary_key, INGESTED, SUBMISSION],
                         descending=[False] * (1 + len(contract.primary_key)) + [True, True])

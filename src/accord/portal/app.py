@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from accord.portal import api, changes, files, pages
+from accord.portal import api, changes, files, identity, pages
 from accord.portal.connections import BodyLimit
 from accord.portal.deps import PortalState, lang, page, session
 from accord.portal.problems import PortalError
@@ -49,6 +49,7 @@ def create_app(portal: Portal, *, secure_cookies: bool | None = None, sign_in_at
     app.include_router(changes.api)
     app.include_router(pages.router)
     app.include_router(changes.pages)
+    app.include_router(identity.pages)
     app.include_router(files.router)
 
     @app.exception_handler(PortalError)

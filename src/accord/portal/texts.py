@@ -13,6 +13,23 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "nav.contracts": ("Contracts", "Contrats"),
     "nav.api": ("API", "API"),
     "nav.changes": ("Coming changes", "Changements à venir"),
+    "nav.identity": ("Identity review", "Examen des identités"),
+    "identity_title": ("Identity review: is it the same person?", "Examen des identités : est-ce la même personne ?"),
+    "identity_intro": ("Pairs of records of two agencies the model could not decide: each comparison, the level "
+                       "the pair fell in and how much it weighed. Your decision is recorded with your name and "
+                       "honoured by every later run.",
+                       "Paires de fiches de deux organismes que le modèle n'a pas pu trancher : chaque comparaison, "
+                       "le niveau atteint et son poids. Votre décision est enregistrée à votre nom et respectée "
+                       "par toutes les exécutions suivantes."),
+    "identity_none": ("No pair waits for review.", "Aucune paire n'attend d'examen."),
+    "identity_probability": ("match probability", "probabilité d'appariement"),
+    "identity_prior": ("prior (any two records)", "a priori (deux fiches quelconques)"),
+    "identity_field": ("comparison", "comparaison"),
+    "identity_level": ("level", "niveau"),
+    "identity_weight": ("weight", "poids"),
+    "identity_same": ("Same person", "Même personne"),
+    "identity_different": ("Different people", "Personnes différentes"),
+    "identity_note": ("Why (recorded)", "Pourquoi (enregistré)"),
     "changes_title": ("Coming changes of the contracts you feed",
                       "Changements à venir des contrats que vous alimentez"),
     "changes_intro": ("A new version is first proposed, and its cost to each agency measured on its own archived "
