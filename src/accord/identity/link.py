@@ -95,36 +95,43 @@ def spark_jars() -> str:
 
 def model_edges(population: pl.DataFrame, trained: dict[str, Any], declaration: IdentityDeclaration,
                 engine: Engine, changed: pl.Series | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The model's scores of the candidate pairs at or above ``reviewAt``: of every pair (``changed`` None), or
-    only of the pairs with a record in ``changed``; and the pairs below ``matchAt`` in full (values compared,
-    comparison levels and Bayes factors: what a steward reviews)."""
+    """The model's scores of the candidate pairs at or above ``reviewAt``: of every pair of records at two
+    agencies (``changed`` None), or only of the pairs with a record in ``changed``; and the pairs below
+    ``matchAt`` in full (values compared, comparison levels and match weights: what a steward reviews).
+
+    Pairs are made agency against agency (``predict_between``), never within one agency: blocking on a
+    common value inside one large agency would make candidate pairs by the billion only to drop them."""
     from splink import Linker
 
     columns = [RECORD, AGENCY, *dict.fromkeys(c for f in declaration.fields
                                               for c in rule_columns(declaration, (f,)))]
     columns += [c for c in population.columns if c not in columns and c == "name_key"]
     records = population.select(columns)
-    if changed is None:
-        table = engine.register(records)
-        linker = Linker(table, with_rules(trained, declaration, engine.dialect), log_level=logging.WARNING)
-        scored = [linker.inference.predict(threshold_match_probability=declaration.review_at, warning_mode="never")]
-    else:
-        is_new = pl.col(RECORD).is_in(changed.implode())
-        new, old = records.filter(is_new), records.filter(~is_new)
-        if new.is_empty():
-            return pl.DataFrame(schema=EDGE_SCHEMA), pl.DataFrame(schema={LEFT: pl.String, RIGHT: pl.String})
-        new_table, old_table = engine.register(new), engine.register(old)
-        linker = Linker(engine.register(records), with_rules(trained, declaration, engine.dialect),
-                        log_level=logging.WARNING)
-        for column in tf_columns(trained):  # term frequencies of the whole population, as a full run has them
-            linker.table_management.compute_tf_table(column)
-        scored = [linker.inference.predict_within(new_table, threshold_match_probability=declaration.review_at,
-                                                  warning_mode="never")]
-        if old.height:
-            scored.append(linker.inference.predict_between(new_table, old_table, warning_mode="never",
-                                                           threshold_match_probability=declaration.review_at))
+    none = pl.DataFrame(schema=EDGE_SCHEMA), pl.DataFrame(schema={LEFT: pl.String, RIGHT: pl.String})
+    is_new = pl.lit(True) if changed is None else pl.col(RECORD).is_in(changed.implode())
+    new = {a: f for (a,), f in records.filter(is_new).partition_by(AGENCY, as_dict=True).items()}
+    old = {a: f for (a,), f in records.filter(~is_new).partition_by(AGENCY, as_dict=True).items()}
+    agencies = sorted(set(new) | set(old))
+    pairs = [(a, b, True) for a in sorted(new) for b in sorted(new) if a < b]  # new against new
+    pairs += [(a, b, False) for a in sorted(new) for b in sorted(old) if a != b]  # new against the others
+    if len(agencies) < 2 or not pairs:
+        return none
+    linker = Linker(engine.register(records), with_rules(trained, declaration, engine.dialect),
+                    log_level=logging.WARNING)
+    for column in tf_columns(trained):  # term frequencies of the whole population
+        linker.table_management.compute_tf_table(column)
+    tables: dict[tuple[str, bool], Any] = {}
+
+    def table(agency: str, fresh: bool) -> Any:
+        if (agency, fresh) not in tables:
+            tables[agency, fresh] = engine.register((new if fresh else old)[agency])
+        return tables[agency, fresh]
+
+    scored = [linker.inference.predict_between(table(a, True), table(b, both), warning_mode="never",
+                                               threshold_match_probability=declaration.review_at)
+              for a, b, both in pairs]
     frames = [f for f in (pl.from_arrow(s.as_pyarrow_table()) for s in scored) if isinstance(f, pl.DataFrame)]
-    details = pl.concat(frames, how="diagonal_relaxed")
+    details = pl.concat([f for f in frames if f.height] or frames[:1], how="diagonal_relaxed")
     edges = ordered(details.select(LEFT, RIGHT, pl.col(PROBABILITY).cast(pl.Float64), pl.lit(MODEL).alias(RULE)))
     doubtful = details.filter(pl.col(PROBABILITY) < declaration.match_at)
     return edges, doubtful.select([c for c in doubtful.columns if c not in DROPPED])
