@@ -61,6 +61,7 @@ def normalised(frame: pl.DataFrame, contract: Contract, declaration: IdentityDec
     for name in declaration.fields:
         column = pl.col(name)
         method = methods.get(name, "exact")
+        expr: pl.Expr
         if types.get(name) == "date":
             columns.append(frame.get_column(name).cast(pl.Date))
             continue
