@@ -7,11 +7,12 @@ import datetime as dt
 import polars as pl
 import pytest
 
+from accord.identity.decisions import DECISION_SCHEMA
 from accord.identity.keys import ENTITY_KEY
 from accord.identity.link import LEFT, RIGHT, Engine
 from accord.identity.model import AGENCY, RECORD, load_model
 from accord.identity.normalise import normalised
-from accord.identity.population import DECISION_SCHEMA, resolve_population
+from accord.identity.population import resolve_population
 from accord.publish.pseudonym import PseudonymKey
 
 KEY = PseudonymKey(b"linkage-test-key-0123456789abcdef0123", "test")

@@ -102,6 +102,12 @@ def test_a_stewards_decision_is_recorded_and_honoured(published, person, pseudon
     assert (recorded.steward, recorded.record_l, recorded.record_r, recorded.decision, recorded.note) == (
         "ana", "cba\x1fCBA-9011", "nho\x1fNHO-501", "same", "same SIN on paper file")
 
+    # taken back the other way: the same number of decided pairs, and still honoured by the next run
+    record_decision(published, person, "cba/CBA-9011", "nho/NHO-501", "different", "ben", "two people after all")
+    integrate(person, published, pseudonym_key)
+    assert ["cba/CBA-9011", "nho/NHO-501"] not in _linked(_identities(published, person))
+    assert [d.decision for d in decisions.history(store_for(published), "person", 1)] == ["same", "different"]
+
 
 def test_records_without_identifying_values_are_each_their_own_entity_and_said(published, person, pseudonym_key):
     for part in (published.root / vault_key(person)).glob("agency=*/*.parquet"):

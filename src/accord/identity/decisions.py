@@ -5,17 +5,19 @@ one every later resolution honours.
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import polars as pl
 import sqlalchemy as sa
 
 from accord.errors import AccordError
+from accord.governance.audit import now
 from accord.identity.link import LEFT, RIGHT
 from accord.intake.store import SubmissionStore
 
 DECISIONS = ("same", "different")
+DECISION_SCHEMA = {LEFT: pl.String, RIGHT: pl.String, "decision": pl.String}
 _metadata = sa.MetaData()
 _decisions = sa.Table(
     "identity_decisions", _metadata,
@@ -74,9 +76,14 @@ def current(store: SubmissionStore, contract: str, major: int) -> pl.DataFrame:
     latest: dict[tuple[str, str], str] = {}
     for d in history(store, contract, major):
         latest[(d.record_l, d.record_r)] = d.decision
-    return pl.DataFrame([(low, high, what) for (low, high), what in latest.items()],
-                        schema={LEFT: pl.String, RIGHT: pl.String, "decision": pl.String}, orient="row")
+    return pl.DataFrame([(low, high, what) for (low, high), what in sorted(latest.items())],
+                        schema=DECISION_SCHEMA, orient="row")
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def fingerprint(decided: pl.DataFrame) -> str:
+    """What the decisions say, as a digest: a decision taken again the other way changes it (a count would not)."""
+    text = "\n".join("\x1f".join(map(str, row)) for row in decided.rows())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+__all__ = ["DECISIONS", "DECISION_SCHEMA", "Decision", "current", "decide", "fingerprint", "history", "now"]

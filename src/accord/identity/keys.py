@@ -26,7 +26,6 @@ from accord.publish.pseudonym import PseudonymKey, b64url_of_hex
 
 ENTITY_KEY = "entity_key"
 OLD, NEW, CHANGE, MOVED = "old_key", "new_key", "change", "records"
-CHANGE_SCHEMA = {OLD: pl.String, NEW: pl.String, CHANGE: pl.String, MOVED: pl.Int64}
 
 
 def new_keys(key: PseudonymKey, contract_id: str, records: pl.Series, salt: str = "") -> pl.Series:

@@ -12,6 +12,7 @@ from typing import Any
 import polars as pl
 
 from accord.contracts.identity import IdentityDeclaration
+from accord.identity.decisions import DECISION_SCHEMA
 from accord.identity.keys import ENTITY_KEY, assign
 from accord.identity.link import (
     CLUSTER,
@@ -28,8 +29,6 @@ from accord.identity.link import (
 )
 from accord.identity.model import RECORD
 from accord.publish.pseudonym import PseudonymKey
-
-DECISION_SCHEMA = {LEFT: pl.String, RIGHT: pl.String, "decision": pl.String}
 
 
 @dataclass
@@ -71,14 +70,15 @@ def resolve_population(population: pl.DataFrame, declaration: IdentityDeclaratio
     deterministic = deterministic_edges(population, declaration)
     timings["rules"] = time.perf_counter() - started - timings["changes"]
     doubtful = pl.DataFrame(schema={LEFT: pl.String, RIGHT: pl.String})
+    touched = pl.lit(False) if changed is None else \
+        pl.col(LEFT).is_in(changed.implode()) | pl.col(RIGHT).is_in(changed.implode())
     if trained is None:
         scored = pl.DataFrame(schema=EDGE_SCHEMA)
     else:
         fresh, doubtful = model_edges(population, trained, declaration, engine, changed)
         if changed is not None and kept_scores is not None:
-            gone = pl.col(LEFT).is_in(changed.implode()) | pl.col(RIGHT).is_in(changed.implode())
             alive = population.get_column(RECORD).implode()
-            kept = kept_scores.filter(~gone & pl.col(LEFT).is_in(alive) & pl.col(RIGHT).is_in(alive))
+            kept = kept_scores.filter(~touched & pl.col(LEFT).is_in(alive) & pl.col(RIGHT).is_in(alive))
             scored = pl.concat([kept, fresh.select(kept.columns)])
         else:
             scored = fresh
@@ -91,8 +91,7 @@ def resolve_population(population: pl.DataFrame, declaration: IdentityDeclaratio
     best = evidence(population, linked)
     out = assigned.join(best, on=RECORD, how="left").select(RECORD, ENTITY_KEY, "match_probability", "match_rule")
     if kept_review is not None and changed is not None:  # earlier doubtful pairs of unchanged records still count
-        gone = pl.col(LEFT).is_in(changed.implode()) | pl.col(RIGHT).is_in(changed.implode())
-        doubtful = pl.concat([kept_review.filter(~gone), doubtful], how="diagonal_relaxed")
+        doubtful = pl.concat([kept_review.filter(~touched), doubtful], how="diagonal_relaxed")
     review = review_pairs(doubtful, grouped, decisions)
     timings["evidence_and_review"] = time.perf_counter() - started - sum(timings.values())
     sizes = grouped.group_by(CLUSTER).len()

@@ -20,12 +20,10 @@ import polars as pl
 
 from accord.contracts.model import Contract
 from accord.identity import decisions as steward
-from accord.identity.keys import ENTITY_KEY
 from accord.identity.link import Engine
 from accord.identity.model import AGENCY, RECORD, declaration_of, load_model
 from accord.identity.population import resolve_population
 from accord.identity.tables import (
-    SEPARATOR,
     append_key_changes,
     previous_keys,
     publish_identities,
@@ -57,10 +55,6 @@ class IdentityResult:
     source_version: int | None  # of the agencies table it resolved
     stats: dict[str, Any] = field(default_factory=dict)
     resolved: bool = True  # False: the identities were already those of the agencies table
-
-    def to_json(self) -> dict[str, Any]:
-        return {"contract": self.contract, "major": self.major, "version": self.version,
-                "source_version": self.source_version, "resolved": self.resolved, **self.stats}
 
 
 def state_key(contract: Contract, name: str) -> str:
@@ -122,7 +116,7 @@ def resolve(contract: Contract, dirs: DataDirs, key: PseudonymKey, *, engine: En
         made_with = {"declaration_sha256": declared.sha256, "model_trained_at": model.trained_at if model else None,
                      "pseudonym_key_id": key.key_id, "contract_sha256": contract.sha256}
         last = identities.last_commit()
-        fingerprint = {**made_with, "source_version": source, "decisions": decided.height}
+        fingerprint = {**made_with, "source_version": source, "decisions": steward.fingerprint(decided)}
         if not full and last.get("accord.resolved_with") == json.dumps(fingerprint, sort_keys=True):
             return IdentityResult(contract.id, contract.major, identities.version(), source,
                                   json.loads(last.get("accord.stats", "{}")), resolved=False)
@@ -155,12 +149,3 @@ def review_queue(dirs: DataDirs, contract: Contract) -> pl.DataFrame:
         return pl.DataFrame()
     with dirs.storage.open_read(key) as handle:
         return pl.read_parquet(handle)
-
-
-def split_record(record: str) -> tuple[str, list[str]]:
-    """A record id's agency and primary key values."""
-    agency, *keys = record.split(SEPARATOR)
-    return agency, keys
-
-
-__all__ = ["ENTITY_KEY", "IdentityResult", "population", "resolve", "review_queue", "split_record"]

@@ -17,9 +17,9 @@ from accord.contracts.model import Contract
 from accord.errors import AccordError
 from accord.identity import decisions as steward
 from accord.identity.link import LEFT, PROBABILITY, RIGHT
-from accord.identity.model import load_model
-from accord.identity.resolve import population, review_queue
-from accord.identity.tables import SEPARATOR
+from accord.identity.model import RECORD, load_model
+from accord.identity.resolve import review_queue
+from accord.identity.tables import SEPARATOR, previous_keys
 from accord.intake import store_for
 from accord.settings import DataDirs
 
@@ -73,11 +73,6 @@ class ReviewPair:
     prior: float
     rows: tuple[Row, ...]
 
-    def to_json(self, lang: str = "en") -> dict[str, Any]:
-        return {"left": self.left, "right": self.right, "probability": self.probability, "prior": self.prior,
-                "rows": [{"field": r.field, "left": r.left_value, "right": r.right_value, "level": r.level(lang),
-                          "weight": r.weight} for r in self.rows]}
-
 
 def _levels(trained: dict[str, Any]) -> list[tuple[str, dict[int, str], list[str]]]:
     """Each comparison: its output name, level label by comparison vector value (Splink numbers the levels from
@@ -126,7 +121,7 @@ def record_decision(dirs: DataDirs, contract: Contract, left: str, right: str, d
                     note: str = "") -> steward.Decision:
     """Record a decision on two published records (``agency/key`` each); an error names a record that is not
     published."""
-    known = population(dirs, contract).get_column("record_id")
+    known = previous_keys(dirs, contract).get_column(RECORD)
     for record in (left, right):
         if not (known == internal(record)).any():
             raise AccordError(f"no published record {record} of {contract.label} (record ids are agency/key, as "

@@ -20,9 +20,8 @@ from accord.governance.changes import ContractChange, contract_changes, impact_k
 from accord.governance.impact import measure_impact
 from accord.governance.lifecycle import proposed
 from accord.portal.deps import bearer, page, state
-from accord.portal.pages import Signed
+from accord.portal.pages import Signed, from_this_session
 from accord.portal.problems import PortalError, not_found
-from accord.portal.security import same
 from accord.portal.service import Portal
 
 api = APIRouter(prefix="/api/v1")
@@ -61,8 +60,7 @@ def changes_page(request: Request, current: Signed) -> Response:
 @pages.post("/changes/measure")
 async def measure(request: Request, current: Signed, contract: Annotated[str, Form(max_length=200)] = "",
                   csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    if not same(current.csrf, csrf):
-        raise PortalError(403, "csrf", "the form is not from this session: reload the page")
+    from_this_session(current, csrf)
     if not current.principal.is_operator:
         raise PortalError(403, "forbidden", "only operators measure a proposed contract")
     portal = state(request).portal

@@ -14,9 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 from accord.errors import AccordError
 from accord.identity.review import pairs_for_review, record_decision
 from accord.portal.deps import page, state
-from accord.portal.pages import Signed
+from accord.portal.pages import Signed, from_this_session
 from accord.portal.problems import PortalError, not_found
-from accord.portal.security import same
 
 pages = APIRouter(include_in_schema=False)
 SHOWN = 50  # pairs per contract on the page, most likely first
@@ -37,8 +36,7 @@ async def decide(request: Request, current: Signed, contract: Annotated[str, For
                  left: Annotated[str, Form(max_length=400)] = "", right: Annotated[str, Form(max_length=400)] = "",
                  decision: Annotated[str, Form(max_length=20)] = "", note: Annotated[str, Form(max_length=500)] = "",
                  csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    if not same(current.csrf, csrf):
-        raise PortalError(403, "csrf", "the form is not from this session: reload the page")
+    from_this_session(current, csrf)
     if not current.principal.is_operator:
         raise PortalError(403, "forbidden", "only operators decide on identities")
     portal = state(request).portal

@@ -46,6 +46,12 @@ def signed_in(request: Request) -> Session:
 Signed = Annotated[Session, Depends(signed_in)]
 
 
+def from_this_session(current: Session, csrf: str) -> None:
+    """A form posted by a page of this session (its CSRF token), or 403."""
+    if not same(current.csrf, csrf):
+        raise PortalError(403, "csrf", "the form is not from this session: reload the page")
+
+
 def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -94,8 +100,7 @@ def signin(request: Request, token: Annotated[str, Form(max_length=200)] = "",
 
 @router.post("/signout")
 def signout(request: Request, current: Signed, csrf: Annotated[str, Form(max_length=100)] = "") -> Response:
-    if not same(current.csrf, csrf):
-        raise PortalError(403, "csrf", "the form is not from this session: reload the page")
+    from_this_session(current, csrf)
     state(request).portal.sessions.end(request.cookies.get(SESSION_COOKIE, ""))
     response = _see_other("/signin")
     response.delete_cookie(SESSION_COOKIE, path="/", **{k: v for k, v in cookie_flags(https(request)).items()
